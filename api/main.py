@@ -1,0 +1,23 @@
+"""The API application: `create_app()` wires routes, error handlers and metrics."""
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.metrics import install_metrics
+from api.routes import health, metrics
+from api.schemas import ErrorPublic
+
+
+def create_app() -> FastAPI:
+    """A fresh Polyphony API application."""
+    app = FastAPI(
+        title="Polyphony",
+        summary="Community-owned AI data: contributions, provenance, scores, rewards and training rounds.",
+        version="0.1.0",
+        responses={500: {"model": ErrorPublic}},
+    )
+    install_error_handlers(app)
+    install_metrics(app)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    return app

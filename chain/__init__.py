@@ -1,0 +1,1 @@
+"""Everything that speaks JSON-RPC to the chain. Imports the core only."""

