@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+
+/// @title Provenance registry: the on-chain anchor of every contribution batch and scoring policy.
+/// @notice One Merkle root per batch of claimed contributions; the batch manifest (every leaf) lives on
+/// IPFS under the CID in the event. Only the block of each root is stored, which is what rejects a root
+/// anchored twice and lets a verifier find the event; so a batch costs one storage slot however large it is.
+/// Scoring policies are registered the same way (policy hash -> policy CID) by POLICY_ROLE, a role apart
+/// from ANCHOR_ROLE so the automated anchor key cannot introduce a scoring policy by itself.
+/// DEFAULT_ADMIN_ROLE is the timelock.
+contract ProvenanceRegistry is AccessControl {
+    bytes32 public constant ANCHOR_ROLE = keccak256("ANCHOR_ROLE");
+    bytes32 public constant POLICY_ROLE = keccak256("POLICY_ROLE");
+
+    /// @notice Block in which each batch root was anchored; 0 when it never was.
+    mapping(bytes32 root => uint256) public batchBlock;
+    /// @notice Block in which each scoring-policy hash was registered; 0 when it never was.
+    mapping(bytes32 policyHash => uint256) public policyBlock;
+
+    event BatchAnchored(bytes32 indexed root, uint256 count, string manifestCid);
+    event PolicyRegistered(bytes32 indexed policyHash, string policyCid);
+
+    error EmptyBatch();
+    error BatchAlreadyAnchored(bytes32 root);
+    error PolicyAlreadyRegistered(bytes32 policyHash);
+
+    constructor(address admin, address anchorer, address policyRegistrar) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(ANCHOR_ROLE, anchorer);
+        _grantRole(POLICY_ROLE, policyRegistrar);
+    }
+
+    /// @notice Anchor the Merkle root of a batch of `count` contributions listed in `manifestCid`.
+    function anchor(bytes32 root, uint256 count, string calldata manifestCid) external onlyRole(ANCHOR_ROLE) {
+        if (count == 0) revert EmptyBatch();
+        if (batchBlock[root] != 0) revert BatchAlreadyAnchored(root);
+        batchBlock[root] = block.number;
+        emit BatchAnchored(root, count, manifestCid);
+    }
+
+    /// @notice Record that scoring policy `policyHash` is published at `policyCid`.
+    function registerPolicy(bytes32 policyHash, string calldata policyCid) external onlyRole(POLICY_ROLE) {
+        if (policyBlock[policyHash] != 0) revert PolicyAlreadyRegistered(policyHash);
+        policyBlock[policyHash] = block.number;
+        emit PolicyRegistered(policyHash, policyCid);
+    }
+}
