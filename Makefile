@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.setup-done
 NODE_STAMP := node_modules/.setup-done
 
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench contracts
 
 setup: $(SETUP_STAMP) $(NODE_STAMP)  ## Create .venv and install pinned Python and npm dependencies (fast when done)
 
@@ -29,6 +29,10 @@ lint: setup  ## ruff, mypy and the import contract (edges -> governance -> chain
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m chain.compile --check
 
 bench: setup  ## Run every benchmark; each writes bench/out/<name>.json
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+contracts: setup  ## Recompile chain/contracts/*.sol into chain/artifacts/ (commit the result)
+	$(BIN)/python -m chain.compile
