@@ -10,6 +10,7 @@ ended) to the newest block the node agrees with, deletes the events above it, an
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from eth_typing import ABI, ABIEvent, ChecksumAddress, HexStr
@@ -20,6 +21,7 @@ from web3.contract.contract import ContractEvent
 from web3.exceptions import BlockNotFound
 from web3.types import LogReceipt
 
+from chain.contracts import ARTIFACT_OF, load_artifact, read_deployment
 from chain.errors import WrongChain
 from chain.tx import rpc_errors
 from polyphony.db import session_scope
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 # Enough passes to find a common ancestor after any reorg a sane confirmation depth lets through; beyond it,
 # the cursor starts again from its first block (slow, but still correct).
 CHECKPOINTS_KEPT = 64
+# The cursor that follows every contract of the deployment file.
+DEPLOYMENT_CURSOR = "deployment"
 # JavaScript's Number.MAX_SAFE_INTEGER: a client parsing the JSON would round anything larger.
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -254,3 +258,16 @@ def _checkpoint(session: Session, cursor_id: int, *, block_number: int, block_ha
 
 def _hex(value: bytes) -> str:
     return "0x" + bytes(value).hex()
+
+
+def index_deployment(web3: Web3, *, deployments_dir: Path, confirmations: int) -> int:
+    """Catch the "deployment" cursor up with every event of the contract set; return how many were stored."""
+    deployment = read_deployment(deployments_dir, web3.eth.chain_id)
+    if deployment is None:
+        return 0
+    contracts = {c.address: load_artifact(ARTIFACT_OF[name]).abi for name, c in deployment.contracts.items()}
+    indexer = EventIndexer(
+        web3, cursor=DEPLOYMENT_CURSOR, contracts=cast(Contracts, contracts),
+        start_block=min(c.block for c in deployment.contracts.values()), confirmations=confirmations,
+    )  # fmt: skip
+    return sum(indexed.stored for indexed in catch_up(indexer))

@@ -48,7 +48,9 @@ def _check_home(home: Path) -> None:
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise PreflightFailed(f"cannot create the state folder {home} ({error.strerror}): check POLYPHONY_HOME") from None
+        raise PreflightFailed(
+            f"cannot create the state folder {home} ({error.strerror}): check POLYPHONY_HOME"
+        ) from None
 
 
 def _check_port(port: int, variable: str) -> None:

@@ -19,7 +19,7 @@ from rich.console import Console
 from chain.client import chain_probe
 from cli.preflight import ANVIL, PROJECT_ROOT, REDIS_SERVER
 from polyphony.health import redis_probe
-from polyphony.queue import make_celery
+from polyphony.queue import CHAIN_QUEUE, DEFAULT_QUEUE, make_celery
 from polyphony.settings import EMBEDDED_CHAIN_ID, Settings
 
 STOP_GRACE_S = 15.0
@@ -117,20 +117,9 @@ def redis_part(settings: Settings) -> Part:
     data.mkdir(parents=True, exist_ok=True)
     port = settings.polyphony_redis_port
     command = [
-        str(REDIS_SERVER),
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--dir",
-        str(data),
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "everysec",
-        "--daemonize",
-        "no",
-    ]
+        str(REDIS_SERVER), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data),
+        "--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no",
+    ]  # fmt: skip
     probe = redis_probe(settings.effective_redis_url)
     return Part("redis", command, f"redis://127.0.0.1:{port}", ready=lambda: bool(probe()))
 
@@ -141,65 +130,46 @@ def anvil_part(settings: Settings) -> Part:
     state.parent.mkdir(parents=True, exist_ok=True)
     port = settings.polyphony_chain_port
     command = [
-        str(ANVIL),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--chain-id",
-        str(EMBEDDED_CHAIN_ID),
-        "--state",
-        str(state),
-        "--state-interval",
-        "10",
-        "--silent",
-    ]
+        str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(EMBEDDED_CHAIN_ID),
+        "--state", str(state), "--state-interval", "10", "--silent",
+    ]  # fmt: skip
     probe = chain_probe(settings.effective_chain_rpc_url)
-    return Part(
-        "anvil",
-        command,
-        f"http://127.0.0.1:{port} (chain id {EMBEDDED_CHAIN_ID})",
-        ready=lambda: bool(probe()),
-    )
+    listens = f"http://127.0.0.1:{port} (chain id {EMBEDDED_CHAIN_ID})"
+    return Part("anvil", command, listens, ready=lambda: bool(probe()))
 
 
 def worker_part(settings: Settings) -> Part:
     """A Celery worker for the default queue."""
+    return _worker(settings, queue=DEFAULT_QUEUE, concurrency=2)
+
+
+def chain_worker_part(settings: Settings) -> Part:
+    """The chain queue's worker: concurrency 1, so one process owns each key's nonces."""
+    return _worker(settings, queue=CHAIN_QUEUE, concurrency=1)
+
+
+def _worker(settings: Settings, *, queue: str, concurrency: int) -> Part:
+    hostname = f"{queue}@%h"
     command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.app",
-        "worker",
-        "--loglevel",
-        settings.polyphony_log_level,
-        "--concurrency",
-        "2",
-        "--hostname",
-        "default@%h",
-        "--queues",
-        "default",
-    ]
+        sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--loglevel", settings.polyphony_log_level,
+        "--concurrency", str(concurrency), "--hostname", hostname, "--queues", queue,
+    ]  # fmt: skip
     celery = make_celery(settings)
-    return Part("worker", command, "queue 'default'", ready=lambda: bool(celery.control.ping(timeout=0.5)))
+
+    def answers() -> bool:
+        replies = celery.control.ping(timeout=0.5) or []
+        return any(worker.startswith(f"{queue}@") for reply in replies for worker in reply)
+
+    name = "worker" if queue == DEFAULT_QUEUE else f"{queue}-worker"
+    return Part(name, command, f"queue '{queue}', concurrency {concurrency}", ready=answers)
 
 
 def beat_part(settings: Settings) -> Part:
     """Celery beat, its schedule state kept under var/ so a restart does not double-run periodic work."""
-    schedule = settings.home / "celerybeat-schedule"
     command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.app",
-        "beat",
-        "--loglevel",
-        settings.polyphony_log_level,
-        "--schedule",
-        str(schedule),
-    ]
+        sys.executable, "-m", "celery", "-A", "workers.app", "beat", "--loglevel", settings.polyphony_log_level,
+        "--schedule", str(settings.home / "celerybeat-schedule"),
+    ]  # fmt: skip
     return Part("beat", command, "periodic tasks")
 
 
@@ -207,18 +177,9 @@ def api_part(settings: Settings) -> Part:
     """The HTTP API under uvicorn, on loopback."""
     port = settings.polyphony_api_port
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        settings.polyphony_log_level,
-    ]
+        sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", settings.polyphony_log_level,
+    ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     return Part("api", command, f"{base} (docs {base}/docs)", ready=lambda: _http_answers(f"{base}/metrics"))
 

@@ -17,6 +17,7 @@ from cli.stack import (
     anvil_part,
     api_part,
     beat_part,
+    chain_worker_part,
     redis_part,
     worker_part,
 )
@@ -70,7 +71,7 @@ def _start(stack: Stack, settings: Settings, console: Console) -> None:
     engine.dispose()
     console.print("  [green]migrated[/] database to the newest schema")
     deploy_contracts(settings, console)
-    for part in (worker_part(settings), beat_part(settings), api_part(settings)):
+    for part in (worker_part(settings), chain_worker_part(settings), beat_part(settings), api_part(settings)):
         stack.start(part)
 
 

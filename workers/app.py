@@ -4,9 +4,16 @@ from polyphony.queue import make_celery
 from polyphony.settings import get_settings
 
 OUTBOX_SWEEP_S = 30.0
+INDEX_EVENTS_S = 5.0
 
 app = make_celery(get_settings())
-app.conf.include = ["workers.tasks.jobs"]
+app.conf.include = ["workers.tasks.jobs", "workers.tasks.chain"]
 app.conf.beat_schedule = {
     "send jobs whose after-commit send failed": {"task": "jobs.flush_outbox", "schedule": OUTBOX_SWEEP_S},
+    # An index run that waited longer than its period is dropped: the next one reads the same blocks.
+    "index contract events": {
+        "task": "chain.index_events",
+        "schedule": INDEX_EVENTS_S,
+        "options": {"expires": INDEX_EVENTS_S},
+    },
 }

@@ -8,7 +8,7 @@ from rich.console import Console
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
-from cli.stack import Stack, anvil_part, redis_part, worker_part
+from cli.stack import Stack, anvil_part, chain_worker_part, redis_part, worker_part
 from polyphony.db import get_engine
 from polyphony.migrations import upgrade_to_head
 from polyphony.models import PendingJob
@@ -53,6 +53,12 @@ def engine() -> Engine:
 def celery_worker(settings: Settings, stack: Stack, redis_url: str, engine: Engine) -> None:
     """A real Celery worker process on the default queue."""
     stack.start(worker_part(settings))
+
+
+@pytest.fixture(scope="session")
+def chain_celery_worker(settings: Settings, stack: Stack, redis_url: str, engine: Engine, chain_rpc_url: str) -> None:
+    """The chain queue's worker process (concurrency 1), as `polyphony up` runs it."""
+    stack.start(chain_worker_part(settings))
 
 
 @pytest.fixture

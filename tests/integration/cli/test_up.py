@@ -25,10 +25,7 @@ UP_DEADLINE_S = 90
 
 
 def _stack_env(home: Path, **overrides: str) -> dict[str, str]:
-    ports = {
-        name: str(free_port())
-        for name in ("POLYPHONY_API_PORT", "POLYPHONY_REDIS_PORT", "POLYPHONY_CHAIN_PORT")
-    }
+    ports = {name: str(free_port()) for name in ("POLYPHONY_API_PORT", "POLYPHONY_REDIS_PORT", "POLYPHONY_CHAIN_PORT")}
     return {**os.environ, **ports, "POLYPHONY_HOME": str(home), "COLUMNS": "200", **overrides}
 
 
@@ -79,9 +76,7 @@ def test_up_serves_green_health_stops_cleanly_and_keeps_state_across_restarts(tm
         sender, receiver = _rpc(chain, "eth_accounts", [])[:2]  # type: ignore[index]
         _rpc(chain, "eth_sendTransaction", [{"from": sender, "to": receiver, "value": "0x1"}])
         balance = _rpc(chain, "eth_getBalance", [receiver, "latest"])
-        queue = redis.Redis.from_url(
-            env.get("REDIS_URL") or f"redis://127.0.0.1:{env['POLYPHONY_REDIS_PORT']}/0"
-        )
+        queue = redis.Redis.from_url(env.get("REDIS_URL") or f"redis://127.0.0.1:{env['POLYPHONY_REDIS_PORT']}/0")
         queue.set("polyphony-test-survives-restart", "yes")
         blob = storage.add(io.BytesIO(b"kept across restarts"))
     for port in ("POLYPHONY_API_PORT", "POLYPHONY_REDIS_PORT", "POLYPHONY_CHAIN_PORT"):

@@ -1,0 +1,17 @@
+"""Chain tasks. Their names start with "chain." so they run on the chain queue, one at a time."""
+
+from chain.client import connect
+from chain.indexer import index_deployment
+from polyphony.errors import Unavailable
+from polyphony.settings import get_settings
+from workers.app import app
+
+
+@app.task(name="chain.index_events", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+def index_events() -> int:
+    """Store the contract set's new events (reorg-safe); return how many."""
+    settings = get_settings()
+    return index_deployment(
+        connect(settings.effective_chain_rpc_url), deployments_dir=settings.deployments_dir,
+        confirmations=settings.polyphony_chain_confirmations,
+    )  # fmt: skip
