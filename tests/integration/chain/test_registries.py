@@ -1,0 +1,79 @@
+"""The provenance and dataset registries on anvil: only the anchorer key anchors, only the scorer key registers
+policies, only the timelock approves datasets, and nothing is recorded twice."""
+
+import os
+
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+
+from chain.contracts import Deployment, call_of
+from chain.keys import KeyRole
+from chain.tx import TxSender
+from tests.integration.chain.governance_fixtures import refusal
+
+
+def _everyone_but(keys: dict[KeyRole, LocalAccount], allowed: KeyRole, stranger: LocalAccount) -> list[str]:
+    return [stranger.address, *(key.address for role, key in keys.items() if role != allowed)]
+
+
+def test_only_the_anchorer_key_anchors_a_batch(
+    web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount], funded_account: LocalAccount
+) -> None:
+    registry, root = deployment.bind(web3, "provenanceRegistry"), os.urandom(32)
+    anchor = call_of(registry, "anchor", root, 3, "bafy-batch-manifest")
+    for sender in _everyone_but(operator_keys, KeyRole.ANCHORER, funded_account):
+        assert refusal(web3, sender, anchor) == "AccessControlUnauthorizedAccount"
+    assert registry.functions.batchBlock(root).call() == 0
+
+    TxSender(web3, operator_keys[KeyRole.ANCHORER]).send(f"test:anchor:{HexBytes(root).hex()}", anchor)
+    assert registry.functions.batchBlock(root).call() > 0
+
+
+def test_a_batch_is_anchored_once_and_never_empty(
+    web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount]
+) -> None:
+    registry, root, anchorer = (
+        deployment.bind(web3, "provenanceRegistry"),
+        os.urandom(32),
+        operator_keys[KeyRole.ANCHORER],
+    )
+    anchor = call_of(registry, "anchor", root, 2, "bafy-first")
+    block = TxSender(web3, anchorer).send(f"test:anchor:{HexBytes(root).hex()}", anchor).block_number
+    again = call_of(registry, "anchor", root, 5, "bafy-rewritten")
+    assert refusal(web3, anchorer.address, again) == "BatchAlreadyAnchored"
+    assert registry.functions.batchBlock(root).call() == block
+    assert refusal(web3, anchorer.address, call_of(registry, "anchor", os.urandom(32), 0, "bafy-empty")) == "EmptyBatch"
+
+
+def test_only_the_scorer_key_registers_a_scoring_policy_and_only_once(
+    web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount], funded_account: LocalAccount
+) -> None:
+    registry, policy = deployment.bind(web3, "provenanceRegistry"), os.urandom(32)
+    register = call_of(registry, "registerPolicy", policy, "bafy-policy")
+    for sender in _everyone_but(operator_keys, KeyRole.SCORER, funded_account):
+        assert refusal(web3, sender, register) == "AccessControlUnauthorizedAccount"
+
+    scorer = operator_keys[KeyRole.SCORER]
+    TxSender(web3, scorer).send(f"test:policy:{HexBytes(policy).hex()}", register)
+    assert registry.functions.policyBlock(policy).call() > 0
+    assert refusal(web3, scorer.address, register) == "PolicyAlreadyRegistered"
+
+
+def test_no_key_but_the_timelock_approves_a_dataset(
+    web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount], funded_account: LocalAccount
+) -> None:
+    registry, root = deployment.bind(web3, "datasetRegistry"), os.urandom(32)
+    approve = call_of(registry, "approve", 1, root, "bafy-manifest")
+    for sender in [funded_account.address, *(key.address for key in operator_keys.values())]:
+        assert refusal(web3, sender, approve) == "OwnableUnauthorizedAccount"
+    assert registry.functions.approvalBlock(1, root).call() == 0
+    assert registry.functions.owner().call() == deployment.contracts["timelock"].address
+
+
+def test_a_model_cannot_be_registered_for_a_round_without_an_approved_dataset(
+    web3: Web3, deployment: Deployment, funded_account: LocalAccount
+) -> None:
+    registry = deployment.bind(web3, "datasetRegistry")
+    register = call_of(registry, "registerModel", 2**64 + 1, "bafy-model", "bafy-lineage")
+    assert refusal(web3, funded_account.address, register) == "RoundNotApproved"
