@@ -10,9 +10,7 @@ from polyphony.health import ComponentHealth
 
 REQUESTS = Counter("polyphony_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram("polyphony_http_request_seconds", "Time to answer an HTTP request", ["method", "route"])
-COMPONENT_UP = Gauge(
-    "polyphony_component_up", "1 when the part answered the last health check", ["component"]
-)
+COMPONENT_UP = Gauge("polyphony_component_up", "1 when the part answered the last health check", ["component"])
 COMPONENT_LATENCY = Gauge(
     "polyphony_component_latency_seconds", "Latency of the part in the last health check", ["component"]
 )

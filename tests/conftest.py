@@ -2,8 +2,11 @@
 stack. This runs before any test module imports the settings."""
 
 import os
+import shutil
 import socket
 import tempfile
+
+import pytest
 
 
 def free_port() -> int:
@@ -13,7 +16,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-os.environ["POLYPHONY_HOME"] = tempfile.mkdtemp(prefix="polyphony-test-")
+TEST_HOME = tempfile.mkdtemp(prefix="polyphony-test-")
+os.environ["POLYPHONY_HOME"] = TEST_HOME
 os.environ["POLYPHONY_REDIS_PORT"] = str(free_port())
 os.environ["POLYPHONY_CHAIN_PORT"] = str(free_port())
 os.environ["POLYPHONY_API_PORT"] = str(free_port())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the run's state folder once every fixture (and the processes they started) has stopped."""
+    shutil.rmtree(TEST_HOME, ignore_errors=True)
