@@ -15,6 +15,7 @@ $(SETUP_STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is not installed: install Node.js 20 with npm, then run make again"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
