@@ -1,15 +1,22 @@
 """FastAPI dependencies as `Annotated` aliases, so a route's signature reads as a sentence."""
 
+import time
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis import Redis
 from sqlmodel import Session
 
-from chain.client import chain_probe
+from chain.client import chain_probe, served_chain_id
+from chain.contracts import Deployment, read_deployment
+from chain.errors import ContractsNotDeployed
+from polyphony.auth.tokens import contributor_of
 from polyphony.db import get_engine, get_session
 from polyphony.health import Probe, database_probe, redis_probe, storage_probe, workers_probe
 from polyphony.queue import get_celery
+from polyphony.ratelimit import hit, upload_limits
 from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
@@ -39,3 +46,51 @@ def get_probes(settings: SettingsDep, storage: StorageDep) -> dict[str, Probe]:
 
 
 ProbesDep = Annotated[dict[str, Probe], Depends(get_probes)]
+
+
+@lru_cache
+def get_redis() -> Redis:
+    """The configured Redis (sign-in nonces, tokens, rate limits), one connection pool per process."""
+    return Redis.from_url(get_settings().effective_redis_url, socket_timeout=5, socket_connect_timeout=2)
+
+
+RedisDep = Annotated[Redis, Depends(get_redis)]
+
+
+def client_host(request: Request) -> str:
+    """The caller's IP; behind a proxy, list the proxy in uvicorn's --forwarded-allow-ips to get the real one."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientHost = Annotated[str, Depends(client_host)]
+
+_bearer = HTTPBearer(auto_error=False, description="The access_token from POST /auth/login.")
+
+
+def current_contributor(
+    redis: RedisDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> str:
+    """The checksum address the request's bearer token signed in as; 401 without a valid one."""
+    return contributor_of(redis, credentials.credentials if credentials else None, now=time.time())
+
+
+CurrentContributor = Annotated[str, Depends(current_contributor)]
+
+
+def limit_uploads(me: CurrentContributor, client: ClientHost, redis: RedisDep, settings: SettingsDep) -> None:
+    """Count an upload against its address's and its client's limits; 429 with Retry-After past either."""
+    hit(redis, upload_limits(settings, client=client, address=me))
+
+
+UploadAllowance = Annotated[None, Depends(limit_uploads)]
+
+
+def get_deployment(settings: SettingsDep) -> Deployment:
+    """The contract set on the configured chain; 503 until `polyphony deploy` has run."""
+    deployment = read_deployment(settings.deployments_dir, served_chain_id(settings))
+    if deployment is None:
+        raise ContractsNotDeployed("the contracts are not deployed on this chain yet: run `polyphony deploy`")
+    return deployment
+
+
+DeploymentDep = Annotated[Deployment, Depends(get_deployment)]

@@ -30,7 +30,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _polyphony_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, PolyphonyError)
-    headers = {"Retry-After": "5"} if error.retryable else None
+    # An error may carry its own headers (a rate limit's exact Retry-After, a 401's WWW-Authenticate).
+    headers = getattr(error, "headers", None) or ({"Retry-After": "5"} if error.retryable else None)
     return JSONResponse(error_body(error.code, error.message), status_code=error.status_code, headers=headers)
 
 

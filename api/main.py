@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
-from api.routes import health, metrics
+from api.routes import auth, contributions, health, metrics
 from api.schemas import ErrorPublic
 
 
@@ -20,4 +20,6 @@ def create_app() -> FastAPI:
     install_metrics(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(auth.router)
+    app.include_router(contributions.router)
     return app

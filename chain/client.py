@@ -1,8 +1,13 @@
 """A Web3 connection from the settings, with timeouts, and the chain's health probe."""
 
+from functools import lru_cache
+
+import requests
 from web3 import HTTPProvider, Web3
 
+from chain.errors import ChainUnavailable
 from polyphony.health import Probe
+from polyphony.settings import EMBEDDED_CHAIN_ID, Settings
 
 RPC_TIMEOUT_S = 10
 
@@ -20,3 +25,16 @@ def chain_probe(rpc_url: str) -> Probe:
         return f"chain id {web3.eth.chain_id}, block {web3.eth.block_number}"
 
     return probe
+
+
+def served_chain_id(settings: Settings) -> int:
+    """The embedded anvil's id, or the configured node's, asked once per process."""
+    return _node_chain_id(settings.chain_rpc_url) if settings.chain_rpc_url else EMBEDDED_CHAIN_ID
+
+
+@lru_cache
+def _node_chain_id(rpc_url: str) -> int:
+    try:
+        return int(connect(rpc_url).eth.chain_id)
+    except (requests.ConnectionError, requests.Timeout):
+        raise ChainUnavailable(f"cannot reach the chain node at {rpc_url}: is it running?") from None

@@ -25,3 +25,15 @@ class TxReverted(Conflict):
 
 class WrongChain(BadRequest):
     code = "wrong_chain"
+
+
+class NotAnchoredYet(Conflict):
+    code = "not_anchored_yet"
+
+
+class InvalidAddress(BadRequest):
+    code = "invalid_address"
+
+
+class ContractsNotDeployed(Unavailable):
+    code = "contracts_not_deployed"

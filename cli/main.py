@@ -10,12 +10,14 @@ from sqlalchemy.exc import OperationalError
 
 from cli.deploy import deploy_contracts
 from cli.up import run_stack
+from cli.verify import verify_app
 from polyphony.db import make_engine
 from polyphony.errors import PolyphonyError
 from polyphony.migrations import upgrade_to_head
 from polyphony.settings import get_settings
 
 app = typer.Typer(help="Polyphony: community-owned AI data.", no_args_is_help=True, add_completion=False)
+app.add_typer(verify_app, name="verify")
 # soft_wrap: an error is one line, whatever the terminal's width.
 console = Console(soft_wrap=True)
 

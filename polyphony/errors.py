@@ -49,6 +49,11 @@ class TooLarge(PolyphonyError):
     code = "too_large"
 
 
+class UnsupportedMediaType(PolyphonyError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class RangeNotSatisfiable(PolyphonyError):
     status_code = 416
     code = "range_not_satisfiable"

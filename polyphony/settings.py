@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     polyphony_redis_port: int = Field(default=6380, description="Port of the embedded Redis (127.0.0.1).")
     polyphony_chain_port: int = Field(default=8545, description="Port of the embedded anvil (127.0.0.1).")
     polyphony_log_level: str = Field(default="info", description="Log level of every process of the stack.")
+    polyphony_max_upload_bytes: int = Field(
+        default=1 << 30, ge=1, description="Largest file one upload may carry, in bytes (413 past it)."
+    )
     polyphony_chain_confirmations: int = Field(
         default=1, ge=1, description="Blocks deep a transaction or event must be (1 = its own block)."
     )
@@ -50,6 +53,27 @@ class Settings(BaseSettings):
     polyphony_timelock_delay_s: int = Field(default=60, ge=0, description="Seconds between queue and execute.")
     polyphony_reward_challenge_delay_s: int = Field(
         default=900, ge=0, description="Seconds a reward root waits before it pays, so a vote can revoke it."
+    )
+    polyphony_public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+/?$",
+        description="Origin clients reach the API at; sign-in messages must name it. Unset = the local API.",
+    )
+    polyphony_nonce_ttl_s: int = Field(default=600, ge=1, description="Seconds a sign-in nonce stays usable.")
+    polyphony_token_ttl_s: int = Field(default=86_400, ge=1, description="Seconds a bearer token stays valid.")
+    polyphony_sign_in_window_s: int = Field(default=60, ge=1, description="Window of the sign-in rate limits.")
+    polyphony_sign_in_per_client: int = Field(
+        default=30, ge=1, description="Nonce and login requests one client (IP) may make per sign-in window."
+    )
+    polyphony_sign_in_per_address: int = Field(
+        default=10, ge=1, description="Sign-ins one address may complete per sign-in window."
+    )
+    polyphony_upload_window_s: int = Field(default=3600, ge=1, description="Window of the upload rate limits.")
+    polyphony_upload_per_client: int = Field(
+        default=300, ge=1, description="Uploads one client (IP) may make per upload window."
+    )
+    polyphony_upload_per_address: int = Field(
+        default=100, ge=1, description="Uploads one address may make per upload window."
     )
 
     @property
@@ -73,9 +97,19 @@ class Settings(BaseSettings):
         return self.chain_rpc_url or f"http://127.0.0.1:{self.polyphony_chain_port}"
 
     @property
+    def effective_public_url(self) -> str:
+        """The configured public origin, or the local API's."""
+        return (self.polyphony_public_url or f"http://127.0.0.1:{self.polyphony_api_port}").rstrip("/")
+
+    @property
     def blocks_dir(self) -> Path:
         """Where the local CID store keeps its blocks and pins."""
         return self.home / "ipfs"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where uploads are received before they are checked and stored."""
+        return self.home / "spool"
 
     @property
     def keys_dir(self) -> Path:

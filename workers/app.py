@@ -6,12 +6,20 @@ from polyphony.settings import get_settings
 OUTBOX_SWEEP_S = 30.0
 INDEX_EVENTS_S = 5.0
 COLLECT_GARBAGE_S = 3600.0
+ANCHOR_CLAIMS_S = 30.0
+SWEEP_UPLOADS_S = 600.0
 
 app = make_celery(get_settings())
-app.conf.include = ["workers.tasks.jobs", "workers.tasks.chain", "workers.tasks.storage"]
+app.conf.include = ["workers.tasks.jobs", "workers.tasks.chain", "workers.tasks.storage", "workers.tasks.contributions"]
 app.conf.beat_schedule = {
     "send jobs whose after-commit send failed": {"task": "jobs.flush_outbox", "schedule": OUTBOX_SWEEP_S},
     "collect unpinned blocks": {"task": "storage.collect_garbage", "schedule": COLLECT_GARBAGE_S},
+    "remove what crashed uploads left": {"task": "contributions.sweep_unfinished", "schedule": SWEEP_UPLOADS_S},
+    "anchor claimed contributions": {
+        "task": "chain.anchor_claims",
+        "schedule": ANCHOR_CLAIMS_S,
+        "options": {"expires": ANCHOR_CLAIMS_S},
+    },
     # An index run that waited longer than its period is dropped: the next one reads the same blocks.
     "index contract events": {
         "task": "chain.index_events",

@@ -1,13 +1,25 @@
 """Every table, one file per aggregate. Alembic's env.py imports this package to see them all."""
 
 from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
+from polyphony.models.contribution import (
+    AnchorBatch,
+    BatchStatus,
+    Contribution,
+    ContributionEvent,
+    ContributionStatus,
+)
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import PendingJob
 
 __all__ = [
+    "AnchorBatch",
+    "BatchStatus",
     "ChainEvent",
     "ChainTransaction",
     "ChainTransactionAttempt",
+    "Contribution",
+    "ContributionEvent",
+    "ContributionStatus",
     "IndexerCheckpoint",
     "IndexerCursor",
     "PendingJob",

@@ -45,7 +45,7 @@ def reward_values(rng: random.Random, count: int) -> list[list[str]]:
 
 def vector_cases() -> list[dict[str, Any]]:
     """The fixed inputs: reward leaves of many sizes, a duplicate, contribution-like and exotic encodings."""
-    rng = random.Random(4)  # noqa: S311 - reproducible test inputs, not secrets
+    rng = random.Random(4)
     cases = [{"leafEncoding": REWARD_ENCODING, "values": reward_values(rng, n)} for n in (1, 2, 3, 4, 5, 7, 8, 13, 32)]
     twin = [random_address(rng), "5"]
     cases.append({"leafEncoding": ["address", "uint256"], "values": [twin, [random_address(rng), "0x10"], twin]})

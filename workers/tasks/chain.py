@@ -1,5 +1,6 @@
 """Chain tasks. Their names start with "chain." so they run on the chain queue, one at a time."""
 
+from chain.anchoring import anchor_with_settings
 from chain.client import connect
 from chain.indexer import index_deployment
 from polyphony.errors import Unavailable
@@ -15,3 +16,10 @@ def index_events() -> int:
         connect(settings.effective_chain_rpc_url), deployments_dir=settings.deployments_dir,
         confirmations=settings.polyphony_chain_confirmations,
     )  # fmt: skip
+
+
+@app.task(name="chain.anchor_claims", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+def anchor_claims() -> int | None:
+    """Anchor the waiting claims as one Merkle batch (or finish an interrupted one); return its id."""
+    batch = anchor_with_settings(get_settings())
+    return batch.id if batch is not None else None

@@ -28,7 +28,7 @@ from chain.deploy import ensure_deployed
 from chain.keys import KeyRole
 from chain.merkle import StandardMerkleTree
 from chain.tx import Call, TxSender
-from tests.integration.chain.conftest import TEN_ETHER, TEST_GOVERNANCE
+from tests.integration.conftest import TEN_ETHER, TEST_GOVERNANCE
 
 # anvil under-estimates ERC20Votes transfers after a delegation (DESIGN.md): pad user transactions too.
 GAS_PADDING = 60_000

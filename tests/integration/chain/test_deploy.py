@@ -11,7 +11,7 @@ from chain.deploy import DeploymentBroken, audit, check_code_present, ensure_dep
 from chain.keys import KeyRole
 from chain.roles import role_holders, role_id
 from polyphony.settings import Settings
-from tests.integration.chain.conftest import TEST_GOVERNANCE
+from tests.integration.conftest import TEST_GOVERNANCE
 
 
 def test_the_deployment_file_names_every_contract_with_code_behind_it(

@@ -22,7 +22,7 @@ def _contribution_values(rng: random.Random, count: int) -> list[list[str]]:
 
 
 def _cases() -> list[dict[str, Any]]:
-    rng = random.Random(SEED)  # noqa: S311 - reproducible test inputs, not secrets
+    rng = random.Random(SEED)
     cases = [{"leafEncoding": REWARD_ENCODING, "values": reward_values(rng, size)} for size in SIZES]
     cases.append({"leafEncoding": ["bytes32", "string", "uint64"], "values": _contribution_values(rng, 50)})
     twin = [random_address(rng), random_address(rng), "1"]

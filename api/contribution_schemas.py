@@ -1,0 +1,83 @@
+"""Response and request models of the contribution routes."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from chain.provenance import Provenance
+from polyphony.models.contribution import Contribution, ContributionEvent
+
+
+class TimelineStepPublic(BaseModel):
+    step: str
+    at: datetime
+    reason: str | None = None
+    tx_hash: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ContributionPublic(BaseModel):
+    """A contribution as its contributor and the public see it."""
+
+    id: int
+    contributor: str
+    cid: str | None
+    sha256: str
+    size: int
+    status: str
+    title: str
+    description: str
+    license: str
+    modality: str
+    format: str
+    language: str | None
+    consent_sha256: str
+    created_at: datetime
+    timeline: list[TimelineStepPublic] = Field(default_factory=list)
+    # Filled by the scoring and rewards stages, which later issues add; null until then.
+    score: int | None = None
+    verdict: str | None = None
+    dimensions: dict[str, Any] = Field(default_factory=dict)
+    reward: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, contribution: Contribution, steps: list[ContributionEvent] | None = None) -> "ContributionPublic":
+        """The public view of `contribution`, with its timeline when given."""
+        return cls(
+            id=int(contribution.id or 0), contributor=contribution.contributor, cid=contribution.cid,
+            sha256=contribution.sha256, size=contribution.size, status=str(contribution.status),
+            title=contribution.title, description=contribution.description, license=contribution.license,
+            modality=contribution.modality, format=contribution.content_format, language=contribution.language,
+            consent_sha256=contribution.consent_sha256, created_at=contribution.created_at,
+            timeline=[TimelineStepPublic.model_validate(step, from_attributes=True) for step in steps or []],
+        )  # fmt: skip
+
+
+class ContributionPagePublic(BaseModel):
+    items: list[ContributionPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class ClaimSignature(BaseModel):
+    """`POST /contributions/{id}/claim`: the contributor's signature over the offered typed data."""
+
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte secp256k1 signature, 0x-hex")
+
+
+class ProvenancePublic(BaseModel):
+    leaf: str
+    proof: list[str]
+    root: str
+    batch_cid: str
+    tx_hash: str
+    block_number: int
+    chain_id: int
+    registry: str
+
+    @classmethod
+    def of(cls, provenance: Provenance) -> "ProvenancePublic":
+        """The public view of a provenance record."""
+        return cls.model_validate(provenance, from_attributes=True)

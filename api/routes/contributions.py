@@ -1,0 +1,111 @@
+"""Contributions: upload, list, follow, sign the claim, and prove it on-chain."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from web3 import Web3
+
+from api.contribution_schemas import ClaimSignature, ContributionPagePublic, ContributionPublic, ProvenancePublic
+from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, StorageDep, UploadAllowance
+from api.multipart import receive_upload
+from api.schemas import ErrorPublic
+from chain.anchoring import provenance_of
+from chain.errors import InvalidAddress
+from chain.provenance import accept_claim, claim_typed_data
+from polyphony.contributions import service
+from polyphony.contributions.errors import NotClaimable
+from polyphony.contributions.formats import FormatLimits
+from polyphony.contributions.ingest import ingest
+from polyphony.models.contribution import ContributionStatus
+
+router = APIRouter(prefix="/contributions", tags=["contributions"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorPublic} for code in (400, 401, 403, 404, 409, 413, 415, 429, 503)
+}
+
+
+@router.post("", status_code=201, response_model=ContributionPublic, responses=_ERRORS)
+async def upload(
+    request: Request, response: Response, me: CurrentContributor, settings: SettingsDep, storage: StorageDep,
+    _allowed: UploadAllowance,
+) -> ContributionPublic:  # fmt: skip
+    """Upload a file (multipart: file, title, description, license, modality, language, consent).
+
+    201 with the new contribution; 200 with the existing one when these bytes (or this Idempotency-Key)
+    were already uploaded by the same contributor.
+    """
+    received = await receive_upload(
+        request, spool_dir=settings.spool_dir, max_bytes=settings.polyphony_max_upload_bytes
+    )
+    try:
+        contribution, created = await run_in_threadpool(
+            ingest, received, contributor=me, storage=storage, spool_dir=settings.spool_dir, limits=FormatLimits()
+        )
+    finally:
+        received.path.unlink(missing_ok=True)  # a refused upload's spool file; a kept one was moved already
+    response.status_code = 201 if created else 200
+    return ContributionPublic.of(contribution)
+
+
+@router.get("", response_model=ContributionPagePublic, responses=_ERRORS)
+def list_contributions(
+    session: SessionDep,
+    contributor: Annotated[str | None, Query(description="0x address")] = None,
+    status: ContributionStatus | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ContributionPagePublic:
+    """Contributions, newest first, by contributor and status."""
+    page, total = service.list_contributions(
+        session, contributor=_checksum(contributor), status=status, offset=offset, limit=limit
+    )
+    return ContributionPagePublic(
+        items=[ContributionPublic.of(c) for c in page], total=total, offset=offset, limit=limit
+    )
+
+
+@router.get("/{contribution_id}", response_model=ContributionPublic, responses=_ERRORS)
+def get_contribution(contribution_id: int, session: SessionDep) -> ContributionPublic:
+    """One contribution with its status timeline."""
+    contribution = service.get(session, contribution_id)
+    return ContributionPublic.of(contribution, list(service.timeline(session, contribution)))
+
+
+@router.get("/{contribution_id}/claim", responses=_ERRORS)
+def get_claim(
+    contribution_id: int, session: SessionDep, me: CurrentContributor, deployment: DeploymentDep
+) -> dict[str, Any]:
+    """The EIP-712 typed data to sign (as `eth_signTypedData_v4` takes it) to claim a stored upload."""
+    contribution = service.get_own(session, contribution_id, contributor=me)
+    if contribution.status != ContributionStatus.STORED:
+        raise NotClaimable(f"contribution {contribution_id} is {contribution.status}: only a stored upload is claimed")
+    return claim_typed_data(contribution, deployment=deployment)
+
+
+@router.post("/{contribution_id}/claim", response_model=ContributionPublic, responses=_ERRORS)
+def post_claim(
+    contribution_id: int, body: ClaimSignature, session: SessionDep, me: CurrentContributor,
+    deployment: DeploymentDep,
+) -> ContributionPublic:  # fmt: skip
+    """Hand in the contributor's signature over the claim; the backend verifies it and keeps it."""
+    contribution = service.get_own(session, contribution_id, contributor=me)
+    signature = bytes.fromhex(body.signature[2:])
+    claimed = accept_claim(session, contribution, signature=signature, deployment=deployment)
+    return ContributionPublic.of(claimed, list(service.timeline(session, claimed)))
+
+
+@router.get("/{contribution_id}/provenance", response_model=ProvenancePublic, responses=_ERRORS)
+def get_provenance(contribution_id: int, session: SessionDep, deployment: DeploymentDep) -> ProvenancePublic:
+    """The leaf, Merkle proof, root, batch manifest CID and anchoring transaction of a contribution."""
+    contribution = service.get(session, contribution_id)
+    return ProvenancePublic.of(provenance_of(session, contribution, deployment=deployment))
+
+
+def _checksum(address: str | None) -> str | None:
+    if address is None:
+        return None
+    if not Web3.is_address(address):
+        raise InvalidAddress(f"'{address}' is not an Ethereum address (0x and 40 hex digits)")
+    return Web3.to_checksum_address(address)

@@ -1,0 +1,181 @@
+"""Check a contribution's provenance from public data only: the manifest and bytes on storage, and the chain.
+
+The API's answer says where to look (the contribution's CID, the batch manifest's CID, the root); every
+claim it makes is then checked against the stored bytes and the provenance registry, so a wrong or lying
+database is caught.
+"""
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from web3 import Web3
+
+from chain.contracts import load_artifact
+from chain.eip712 import ContributionClaim, digest, provenance_domain, recover, typed_data
+from chain.merkle import StandardMerkleTree
+from chain.provenance import LEAF_ENCODING, Provenance
+from polyphony.storage.base import Storage
+from polyphony.storage.unixfs import import_file
+
+
+@dataclass(frozen=True)
+class Check:
+    """One fact checked: what, and whether it held (with what was found when it did not)."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+class _Failed(Exception):
+    """A check that cannot go on (the later checks depend on it)."""
+
+
+def verify_provenance(contribution_id: int, provenance: Provenance, *, web3: Web3, storage: Storage) -> list[Check]:
+    """Every check of `contribution_id`'s provenance, in order; the run stops at the first that fails."""
+    checks: list[Check] = []
+
+    def check(name: str, test: Callable[[], str]) -> None:
+        try:
+            checks.append(Check(name, True, test()))
+        except _Failed as failure:
+            checks.append(Check(name, False, str(failure)))
+            raise
+
+    try:
+        manifest = _load_manifest(provenance, storage, check)
+        entry = _entry_of(manifest, contribution_id, check)
+        _check_claim_and_leaf(entry, manifest, provenance, check)
+        _check_chain(provenance, web3, check)
+        _check_content(entry, storage, check)
+    except _Failed:
+        pass
+    return checks
+
+
+def _load_manifest(provenance: Provenance, storage: Storage, check: Callable[..., None]) -> dict[str, Any]:
+    raw = b"".join(storage.cat(provenance.batch_cid))
+
+    def manifest_bytes_match_cid() -> str:
+        _require(_cid_of(raw) == provenance.batch_cid, "the manifest's bytes do not hash to its CID")
+        return f"{len(raw):,} bytes hash to {provenance.batch_cid}"
+
+    check("manifest bytes match their CID", manifest_bytes_match_cid)
+    manifest = cast(dict[str, Any], json.loads(raw))
+
+    def manifest_tree_has_root() -> str:
+        tree = StandardMerkleTree.load(manifest["tree"])
+        _require(
+            tree.root == manifest["root"] == provenance.root, f"manifest root {tree.root} is not {provenance.root}"
+        )
+        return f"the manifest's tree rebuilds root {tree.root}"
+
+    check("manifest tree rebuilds the root", manifest_tree_has_root)
+    return manifest
+
+
+def _entry_of(manifest: dict[str, Any], contribution_id: int, check: Callable[..., None]) -> dict[str, Any]:
+    entries = [claim for claim in manifest["claims"] if claim["contribution"] == contribution_id]
+
+    def listed() -> str:
+        _require(len(entries) == 1, f"contribution {contribution_id} is not in the batch manifest")
+        return f"contribution {contribution_id} is listed, CID {entries[0]['cid']}"
+
+    check("contribution listed in the manifest", listed)
+    return cast(dict[str, Any], entries[0])
+
+
+def _check_claim_and_leaf(
+    entry: dict[str, Any], manifest: dict[str, Any], provenance: Provenance, check: Callable[..., None]
+) -> None:
+    claim = ContributionClaim(
+        contributor=entry["contributor"], content_sha256=bytes.fromhex(entry["sha256"]), cid=entry["cid"],
+        license=entry["license"], consent_hash=bytes.fromhex(entry["consentSha256"]), nonce=entry["nonce"],
+        deadline=entry["deadline"],
+    )  # fmt: skip
+    typed = typed_data(provenance_domain(manifest["chainId"], registry=manifest["registry"]), message=claim)
+
+    def signed_by_contributor() -> str:
+        signer = recover(typed, signature=bytes.fromhex(entry["signature"][2:]))
+        _require(
+            signer.lower() == entry["contributor"].lower(), f"the claim was signed by {signer}, not the contributor"
+        )
+        return f"signed by {signer} ({entry['license']})"
+
+    def leaf_proven() -> str:
+        values = (entry["contributor"], "0x" + entry["sha256"], "0x" + _digest_hex(typed))
+        tree = StandardMerkleTree.of([values], leaf_encoding=LEAF_ENCODING)
+        _require(tree.leaf_hash(0) == provenance.leaf, "the claim does not hash to the leaf")
+        proven = StandardMerkleTree.load(manifest["tree"]).verify(values, provenance.proof)
+        _require(proven, "the proof does not lead from the leaf to the root")
+        return f"leaf {provenance.leaf} proven in {len(provenance.proof)} steps"
+
+    check("claim signed by the contributor", signed_by_contributor)
+    check("leaf and proof lead to the root", leaf_proven)
+
+
+def _check_chain(provenance: Provenance, web3: Web3, check: Callable[..., None]) -> None:
+    registry = web3.eth.contract(
+        address=Web3.to_checksum_address(provenance.registry), abi=load_artifact("ProvenanceRegistry").abi
+    )
+
+    def anchored_on_chain() -> str:
+        _require(web3.eth.chain_id == provenance.chain_id, f"the node is on chain {web3.eth.chain_id}")
+        block = registry.functions.batchBlock(bytes.fromhex(provenance.root[2:])).call()
+        _require(block != 0, "the registry has no such root")
+        events = registry.events.BatchAnchored().get_logs(
+            from_block=block, to_block=block, argument_filters={"root": bytes.fromhex(provenance.root[2:])}
+        )
+        _require(
+            any(e["args"]["manifestCid"] == provenance.batch_cid for e in events), "no anchor event names the manifest"
+        )
+        return f"root anchored in block {block} on chain {provenance.chain_id} with this manifest"
+
+    check("root anchored on-chain", anchored_on_chain)
+
+
+def _check_content(entry: dict[str, Any], storage: Storage, check: Callable[..., None]) -> None:
+    def content_matches() -> str:
+        stream = io.BufferedReader(_CatStream(storage, entry["cid"]), buffer_size=1 << 20)
+        blob = import_file(stream, put_block=lambda _cid, _block: None)
+        _require(blob.cid == entry["cid"], f"the stored bytes hash to {blob.cid}")
+        _require(blob.sha256 == entry["sha256"], "the stored bytes' sha256 differs from the claim's")
+        return f"{blob.size:,} bytes, sha256 {blob.sha256[:16]}…, CID {blob.cid}"
+
+    check("stored bytes match the claim", content_matches)
+
+
+class _CatStream(io.RawIOBase):
+    """A read-only file over `storage.cat(cid)`, so the content is hashed as it streams."""
+
+    def __init__(self, storage: Storage, cid: str) -> None:
+        self._pieces = storage.cat(cid)
+        self._rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._rest:
+            self._rest = next(self._pieces, b"")
+            if not self._rest:
+                return 0
+        count = min(len(buffer), len(self._rest))
+        buffer[:count], self._rest = self._rest[:count], self._rest[count:]
+        return count
+
+
+def _cid_of(raw: bytes) -> str:
+    return import_file(io.BytesIO(raw), put_block=lambda _cid, _block: None).cid
+
+
+def _digest_hex(typed: dict[str, Any]) -> str:
+    return digest(typed).hex()
+
+
+def _require(condition: bool, failure: str) -> None:
+    if not condition:
+        raise _Failed(failure)

@@ -1,0 +1,144 @@
+"""Contributions in the database: create, find, list, follow, and record each step of their life.
+
+Services flush and never commit: the API request, task or command around them is the transaction.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from polyphony.contributions.errors import ContributionNotFound, NotClaimable, NotYourContribution
+from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus
+from polyphony.models.job import utcnow
+from polyphony.storage.base import StoredBlob
+
+
+@dataclass(frozen=True)
+class UploadFacts:
+    """What an upload says about itself, checked: who, which bytes, which format, license and consent."""
+
+    contributor: str
+    sha256: str
+    size: int
+    filename: str
+    content_format: str
+    modality: str
+    title: str
+    description: str
+    license: str
+    language: str | None
+    consent_text: str
+    consent_sha256: str
+    content_report: dict[str, Any]
+    idempotency_key: str | None
+
+
+def find_same_upload(
+    session: Session, *, contributor: str, sha256: str, idempotency_key: str | None
+) -> Contribution | None:
+    """The contribution these bytes (or this Idempotency-Key) already made for this contributor, if any."""
+    same_bytes = select(Contribution).where(Contribution.contributor == contributor, Contribution.sha256 == sha256)
+    found = session.exec(same_bytes).first()
+    if found is None and idempotency_key is not None:
+        same_key = select(Contribution).where(
+            Contribution.contributor == contributor, Contribution.idempotency_key == idempotency_key
+        )
+        found = session.exec(same_key).first()
+    return found
+
+
+def begin_upload(session: Session, *, facts: UploadFacts) -> Contribution:
+    """Write the contribution before its bytes go to storage, so a crash in between is found and swept."""
+    contribution = Contribution(
+        status=ContributionStatus.STORING, **{name: getattr(facts, name) for name in facts.__dataclass_fields__}
+    )
+    session.add(contribution)
+    session.flush()
+    record(session, contribution, step="uploaded", details={"size": facts.size, "format": facts.content_format})
+    return contribution
+
+
+def mark_stored(session: Session, contribution: Contribution, *, blob: StoredBlob) -> Contribution:
+    """The bytes are in storage under `blob.cid`: the contribution waits for its claim."""
+    contribution.cid = blob.cid
+    _move(session, contribution, ContributionStatus.STORED, step="stored", details={"cid": blob.cid})
+    return contribution
+
+
+def record_claim(session: Session, contribution: Contribution, *, signature: str, deadline: int) -> Contribution:
+    """Keep the contributor's verified claim signature."""
+    if contribution.status != ContributionStatus.STORED:
+        raise NotClaimable(f"contribution {contribution.id} is {contribution.status}, so it cannot be claimed")
+    contribution.claim_signature, contribution.claim_deadline = signature, deadline
+    _move(session, contribution, ContributionStatus.CLAIMED, step="claimed")
+    return contribution
+
+
+def get(session: Session, contribution_id: int) -> Contribution:
+    """The contribution `contribution_id`, whoever gave it."""
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None or contribution.status == ContributionStatus.STORING:
+        raise ContributionNotFound(f"there is no contribution {contribution_id}")
+    return contribution
+
+
+def get_own(session: Session, contribution_id: int, *, contributor: str) -> Contribution:
+    """The contribution `contribution_id`, which must be `contributor`'s."""
+    contribution = get(session, contribution_id)
+    if contribution.contributor != contributor:
+        raise NotYourContribution(f"contribution {contribution_id} belongs to another contributor")
+    return contribution
+
+
+def list_contributions(
+    session: Session, *, contributor: str | None, status: ContributionStatus | None, offset: int, limit: int
+) -> tuple[Sequence[Contribution], int]:
+    """One page of contributions, newest first, and how many match in all."""
+    query = select(Contribution).where(Contribution.status != ContributionStatus.STORING)
+    if contributor is not None:
+        query = query.where(Contribution.contributor == contributor)
+    if status is not None:
+        query = query.where(Contribution.status == status)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = session.exec(query.order_by(col(Contribution.id).desc()).offset(offset).limit(limit)).all()
+    return page, total
+
+
+def timeline(session: Session, contribution: Contribution) -> Sequence[ContributionEvent]:
+    """Every step of `contribution`, oldest first."""
+    query = select(ContributionEvent).where(ContributionEvent.contribution_id == contribution.id)
+    return session.exec(query.order_by(col(ContributionEvent.id))).all()
+
+
+def record(
+    session: Session, contribution: Contribution, *, step: str, reason: str | None = None,
+    tx_hash: str | None = None, details: dict[str, Any] | None = None,
+) -> ContributionEvent:  # fmt: skip
+    """Add a step to `contribution`'s timeline."""
+    assert contribution.id is not None, "flush the contribution before recording its steps"
+    event = ContributionEvent(
+        contribution_id=contribution.id, step=step, reason=reason, tx_hash=tx_hash, details=details or {}
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _move(session: Session, contribution: Contribution, status: ContributionStatus, *, step: str, **event: Any) -> None:
+    contribution.status = status
+    contribution.updated_at = utcnow()
+    session.add(contribution)
+    record(session, contribution, step=step, **event)
+
+
+def mark_anchored(session: Session, contribution: Contribution, *, tx_hash: str, batch_id: int) -> Contribution:
+    """Its claim's batch root is on-chain."""
+    if contribution.status == ContributionStatus.CLAIMED:
+        _move(
+            session, contribution, ContributionStatus.ANCHORED, step="anchored", tx_hash=tx_hash,
+            details={"batch": batch_id},
+        )  # fmt: skip
+    return contribution

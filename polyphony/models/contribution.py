@@ -1,0 +1,93 @@
+"""A contribution: one uploaded file, who gave it, under which license and consent, and its timeline.
+
+Every step of its life is a `ContributionEvent` row (the timeline the API shows), written in the same
+transaction as the change it records.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from polyphony.models.job import utcnow
+
+
+class ContributionStatus(StrEnum):
+    STORING = "storing"  # a row written before the bytes go to storage: a crash here is swept, never kept
+    STORED = "stored"  # bytes in storage under `cid`, waiting for the contributor's signed claim
+    CLAIMED = "claimed"  # the contributor's EIP-712 claim is verified and kept
+    ANCHORED = "anchored"  # its claim is a leaf of a batch whose Merkle root is on-chain
+    REVOKED = "revoked"  # the contributor withdrew consent: tombstoned
+
+
+class Contribution(SQLModel, table=True):
+    """One file given by one contributor; the same bytes from the same contributor are one contribution."""
+
+    __tablename__ = "contribution"
+    __table_args__ = (
+        UniqueConstraint("contributor", "sha256"),
+        UniqueConstraint("contributor", "idempotency_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contributor: str = Field(max_length=42, index=True)
+    status: ContributionStatus = Field(default=ContributionStatus.STORING, sa_type=String(16), index=True)
+    sha256: str = Field(max_length=64, index=True)
+    cid: str | None = Field(default=None, max_length=100, index=True)
+    size: int = Field(sa_type=BigInteger)
+    filename: str = Field(max_length=255)
+    content_format: str = Field(max_length=16)
+    modality: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    license: str = Field(max_length=100)
+    language: str | None = Field(default=None, max_length=16)
+    consent_text: str = Field(sa_column=Column(Text, nullable=False))
+    consent_sha256: str = Field(max_length=64)
+    content_report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    claim_deadline: int | None = Field(default=None, sa_type=BigInteger)
+    claim_signature: str | None = Field(default=None, max_length=140)
+    batch_id: int | None = Field(default=None, foreign_key="anchor_batch.id", index=True)
+    leaf: str | None = Field(default=None, max_length=66)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ContributionEvent(SQLModel, table=True):
+    """One step of a contribution's timeline: what happened, when, and the proof of it (tx, task, reason)."""
+
+    __tablename__ = "contribution_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contribution_id: int = Field(foreign_key="contribution.id", index=True)
+    step: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    tx_hash: str | None = Field(default=None, max_length=66)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class BatchStatus(StrEnum):
+    BUILT = "built"  # members and root fixed; manifest not yet pinned or root not yet on-chain
+    ANCHORED = "anchored"  # the root is on-chain, confirmed
+
+
+class AnchorBatch(SQLModel, table=True):
+    """A Merkle batch of claimed contributions: its root, its manifest on storage, and its anchoring tx."""
+
+    __tablename__ = "anchor_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: BatchStatus = Field(default=BatchStatus.BUILT, sa_type=String(16), index=True)
+    root: str = Field(max_length=66, unique=True)
+    count: int
+    manifest_cid: str | None = Field(default=None, max_length=100)
+    chain_id: int = Field(sa_type=BigInteger)
+    registry_address: str = Field(max_length=42)
+    tx_hash: str | None = Field(default=None, max_length=66)
+    block_number: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow)
+    anchored_at: datetime | None = None

@@ -1,0 +1,154 @@
+"""A contributor's first contact, through the real API, Redis, storage, anvil and the chain-queue worker:
+sign in, upload, sign the claim, see it anchored, and prove it without trusting the API's database."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery.result import AsyncResult
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
+from sqlmodel import select
+from web3 import Web3
+
+from api.main import create_app
+from chain.contracts import Deployment
+from chain.provenance import Provenance
+from chain.verify import verify_provenance
+from cli.client import ClientError, PolyphonyClient
+from polyphony.db import session_scope
+from polyphony.models.contribution import Contribution
+from polyphony.queue import get_celery
+from polyphony.settings import Settings, get_settings
+from polyphony.storage import storage_from_settings
+
+JSONL = b'{"text": "Polyphony keeps many voices."}\n{"text": "Each one signs what it gives."}\n'
+FORM = {
+    "title": "Two sentences", "description": "A tiny JSONL sample", "license": "cc-by-4.0",
+    "modality": "text", "language": "en", "consent": "I agree that this data may train community models.",
+}  # fmt: skip
+
+
+@pytest.fixture
+def contributor(settings: Settings, deployment: Deployment, redis_url: str) -> Iterator[PolyphonyClient]:
+    """A fresh wallet, signed in through the real API."""
+    http = TestClient(create_app(), base_url=settings.effective_public_url)
+    with PolyphonyClient(settings.effective_public_url, Account.create(), http=http) as client:
+        client.sign_in()
+        yield client
+
+
+def _upload(client: PolyphonyClient, content: bytes = JSONL, name: str = "sample.jsonl", **form: str) -> dict:  # type: ignore[type-arg]
+    files = {"file": (name, content, "application/octet-stream")}
+    return client.call("POST", "/contributions", data={**FORM, **form}, files=files)  # type: ignore[no-any-return]
+
+
+def _claim(client: PolyphonyClient, contribution_id: int, signer: LocalAccount | None = None) -> dict:  # type: ignore[type-arg]
+    typed = client.call("GET", f"/contributions/{contribution_id}/claim")
+    signed = (signer or client.account).sign_typed_data(full_message=typed)
+    signature = "0x" + bytes(signed.signature).hex()
+    return client.call("POST", f"/contributions/{contribution_id}/claim", json={"signature": signature})  # type: ignore[no-any-return]
+
+
+def _anchor_through_the_chain_worker() -> int | None:
+    result: AsyncResult[int | None] = get_celery().send_task("chain.anchor_claims")
+    return result.get(timeout=120)
+
+
+@pytest.mark.usefixtures("chain_celery_worker")
+def test_upload_claim_anchor_and_verify_end_to_end(
+    contributor: PolyphonyClient, web3: Web3, settings: Settings
+) -> None:
+    stored = _upload(contributor)
+    assert stored["status"] == "stored" and stored["size"] == len(JSONL) and stored["license"] == "CC-BY-4.0"
+    assert stored["cid"].startswith("bafkrei")  # one raw block: Kubo's CIDv1 for these bytes
+
+    claimed = _claim(contributor, stored["id"])
+    assert claimed["status"] == "claimed"
+    assert _anchor_through_the_chain_worker() is not None
+
+    followed = contributor.call("GET", f"/contributions/{stored['id']}")
+    assert followed["status"] == "anchored"
+    steps = [step["step"] for step in followed["timeline"]]
+    assert steps == ["uploaded", "stored", "claimed", "anchored"]
+    assert followed["timeline"][-1]["tx_hash"].startswith("0x")
+
+    record = Provenance(**contributor.call("GET", f"/contributions/{stored['id']}/provenance"))
+    checks = verify_provenance(stored["id"], record, web3=web3, storage=storage_from_settings(settings))
+    assert [check.ok for check in checks] == [True] * 7, checks
+
+
+def test_the_same_bytes_again_are_the_same_contribution(contributor: PolyphonyClient) -> None:
+    first = _upload(contributor, content=b'{"n": 1}\n')
+    again = _upload(contributor, content=b'{"n": 1}\n', title="another title")
+    assert again["id"] == first["id"]
+
+
+def test_a_claim_signed_by_another_key_is_refused(contributor: PolyphonyClient) -> None:
+    stored = _upload(contributor, content=b'{"n": 2}\n')
+    with pytest.raises(ClientError) as refused:
+        _claim(contributor, stored["id"], signer=Account.create())
+    assert (refused.value.status, refused.value.code) == (400, "signature_wrong_signer")
+    assert contributor.call("GET", f"/contributions/{stored['id']}")["status"] == "stored"
+
+
+def test_nobody_claims_someone_elses_contribution(contributor: PolyphonyClient, settings: Settings) -> None:
+    stored = _upload(contributor, content=b'{"n": 3}\n')
+    http = TestClient(create_app(), base_url=settings.effective_public_url)
+    with PolyphonyClient(settings.effective_public_url, Account.create(), http=http) as stranger:
+        stranger.sign_in()
+        with pytest.raises(ClientError) as refused:
+            stranger.call("GET", f"/contributions/{stored['id']}/claim")
+    assert (refused.value.status, refused.value.code) == (403, "not_your_contribution")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "form", "status", "code"),
+    [
+        ("data.jsonl", b"", {}, 400, "empty_file"),
+        ("data.jsonl", b"[1, 2, 3]\n", {}, 400, "format_mismatch"),
+        ("data.jsonl", b'{"a": 1}\nnot json\n', {}, 400, "not_jsonl"),
+        ("data.txt", b"caf\xe9\n", {}, 400, "invalid_utf8"),
+        ("data.jsonl", JSONL, {"license": "Not-A-License"}, 400, "unknown_license"),
+        ("data.jsonl", JSONL, {"title": ""}, 400, "invalid_metadata"),
+        ("data.jsonl", JSONL, {"language": "english please"}, 400, "invalid_metadata"),
+        ("data.exe", b"MZ", {}, 400, "unsupported_format"),
+    ],
+)
+def test_bad_uploads_are_refused_with_a_code_and_nothing_is_kept(
+    contributor: PolyphonyClient, settings: Settings, name: str, content: bytes, form: dict[str, str], status: int,
+    code: str,
+) -> None:  # fmt: skip
+    with pytest.raises(ClientError) as refused:
+        _upload(contributor, content=content, name=name, **form)
+    assert (refused.value.status, refused.value.code) == (status, code), refused.value.message
+    _assert_nothing_kept(contributor.account.address, settings.spool_dir)
+
+
+def test_an_upload_over_the_limit_is_cut_off_with_413(contributor: PolyphonyClient, settings: Settings) -> None:
+    app = contributor.http.app  # type: ignore[attr-defined]
+    app.dependency_overrides[get_settings] = lambda: settings.model_copy(update={"polyphony_max_upload_bytes": 1024})
+    with pytest.raises(ClientError) as refused:
+        _upload(contributor, content=b'{"pad": "' + b"x" * 4096 + b'"}\n')
+    assert (refused.value.status, refused.value.code) == (413, "upload_too_large")
+    _assert_nothing_kept(contributor.account.address, settings.spool_dir)
+
+
+def test_uploads_need_a_token_and_multipart(settings: Settings, contributor: PolyphonyClient) -> None:
+    anonymous = TestClient(create_app(), base_url=settings.effective_public_url)
+    files = {"file": ("a.jsonl", JSONL)}
+    assert anonymous.post("/contributions", data=FORM, files=files).json()["error"]["code"] == "missing_token"
+    with pytest.raises(ClientError) as refused:
+        contributor.call(
+            "POST", "/contributions", content=json.dumps(FORM), headers={"Content-Type": "application/json"}
+        )
+    assert (refused.value.status, refused.value.code) == (415, "not_multipart")
+
+
+def _assert_nothing_kept(contributor: str, spool_dir: Path) -> None:
+    with session_scope() as session:
+        rows = session.exec(select(Contribution).where(Contribution.contributor == contributor)).all()
+    assert rows == []
+    assert list(spool_dir.glob("*")) == []
