@@ -81,3 +81,26 @@ class ProvenancePublic(BaseModel):
     def of(cls, provenance: Provenance) -> "ProvenancePublic":
         """The public view of a provenance record."""
         return cls.model_validate(provenance, from_attributes=True)
+
+
+class RevocationSignature(BaseModel):
+    """`POST /contributions/{id}/revocation`: the signature over the offered typed data, and its deadline."""
+
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte secp256k1 signature, 0x-hex")
+    deadline: int = Field(ge=0, description="The `deadline` of the typed data that was signed (unix seconds)")
+
+
+class TombstonePublic(BaseModel):
+    contribution_id: int
+    cid: str | None
+    contributor: str
+    signature: str
+    deadline: int
+    revoked_at: datetime
+
+
+class TombstonePagePublic(BaseModel):
+    items: list[TombstonePublic]
+    total: int
+    offset: int
+    limit: int

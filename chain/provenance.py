@@ -16,12 +16,23 @@ from sqlmodel import Session
 from web3 import Web3
 
 from chain.contracts import Deployment
-from chain.eip712 import ContributionClaim, Domain, TypedData, digest, provenance_domain, typed_data, verify_claim
+from chain.eip712 import (
+    ContributionClaim,
+    Domain,
+    Revocation,
+    TypedData,
+    digest,
+    provenance_domain,
+    typed_data,
+    verify_claim,
+    verify_revocation,
+)
 from chain.merkle import StandardMerkleTree
 from polyphony.contributions import service
-from polyphony.models.contribution import AnchorBatch, Contribution
+from polyphony.models.contribution import AnchorBatch, Contribution, Tombstone
 
 CLAIM_WINDOW = timedelta(days=7)
+REVOCATION_WINDOW = timedelta(hours=1)
 LEAF_ENCODING = ("address", "bytes32", "bytes32")
 MANIFEST_VERSION = "polyphony-batch-manifest/1"
 
@@ -104,3 +115,30 @@ class Provenance:
     block_number: int
     chain_id: int
     registry: str
+
+
+def revocation_message(contribution: Contribution, *, deadline: int) -> Revocation:
+    """What the contributor signs to withdraw `contribution`; its nonce is the contribution's id."""
+    assert contribution.id is not None
+    return Revocation(
+        contributor=contribution.contributor, contribution_cid=contribution.cid or "", nonce=contribution.id,
+        deadline=deadline,
+    )  # fmt: skip
+
+
+def revocation_typed_data(contribution: Contribution, *, deployment: Deployment) -> TypedData:
+    """The typed data to sign to revoke `contribution`, valid for an hour."""
+    deadline = int(time.time() + REVOCATION_WINDOW.total_seconds())
+    return typed_data(claim_domain(deployment), message=revocation_message(contribution, deadline=deadline))
+
+
+def accept_revocation(
+    session: Session, contribution: Contribution, *, signature: bytes, deadline: int, deployment: Deployment
+) -> Tombstone:
+    """Verify the contributor's signed revocation and tombstone the contribution."""
+    revocation = revocation_message(contribution, deadline=deadline)
+    verify_revocation(
+        revocation, signature=signature, domain=claim_domain(deployment), now=int(time.time()),
+        expected_nonce=revocation.nonce,
+    )  # fmt: skip
+    return service.record_revocation(session, contribution, signature="0x" + signature.hex(), deadline=deadline)

@@ -21,6 +21,10 @@ os.environ["POLYPHONY_HOME"] = TEST_HOME
 os.environ["POLYPHONY_REDIS_PORT"] = str(free_port())
 os.environ["POLYPHONY_CHAIN_PORT"] = str(free_port())
 os.environ["POLYPHONY_API_PORT"] = str(free_port())
+# Every TestClient request comes from one client address: the suite signs in and uploads far more often than
+# a person would. The rate-limit tests set their own low limits.
+os.environ["POLYPHONY_SIGN_IN_PER_CLIENT"] = "100000"
+os.environ["POLYPHONY_UPLOAD_PER_CLIENT"] = "100000"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

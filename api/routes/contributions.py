@@ -6,13 +6,20 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from web3 import Web3
 
-from api.contribution_schemas import ClaimSignature, ContributionPagePublic, ContributionPublic, ProvenancePublic
+from api.contribution_schemas import (
+    ClaimSignature,
+    ContributionPagePublic,
+    ContributionPublic,
+    ProvenancePublic,
+    RevocationSignature,
+    TombstonePublic,
+)
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, StorageDep, UploadAllowance
 from api.multipart import receive_upload
 from api.schemas import ErrorPublic
 from chain.anchoring import provenance_of
 from chain.errors import InvalidAddress
-from chain.provenance import accept_claim, claim_typed_data
+from chain.provenance import accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
 from polyphony.contributions import service
 from polyphony.contributions.errors import NotClaimable
 from polyphony.contributions.formats import FormatLimits
@@ -101,6 +108,29 @@ def get_provenance(contribution_id: int, session: SessionDep, deployment: Deploy
     """The leaf, Merkle proof, root, batch manifest CID and anchoring transaction of a contribution."""
     contribution = service.get(session, contribution_id)
     return ProvenancePublic.of(provenance_of(session, contribution, deployment=deployment))
+
+
+@router.get("/{contribution_id}/revocation", responses=_ERRORS)
+def get_revocation(
+    contribution_id: int, session: SessionDep, me: CurrentContributor, deployment: DeploymentDep
+) -> dict[str, Any]:
+    """The EIP-712 typed data to sign to withdraw a contribution (valid for an hour)."""
+    contribution = service.get_own(session, contribution_id, contributor=me)
+    return revocation_typed_data(contribution, deployment=deployment)
+
+
+@router.post("/{contribution_id}/revocation", response_model=TombstonePublic, status_code=201, responses=_ERRORS)
+def post_revocation(
+    contribution_id: int, body: RevocationSignature, session: SessionDep, me: CurrentContributor,
+    deployment: DeploymentDep,
+) -> TombstonePublic:  # fmt: skip
+    """Withdraw a contribution: it is tombstoned and left out of every later manifest and pull."""
+    contribution = service.get_own(session, contribution_id, contributor=me)
+    tombstone = accept_revocation(
+        session, contribution, signature=bytes.fromhex(body.signature[2:]), deadline=body.deadline,
+        deployment=deployment,
+    )  # fmt: skip
+    return TombstonePublic.model_validate(tombstone, from_attributes=True)
 
 
 def _checksum(address: str | None) -> str | None:

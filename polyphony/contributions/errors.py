@@ -130,3 +130,7 @@ class NotClaimable(Conflict):
     """Only a stored upload can be claimed: not one still storing, already claimed, or revoked."""
 
     code = "not_claimable"
+
+
+class AlreadyRevoked(Conflict):
+    code = "already_revoked"

@@ -60,7 +60,7 @@ def ingest(
         if existing is not None and existing.status != ContributionStatus.STORING:
             return existing, False
         contribution = existing or service.begin_upload(session, facts=facts)
-    parked = upload.path.replace(_parked_path(spool_dir, contribution))
+    parked = upload.path.replace(parked_path(spool_dir, contribution))
     with parked.open("rb") as content:
         blob = storage.add(content)
     with session_scope() as session:
@@ -111,7 +111,8 @@ def _language(fields: dict[str, str]) -> str | None:
     return language
 
 
-def _parked_path(spool_dir: Path, contribution: Contribution) -> Path:
+def parked_path(spool_dir: Path, contribution: Contribution) -> Path:
+    """Where an upload's spool file waits, named by its contribution, until its bytes are stored."""
     return spool_dir / f"contribution-{contribution.id}"
 
 
@@ -125,7 +126,7 @@ def sweep_unfinished(*, storage: Storage, spool_dir: Path, older_than: timedelta
             )
         ).all()
         for contribution in stale:
-            _unpin_parked(session, storage, _parked_path(spool_dir, contribution))
+            _unpin_parked(session, storage, parked_path(spool_dir, contribution))
             session.exec(delete(ContributionEvent).where(col(ContributionEvent.contribution_id) == contribution.id))
             session.delete(contribution)
     _remove_stray_spool_files(spool_dir, cutoff.timestamp())

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from polyphony.contributions.errors import ContributionNotFound, NotClaimable, NotYourContribution
-from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus
+from polyphony.contributions.errors import AlreadyRevoked, ContributionNotFound, NotClaimable, NotYourContribution
+from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus, Tombstone
 from polyphony.models.job import utcnow
 from polyphony.storage.base import StoredBlob
 
@@ -142,3 +142,26 @@ def mark_anchored(session: Session, contribution: Contribution, *, tx_hash: str,
             details={"batch": batch_id},
         )  # fmt: skip
     return contribution
+
+
+def record_revocation(session: Session, contribution: Contribution, *, signature: str, deadline: int) -> Tombstone:
+    """Tombstone `contribution` with its contributor's signed revocation."""
+    if contribution.status == ContributionStatus.REVOKED:
+        raise AlreadyRevoked(f"contribution {contribution.id} was revoked already")
+    assert contribution.id is not None
+    tombstone = Tombstone(
+        contribution_id=contribution.id, cid=contribution.cid, contributor=contribution.contributor,
+        signature=signature, deadline=deadline,
+    )  # fmt: skip
+    session.add(tombstone)
+    _move(
+        session, contribution, ContributionStatus.REVOKED, step="revoked", reason="consent withdrawn by the contributor"
+    )
+    return tombstone
+
+
+def list_tombstones(session: Session, *, offset: int, limit: int) -> tuple[Sequence[Tombstone], int]:
+    """One page of tombstones, newest first, and how many there are."""
+    total = session.exec(select(func.count()).select_from(Tombstone)).one()
+    page = session.exec(select(Tombstone).order_by(col(Tombstone.id).desc()).offset(offset).limit(limit)).all()
+    return page, total

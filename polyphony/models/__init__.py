@@ -7,6 +7,7 @@ from polyphony.models.contribution import (
     Contribution,
     ContributionEvent,
     ContributionStatus,
+    Tombstone,
 )
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import PendingJob
@@ -23,5 +24,6 @@ __all__ = [
     "IndexerCheckpoint",
     "IndexerCursor",
     "PendingJob",
+    "Tombstone",
     "TxStatus",
 ]

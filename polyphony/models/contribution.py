@@ -91,3 +91,17 @@ class AnchorBatch(SQLModel, table=True):
     block_number: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow)
     anchored_at: datetime | None = None
+
+
+class Tombstone(SQLModel, table=True):
+    """A contribution its contributor withdrew, with the signed revocation: excluded from every later manifest."""
+
+    __tablename__ = "tombstone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contribution_id: int = Field(foreign_key="contribution.id", unique=True)
+    cid: str | None = Field(default=None, max_length=100, index=True)
+    contributor: str = Field(max_length=42, index=True)
+    signature: str = Field(max_length=140)
+    deadline: int = Field(sa_type=BigInteger)
+    revoked_at: datetime = Field(default_factory=utcnow, index=True)

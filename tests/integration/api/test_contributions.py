@@ -2,72 +2,36 @@
 sign in, upload, sign the claim, see it anchored, and prove it without trusting the API's database."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from celery.result import AsyncResult
 from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from sqlmodel import select
 from web3 import Web3
 
 from api.main import create_app
-from chain.contracts import Deployment
 from chain.provenance import Provenance
 from chain.verify import verify_provenance
 from cli.client import ClientError, PolyphonyClient
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution
-from polyphony.queue import get_celery
 from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
-
-JSONL = b'{"text": "Polyphony keeps many voices."}\n{"text": "Each one signs what it gives."}\n'
-FORM = {
-    "title": "Two sentences", "description": "A tiny JSONL sample", "license": "cc-by-4.0",
-    "modality": "text", "language": "en", "consent": "I agree that this data may train community models.",
-}  # fmt: skip
-
-
-@pytest.fixture
-def contributor(settings: Settings, deployment: Deployment, redis_url: str) -> Iterator[PolyphonyClient]:
-    """A fresh wallet, signed in through the real API."""
-    http = TestClient(create_app(), base_url=settings.effective_public_url)
-    with PolyphonyClient(settings.effective_public_url, Account.create(), http=http) as client:
-        client.sign_in()
-        yield client
-
-
-def _upload(client: PolyphonyClient, content: bytes = JSONL, name: str = "sample.jsonl", **form: str) -> dict:  # type: ignore[type-arg]
-    files = {"file": (name, content, "application/octet-stream")}
-    return client.call("POST", "/contributions", data={**FORM, **form}, files=files)  # type: ignore[no-any-return]
-
-
-def _claim(client: PolyphonyClient, contribution_id: int, signer: LocalAccount | None = None) -> dict:  # type: ignore[type-arg]
-    typed = client.call("GET", f"/contributions/{contribution_id}/claim")
-    signed = (signer or client.account).sign_typed_data(full_message=typed)
-    signature = "0x" + bytes(signed.signature).hex()
-    return client.call("POST", f"/contributions/{contribution_id}/claim", json={"signature": signature})  # type: ignore[no-any-return]
-
-
-def _anchor_through_the_chain_worker() -> int | None:
-    result: AsyncResult[int | None] = get_celery().send_task("chain.anchor_claims")
-    return result.get(timeout=120)
+from tests.integration.api.contributor_flows import FORM, JSONL, anchor_through_the_chain_worker, claim, upload
 
 
 @pytest.mark.usefixtures("chain_celery_worker")
 def test_upload_claim_anchor_and_verify_end_to_end(
     contributor: PolyphonyClient, web3: Web3, settings: Settings
 ) -> None:
-    stored = _upload(contributor)
+    stored = upload(contributor)
     assert stored["status"] == "stored" and stored["size"] == len(JSONL) and stored["license"] == "CC-BY-4.0"
     assert stored["cid"].startswith("bafkrei")  # one raw block: Kubo's CIDv1 for these bytes
 
-    claimed = _claim(contributor, stored["id"])
+    claimed = claim(contributor, stored["id"])
     assert claimed["status"] == "claimed"
-    assert _anchor_through_the_chain_worker() is not None
+    assert anchor_through_the_chain_worker() is not None
 
     followed = contributor.call("GET", f"/contributions/{stored['id']}")
     assert followed["status"] == "anchored"
@@ -81,21 +45,35 @@ def test_upload_claim_anchor_and_verify_end_to_end(
 
 
 def test_the_same_bytes_again_are_the_same_contribution(contributor: PolyphonyClient) -> None:
-    first = _upload(contributor, content=b'{"n": 1}\n')
-    again = _upload(contributor, content=b'{"n": 1}\n', title="another title")
+    first = upload(contributor, content=b'{"n": 1}\n')
+    again = upload(contributor, content=b'{"n": 1}\n', title="another title")
     assert again["id"] == first["id"]
 
 
+def test_a_retried_request_with_the_same_idempotency_key_is_the_same_contribution(
+    contributor: PolyphonyClient,
+) -> None:
+    headers = {"Idempotency-Key": "upload-7f3a"}
+    first = contributor.call(
+        "POST", "/contributions", data=FORM, files={"file": ("a.jsonl", b'{"try": 1}\n')}, headers=headers
+    )
+    # Even with other bytes, a request under a key already used answers what the first one made.
+    retried = contributor.call(
+        "POST", "/contributions", data=FORM, files={"file": ("b.jsonl", b'{"try": 2}\n')}, headers=headers
+    )
+    assert retried["id"] == first["id"] and retried["sha256"] == first["sha256"]
+
+
 def test_a_claim_signed_by_another_key_is_refused(contributor: PolyphonyClient) -> None:
-    stored = _upload(contributor, content=b'{"n": 2}\n')
+    stored = upload(contributor, content=b'{"n": 2}\n')
     with pytest.raises(ClientError) as refused:
-        _claim(contributor, stored["id"], signer=Account.create())
+        claim(contributor, stored["id"], signer=Account.create())
     assert (refused.value.status, refused.value.code) == (400, "signature_wrong_signer")
     assert contributor.call("GET", f"/contributions/{stored['id']}")["status"] == "stored"
 
 
 def test_nobody_claims_someone_elses_contribution(contributor: PolyphonyClient, settings: Settings) -> None:
-    stored = _upload(contributor, content=b'{"n": 3}\n')
+    stored = upload(contributor, content=b'{"n": 3}\n')
     http = TestClient(create_app(), base_url=settings.effective_public_url)
     with PolyphonyClient(settings.effective_public_url, Account.create(), http=http) as stranger:
         stranger.sign_in()
@@ -122,7 +100,7 @@ def test_bad_uploads_are_refused_with_a_code_and_nothing_is_kept(
     code: str,
 ) -> None:  # fmt: skip
     with pytest.raises(ClientError) as refused:
-        _upload(contributor, content=content, name=name, **form)
+        upload(contributor, content=content, name=name, **form)
     assert (refused.value.status, refused.value.code) == (status, code), refused.value.message
     _assert_nothing_kept(contributor.account.address, settings.spool_dir)
 
@@ -131,7 +109,7 @@ def test_an_upload_over_the_limit_is_cut_off_with_413(contributor: PolyphonyClie
     app = contributor.http.app  # type: ignore[attr-defined]
     app.dependency_overrides[get_settings] = lambda: settings.model_copy(update={"polyphony_max_upload_bytes": 1024})
     with pytest.raises(ClientError) as refused:
-        _upload(contributor, content=b'{"pad": "' + b"x" * 4096 + b'"}\n')
+        upload(contributor, content=b'{"pad": "' + b"x" * 4096 + b'"}\n')
     assert (refused.value.status, refused.value.code) == (413, "upload_too_large")
     _assert_nothing_kept(contributor.account.address, settings.spool_dir)
 

@@ -1,0 +1,21 @@
+"""`GET /tombstones`: every contribution its contributor withdrew, with the signed revocation."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.contribution_schemas import TombstonePagePublic, TombstonePublic
+from api.deps import SessionDep
+from polyphony.contributions import service
+
+router = APIRouter(tags=["contributions"])
+
+
+@router.get("/tombstones", response_model=TombstonePagePublic)
+def list_tombstones(
+    session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> TombstonePagePublic:
+    """Withdrawn contributions, newest first: manifests and pulls leave these out."""
+    page, total = service.list_tombstones(session, offset=offset, limit=limit)
+    items = [TombstonePublic.model_validate(tombstone, from_attributes=True) for tombstone in page]
+    return TombstonePagePublic(items=items, total=total, offset=offset, limit=limit)
