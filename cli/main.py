@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
+from cli.contribute import contribute, status
 from cli.deploy import deploy_contracts
 from cli.up import run_stack
 from cli.verify import verify_app
@@ -18,6 +19,8 @@ from polyphony.settings import get_settings
 
 app = typer.Typer(help="Polyphony: community-owned AI data.", no_args_is_help=True, add_completion=False)
 app.add_typer(verify_app, name="verify")
+app.command()(contribute)
+app.command()(status)
 # soft_wrap: an error is one line, whatever the terminal's width.
 console = Console(soft_wrap=True)
 
