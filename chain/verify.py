@@ -17,7 +17,7 @@ from chain.contracts import load_artifact
 from chain.eip712 import ContributionClaim, digest, provenance_domain, recover, typed_data
 from chain.merkle import StandardMerkleTree
 from chain.provenance import LEAF_ENCODING, Provenance
-from polyphony.storage.base import Storage
+from polyphony.storage.base import BlobReader
 from polyphony.storage.unixfs import import_file
 
 
@@ -34,7 +34,7 @@ class _Failed(Exception):
     """A check that cannot go on (the later checks depend on it)."""
 
 
-def verify_provenance(contribution_id: int, provenance: Provenance, *, web3: Web3, storage: Storage) -> list[Check]:
+def verify_provenance(contribution_id: int, provenance: Provenance, *, web3: Web3, blobs: BlobReader) -> list[Check]:
     """Every check of `contribution_id`'s provenance, in order; the run stops at the first that fails."""
     checks: list[Check] = []
 
@@ -46,18 +46,18 @@ def verify_provenance(contribution_id: int, provenance: Provenance, *, web3: Web
             raise
 
     try:
-        manifest = _load_manifest(provenance, storage, check)
+        manifest = _load_manifest(provenance, blobs, check)
         entry = _entry_of(manifest, contribution_id, check)
         _check_claim_and_leaf(entry, manifest, provenance, check)
         _check_chain(provenance, web3, check)
-        _check_content(entry, storage, check)
+        _check_content(entry, blobs, check)
     except _Failed:
         pass
     return checks
 
 
-def _load_manifest(provenance: Provenance, storage: Storage, check: Callable[..., None]) -> dict[str, Any]:
-    raw = b"".join(storage.cat(provenance.batch_cid))
+def _load_manifest(provenance: Provenance, blobs: BlobReader, check: Callable[..., None]) -> dict[str, Any]:
+    raw = b"".join(blobs.cat(provenance.batch_cid))
 
     def manifest_bytes_match_cid() -> str:
         _require(_cid_of(raw) == provenance.batch_cid, "the manifest's bytes do not hash to its CID")
@@ -137,9 +137,9 @@ def _check_chain(provenance: Provenance, web3: Web3, check: Callable[..., None])
     check("root anchored on-chain", anchored_on_chain)
 
 
-def _check_content(entry: dict[str, Any], storage: Storage, check: Callable[..., None]) -> None:
+def _check_content(entry: dict[str, Any], blobs: BlobReader, check: Callable[..., None]) -> None:
     def content_matches() -> str:
-        stream = io.BufferedReader(_CatStream(storage, entry["cid"]), buffer_size=1 << 20)
+        stream = io.BufferedReader(_CatStream(blobs, entry["cid"]), buffer_size=1 << 20)
         blob = import_file(stream, put_block=lambda _cid, _block: None)
         _require(blob.cid == entry["cid"], f"the stored bytes hash to {blob.cid}")
         _require(blob.sha256 == entry["sha256"], "the stored bytes' sha256 differs from the claim's")
@@ -149,10 +149,10 @@ def _check_content(entry: dict[str, Any], storage: Storage, check: Callable[...,
 
 
 class _CatStream(io.RawIOBase):
-    """A read-only file over `storage.cat(cid)`, so the content is hashed as it streams."""
+    """A read-only file over `blobs.cat(cid)`, so the content is hashed as it streams."""
 
-    def __init__(self, storage: Storage, cid: str) -> None:
-        self._pieces = storage.cat(cid)
+    def __init__(self, blobs: BlobReader, cid: str) -> None:
+        self._pieces = blobs.cat(cid)
         self._rest = b""
 
     def readable(self) -> bool:

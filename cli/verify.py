@@ -1,5 +1,7 @@
 """`polyphony verify ...`: recompute and check what the API says, from the chain and the stored bytes."""
 
+from collections.abc import Iterator
+
 import httpx
 import typer
 from rich.console import Console
@@ -21,16 +23,19 @@ console = Console(soft_wrap=True)
 def provenance(
     contribution_id: int,
     api: str = typer.Option(None, help="The API's base URL; default: this machine's stack."),
+    from_storage: bool = typer.Option(
+        False, "--from-storage", help="Read bytes from the configured store instead of the API's /ipfs gateway."
+    ),
 ) -> None:
     """Check a contribution's claim, Merkle proof, on-chain anchor and stored bytes."""
     settings = get_settings()
+    base = api or _local_api(settings)
+    blobs = storage_from_settings(settings) if from_storage else GatewayBlobs(base)
     try:
-        record = _fetch_provenance(api or _local_api(settings), contribution_id)
+        record = _fetch_provenance(base, contribution_id)
         with rpc_errors(settings.effective_chain_rpc_url):
-            checks = verify_provenance(
-                contribution_id, record, web3=connect(settings.effective_chain_rpc_url),
-                storage=storage_from_settings(settings),
-            )  # fmt: skip
+            web3 = connect(settings.effective_chain_rpc_url)
+            checks = verify_provenance(contribution_id, record, web3=web3, blobs=blobs)
     except PolyphonyError as error:
         console.print(f"[red]polyphony verify:[/] {error.message}")
         raise typer.Exit(2) from None
@@ -58,8 +63,28 @@ def _show(contribution_id: int, checks: list[Check]) -> None:
     console.print(table)
 
 
+class GatewayBlobs:
+    """Bytes from an `/ipfs/{cid}` gateway: untrusted, which is fine, since every byte is hashed to its CID."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def cat(self, cid: str, *, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """Stream `cid` from the gateway (whole, or one byte range)."""
+        last = "" if length is None else str(offset + length - 1)
+        headers = {"Range": f"bytes={offset}-{last}"} if offset or length is not None else {}
+        url = f"{self.base_url}/ipfs/{cid}"
+        try:
+            with httpx.stream("GET", url, headers=headers, timeout=60) as answer:
+                if answer.status_code not in (200, 206):
+                    raise _ApiRefused(f"the gateway answered {answer.status_code} for {url}")
+                yield from answer.iter_bytes(1 << 20)
+        except httpx.TransportError as error:
+            raise _ApiUnreachable(f"cannot read {url} ({type(error).__name__})") from None
+
+
 def _local_api(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.polyphony_api_port}"
+    return settings.effective_public_url
 
 
 class _ApiUnreachable(PolyphonyError):

@@ -21,6 +21,14 @@ class StoredBlob:
     sha256: str
 
 
+class BlobReader(Protocol):
+    """Anything that streams a CID's content: a store, or an HTTP gateway whose bytes the reader re-hashes."""
+
+    def cat(self, cid: str, *, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """Yield the content of `cid` from `offset`, `length` bytes (or to the end)."""
+        ...
+
+
 class Storage(Protocol):
     """A CID store. Every method streams: no method holds a whole file in memory."""
 

@@ -2,6 +2,7 @@
 sign in, upload, sign the claim, see it anchored, and prove it without trusting the API's database."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution
 from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
+from polyphony.storage.base import Storage
 from tests.integration.api.contributor_flows import FORM, JSONL, anchor_through_the_chain_worker, claim, upload
 
 
@@ -40,8 +42,27 @@ def test_upload_claim_anchor_and_verify_end_to_end(
     assert followed["timeline"][-1]["tx_hash"].startswith("0x")
 
     record = Provenance(**contributor.call("GET", f"/contributions/{stored['id']}/provenance"))
-    checks = verify_provenance(stored["id"], record, web3=web3, storage=storage_from_settings(settings))
+    storage = storage_from_settings(settings)
+    checks = verify_provenance(stored["id"], record, web3=web3, blobs=storage)
     assert [check.ok for check in checks] == [True] * 7, checks
+
+    tampered = verify_provenance(stored["id"], record, web3=web3, blobs=_TamperedContent(storage, stored["cid"]))
+    assert [check.ok for check in tampered] == [True] * 6 + [False]
+    assert "hash to" in tampered[-1].detail
+
+    lying = Provenance(**{**record.__dict__, "root": "0x" + "00" * 32})
+    assert not verify_provenance(stored["id"], lying, web3=web3, blobs=storage)[-1].ok
+
+
+class _TamperedContent:
+    """A store that serves one flipped byte in the contribution's content, as a corrupted disk or node would."""
+
+    def __init__(self, storage: Storage, cid: str) -> None:
+        self.storage, self.cid = storage, cid
+
+    def cat(self, cid: str, *, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        content = b"".join(self.storage.cat(cid, offset=offset, length=length))
+        yield bytes([content[0] ^ 1]) + content[1:] if cid == self.cid else content
 
 
 def test_the_same_bytes_again_are_the_same_contribution(contributor: PolyphonyClient) -> None:
