@@ -5,7 +5,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from chain.provenance import Provenance
 from polyphony.models.contribution import Contribution, ContributionEvent
 
 
@@ -65,22 +64,6 @@ class ClaimSignature(BaseModel):
     """`POST /contributions/{id}/claim`: the contributor's signature over the offered typed data."""
 
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte secp256k1 signature, 0x-hex")
-
-
-class ProvenancePublic(BaseModel):
-    leaf: str
-    proof: list[str]
-    root: str
-    batch_cid: str
-    tx_hash: str
-    block_number: int
-    chain_id: int
-    registry: str
-
-    @classmethod
-    def of(cls, provenance: Provenance) -> "ProvenancePublic":
-        """The public view of a provenance record."""
-        return cls.model_validate(provenance, from_attributes=True)
 
 
 class RevocationSignature(BaseModel):

@@ -2,6 +2,7 @@
 
 import time
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -87,7 +88,13 @@ UploadAllowance = Annotated[None, Depends(limit_uploads)]
 
 def get_deployment(settings: SettingsDep) -> Deployment:
     """The contract set on the configured chain; 503 until `polyphony deploy` has run."""
-    deployment = read_deployment(settings.deployments_dir, served_chain_id(settings))
+    return _deployment_on(settings.deployments_dir, served_chain_id(settings))
+
+
+@lru_cache
+def _deployment_on(deployments_dir: Path, chain_id: int) -> Deployment:
+    # Read once per process: a deployment never changes under a running API (a missing one is not cached).
+    deployment = read_deployment(deployments_dir, chain_id)
     if deployment is None:
         raise ContractsNotDeployed("the contracts are not deployed on this chain yet: run `polyphony deploy`")
     return deployment

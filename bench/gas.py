@@ -13,7 +13,6 @@ time and 60k after.
 
 import json
 import os
-import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from chain.eip712 import Ballot, Delegation, domain_of, sign, split_signature, t
 from chain.keys import KeyRole, ensure_dev_keys
 from chain.merkle import StandardMerkleTree
 from chain.tx import Call, TxSender
-from cli.stack import Stack, anvil_part
+from cli.stack import Stack, anvil_part, free_port
 from polyphony.db import get_engine
 from polyphony.migrations import upgrade_to_head
 from polyphony.settings import get_settings
@@ -76,13 +75,6 @@ class Chain:
     def now(self) -> int:
         """The newest block's timestamp."""
         return int(self.web3.eth.get_block("latest")["timestamp"])
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def use_private_state(home: Path) -> None:

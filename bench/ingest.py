@@ -23,7 +23,6 @@ import itertools
 import json
 import os
 import random
-import socket
 import statistics
 import string
 import tempfile
@@ -45,7 +44,7 @@ from chain.client import connect
 from chain.deploy import ensure_deployed, parameters_from
 from chain.keys import ensure_dev_keys
 from cli.client import PolyphonyClient
-from cli.stack import Stack, anvil_part, api_part, redis_part
+from cli.stack import Stack, anvil_part, api_part, free_port, redis_part
 from polyphony.contributions.formats import ContentFormat, FormatLimits, check_content
 from polyphony.db import get_engine
 from polyphony.migrations import upgrade_to_head
@@ -75,13 +74,6 @@ def use_private_state(home: Path) -> None:
     limits = ("UPLOAD_PER_CLIENT", "UPLOAD_PER_ADDRESS", "SIGN_IN_PER_CLIENT", "SIGN_IN_PER_ADDRESS")
     os.environ.update({f"POLYPHONY_{name}": str(UNLIMITED) for name in limits})
     os.environ.update(POLYPHONY_HOME=str(home), POLYPHONY_LOG_LEVEL="warning")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_stack(stack: Stack, settings: Settings) -> int:

@@ -11,7 +11,6 @@ not decide it. The goal: local add at least half as fast as sha256sum, and faste
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from cli.stack import free_port
 from polyphony.storage.base import Storage
 from polyphony.storage.kubo import KuboStorage
 from polyphony.storage.local import LocalStorage
@@ -151,13 +151,6 @@ def wait_for(url: str, node: subprocess.Popen[bytes]) -> None:
         except httpx.HTTPError:
             time.sleep(0.3)
     raise RuntimeError(f"the js-ipfs node did not answer at {url}: run `make setup` and see its output above")
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def print_table(figures: dict[str, float | str]) -> None:

@@ -10,12 +10,13 @@ import io
 
 from sqlmodel import Session, col, select
 
-from chain.client import connect
+from chain.client import connect, rpc_errors
 from chain.contracts import Deployment, call_of, read_deployment
 from chain.errors import NotAnchoredYet
 from chain.keys import KeyRole, load_keys
+from chain.merkle import proof_from_leaves
 from chain.provenance import Provenance, batch_manifest, batch_tree
-from chain.tx import SenderPolicy, TxSender, rpc_errors
+from chain.tx import SenderPolicy, TxSender
 from polyphony.contributions import service
 from polyphony.db import session_scope
 from polyphony.models.chain import ChainTransaction
@@ -104,18 +105,21 @@ def _mark_anchored(batch_id: int, *, tx: ChainTransaction) -> AnchorBatch:
         return batch
 
 
-def provenance_of(session: Session, contribution: Contribution, *, deployment: Deployment) -> Provenance:
+def provenance_of(session: Session, contribution: Contribution) -> Provenance:
     """The leaf, proof, root and anchoring transaction of `contribution`."""
     batch = session.get(AnchorBatch, contribution.batch_id) if contribution.batch_id is not None else None
     if batch is None or batch.status != BatchStatus.ANCHORED:
         raise NotAnchoredYet(
             f"contribution {contribution.id} is {contribution.status}: its claim is not anchored on-chain yet"
         )
-    members = batch_members(session, batch.id)  # type: ignore[arg-type]
-    tree = batch_tree(members, deployment=deployment)
+    # Each member's leaf hash was stored when the batch was built: the proof needs no claim hashed again.
+    members = batch_members(session, int(contribution.batch_id or 0))
     index = [member.id for member in members].index(contribution.id)
+    root, proof = proof_from_leaves([str(member.leaf) for member in members], index)
+    if root != batch.root:
+        raise RuntimeError(f"batch {batch.id}'s stored leaves no longer give its anchored root")
     return Provenance(
-        leaf=tree.leaf_hash(index), proof=tree.proof(index), root=batch.root, batch_cid=str(batch.manifest_cid),
+        leaf=str(contribution.leaf), proof=proof, root=batch.root, batch_cid=str(batch.manifest_cid),
         tx_hash=str(batch.tx_hash), block_number=int(batch.block_number or 0), chain_id=batch.chain_id,
         registry=batch.registry_address,
     )  # fmt: skip

@@ -1,5 +1,7 @@
 """A Web3 connection from the settings, with timeouts, and the chain's health probe."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import requests
@@ -27,6 +29,15 @@ def chain_probe(rpc_url: str) -> Probe:
     return probe
 
 
+@contextmanager
+def rpc_errors(rpc_url: str = "the chain node") -> Iterator[None]:
+    """Turn a node that cannot be reached into `ChainUnavailable`, with the URL in the message."""
+    try:
+        yield
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise ChainUnavailable(f"cannot reach {rpc_url}: {type(error).__name__}; is the node running?") from None
+
+
 def served_chain_id(settings: Settings) -> int:
     """The embedded anvil's id, or the configured node's, asked once per process."""
     return _node_chain_id(settings.chain_rpc_url) if settings.chain_rpc_url else EMBEDDED_CHAIN_ID
@@ -34,7 +45,5 @@ def served_chain_id(settings: Settings) -> int:
 
 @lru_cache
 def _node_chain_id(rpc_url: str) -> int:
-    try:
+    with rpc_errors(rpc_url):
         return int(connect(rpc_url).eth.chain_id)
-    except (requests.ConnectionError, requests.Timeout):
-        raise ChainUnavailable(f"cannot reach the chain node at {rpc_url}: is it running?") from None

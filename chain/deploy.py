@@ -21,12 +21,10 @@ from chain.contracts import (
     write_deployment,
 )
 from chain.keys import KeyRole
-from chain.roles import expected_roles, role_holders, role_id
+from chain.roles import ANYONE, expected_roles, role_holders, role_id
 from chain.tx import SenderPolicy, TxSender
 from polyphony.errors import Conflict
 from polyphony.settings import Settings
-
-ANYONE = "0x0000000000000000000000000000000000000000"
 
 
 class DeploymentBroken(Conflict):

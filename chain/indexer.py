@@ -21,9 +21,9 @@ from web3.contract.contract import ContractEvent
 from web3.exceptions import BlockNotFound
 from web3.types import LogReceipt
 
+from chain.client import rpc_errors
 from chain.contracts import ARTIFACT_OF, load_artifact, read_deployment
 from chain.errors import WrongChain
-from chain.tx import rpc_errors
 from polyphony.db import session_scope
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import utcnow

@@ -185,6 +185,22 @@ def _build(sorted_leaves: list[bytes]) -> list[bytes]:
     return tree
 
 
+def proof_from_leaves(leaves: Sequence[str], index: int) -> tuple[str, list[str]]:
+    """The root, and the proof of leaf number `index`, in the standard tree over these leaf hashes.
+
+    The same tree `StandardMerkleTree.of` builds from the values, for callers that kept only the hashes.
+    """
+    hashes = [from_hex(hashed) for hashed in leaves]
+    order = sorted(range(len(hashes)), key=hashes.__getitem__)  # stable: equal leaves keep their order
+    tree = _build([hashes[position] for position in order])
+    tree_index = len(tree) - 1 - order.index(index)
+    proof = []
+    while tree_index > 0:
+        proof.append(to_hex(tree[tree_index + 1 if tree_index % 2 else tree_index - 1]))
+        tree_index = (tree_index - 1) // 2
+    return to_hex(tree[0]), proof
+
+
 def _is_valid_tree(tree: list[bytes]) -> bool:
     """Every node is 32 bytes and every inner node hashes its two children; leaves have no child."""
     for index, node in enumerate(tree):

@@ -8,12 +8,10 @@ Only the chain queue's single worker and `polyphony deploy` send, so one process
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-import requests
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from sqlalchemy import func
@@ -22,7 +20,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.types import TxParams, TxReceipt, Wei
 
-from chain.errors import ChainUnavailable, TxReverted, TxTimeout
+from chain.errors import TxReverted, TxTimeout
 from polyphony.db import session_scope
 from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
 from polyphony.models.job import utcnow
@@ -51,15 +49,6 @@ class SenderPolicy:
     fee_bump_percent: int = 13
     receipt_timeout_s: float = 300.0
     poll_s: float = 0.1
-
-
-@contextmanager
-def rpc_errors(rpc_url: str = "the chain node") -> Iterator[None]:
-    """Turn a node that cannot be reached into `ChainUnavailable`, with the URL in the message."""
-    try:
-        yield
-    except (requests.ConnectionError, requests.Timeout) as error:
-        raise ChainUnavailable(f"cannot reach {rpc_url}: {type(error).__name__}; is the node running?") from None
 
 
 class TxSender:

@@ -106,7 +106,7 @@ def _check_claim_and_leaf(
         return f"signed by {signer} ({entry['license']})"
 
     def leaf_proven() -> str:
-        values = (entry["contributor"], "0x" + entry["sha256"], "0x" + _digest_hex(typed))
+        values = (entry["contributor"], "0x" + entry["sha256"], "0x" + digest(typed).hex())
         tree = StandardMerkleTree.of([values], leaf_encoding=LEAF_ENCODING)
         _require(tree.leaf_hash(0) == provenance.leaf, "the claim does not hash to the leaf")
         proven = StandardMerkleTree.load(manifest["tree"]).verify(values, provenance.proof)
@@ -170,10 +170,6 @@ class _CatStream(io.RawIOBase):
 
 def _cid_of(raw: bytes) -> str:
     return import_file(io.BytesIO(raw), put_block=lambda _cid, _block: None).cid
-
-
-def _digest_hex(typed: dict[str, Any]) -> str:
-    return digest(typed).hex()
 
 
 def _require(condition: bool, failure: str) -> None:

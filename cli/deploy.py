@@ -2,11 +2,11 @@
 
 from rich.console import Console
 
-from chain.client import connect
+from chain.client import connect, rpc_errors
 from chain.contracts import Deployment, deployment_path
 from chain.deploy import ensure_deployed, parameters_from
 from chain.keys import ensure_dev_keys, load_keys
-from chain.tx import SenderPolicy, rpc_errors
+from chain.tx import SenderPolicy
 from polyphony.settings import Settings
 
 

@@ -6,6 +6,7 @@ its own session, so Ctrl-C reaches this supervisor alone and it stops the childr
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -102,6 +103,13 @@ class Stack:
 
     def _log(self, part: Part) -> Path:
         return self.logs / f"{part.name}.log"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on right now: for a second stack beside the first (tests, benches)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _answers(ready: Callable[[], bool]) -> bool:

@@ -7,12 +7,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from chain.client import connect
+from chain.client import connect, rpc_errors
 from chain.provenance import Provenance
-from chain.tx import rpc_errors
 from chain.verify import Check, verify_provenance
 from polyphony.errors import PolyphonyError
-from polyphony.settings import Settings, get_settings
+from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 
 verify_app = typer.Typer(help="Check provenance (and later scores and epochs) without trusting the API.")
@@ -29,7 +28,7 @@ def provenance(
 ) -> None:
     """Check a contribution's claim, Merkle proof, on-chain anchor and stored bytes."""
     settings = get_settings()
-    base = api or _local_api(settings)
+    base = api or settings.effective_public_url
     blobs = storage_from_settings(settings) if from_storage else GatewayBlobs(base)
     try:
         record = _fetch_provenance(base, contribution_id)
@@ -81,10 +80,6 @@ class GatewayBlobs:
                 yield from answer.iter_bytes(1 << 20)
         except httpx.TransportError as error:
             raise _ApiUnreachable(f"cannot read {url} ({type(error).__name__})") from None
-
-
-def _local_api(settings: Settings) -> str:
-    return settings.effective_public_url
 
 
 class _ApiUnreachable(PolyphonyError):

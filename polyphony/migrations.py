@@ -1,5 +1,6 @@
 """Bring a database to the newest schema with Alembic (the only way tables are made outside tests)."""
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -25,6 +26,7 @@ def upgrade_to_head(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+@lru_cache
 def head_revision() -> str:
     """The newest migration this code ships."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -3,18 +3,11 @@ stack. This runs before any test module imports the settings."""
 
 import os
 import shutil
-import socket
 import tempfile
 
 import pytest
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
+from cli.stack import free_port
 
 TEST_HOME = tempfile.mkdtemp(prefix="polyphony-test-")
 os.environ["POLYPHONY_HOME"] = TEST_HOME

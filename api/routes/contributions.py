@@ -10,7 +10,6 @@ from api.contribution_schemas import (
     ClaimSignature,
     ContributionPagePublic,
     ContributionPublic,
-    ProvenancePublic,
     RevocationSignature,
     TombstonePublic,
 )
@@ -19,9 +18,8 @@ from api.multipart import receive_upload
 from api.schemas import ErrorPublic
 from chain.anchoring import provenance_of
 from chain.errors import InvalidAddress
-from chain.provenance import accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
+from chain.provenance import Provenance, accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
 from polyphony.contributions import service
-from polyphony.contributions.errors import NotClaimable
 from polyphony.contributions.formats import FormatLimits
 from polyphony.contributions.ingest import ingest
 from polyphony.models.contribution import ContributionStatus
@@ -85,9 +83,7 @@ def get_claim(
     contribution_id: int, session: SessionDep, me: CurrentContributor, deployment: DeploymentDep
 ) -> dict[str, Any]:
     """The EIP-712 typed data to sign (as `eth_signTypedData_v4` takes it) to claim a stored upload."""
-    contribution = service.get_own(session, contribution_id, contributor=me)
-    if contribution.status != ContributionStatus.STORED:
-        raise NotClaimable(f"contribution {contribution_id} is {contribution.status}: only a stored upload is claimed")
+    contribution = service.get_claimable(session, contribution_id, contributor=me)
     return claim_typed_data(contribution, deployment=deployment)
 
 
@@ -103,11 +99,11 @@ def post_claim(
     return ContributionPublic.of(claimed, list(service.timeline(session, claimed)))
 
 
-@router.get("/{contribution_id}/provenance", response_model=ProvenancePublic, responses=_ERRORS)
-def get_provenance(contribution_id: int, session: SessionDep, deployment: DeploymentDep) -> ProvenancePublic:
+@router.get("/{contribution_id}/provenance", response_model=Provenance, responses=_ERRORS)
+def get_provenance(contribution_id: int, session: SessionDep) -> Provenance:
     """The leaf, Merkle proof, root, batch manifest CID and anchoring transaction of a contribution."""
     contribution = service.get(session, contribution_id)
-    return ProvenancePublic.of(provenance_of(session, contribution, deployment=deployment))
+    return provenance_of(session, contribution)
 
 
 @router.get("/{contribution_id}/revocation", responses=_ERRORS)

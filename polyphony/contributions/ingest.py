@@ -79,33 +79,30 @@ def check_upload(upload: ReceivedUpload, *, contributor: str, limits: FormatLimi
     return service.UploadFacts(
         contributor=contributor, sha256=upload.sha256, size=upload.size, filename=upload.filename[:255],
         content_format=str(content_format), modality=modality, title=_required(fields, "title", MAX_TITLE),
-        description=_optional(fields, "description", MAX_TEXT) or "",
+        description=_optional(fields.get("description"), "description", MAX_TEXT) or "",
         license=check_license(fields.get("license", "").strip()), language=_language(fields),
         consent_text=consent, consent_sha256=sha256(consent.encode()).hexdigest(),
-        content_report=dataclasses.asdict(report), idempotency_key=_idempotency_key(upload),
+        content_report=dataclasses.asdict(report),
+        idempotency_key=_optional(upload.idempotency_key, "Idempotency-Key", 200),
     )  # fmt: skip
 
 
 def _required(fields: dict[str, str], name: str, longest: int) -> str:
-    value = _optional(fields, name, longest)
+    value = _optional(fields.get(name), name, longest)
     if not value:
         raise InvalidMetadata(f"the field '{name}' is required")
     return value
 
 
-def _optional(fields: dict[str, str], name: str, longest: int) -> str | None:
-    value = fields.get(name, "").strip()
+def _optional(given: str | None, name: str, longest: int) -> str | None:
+    value = (given or "").strip()
     if len(value) > longest:
         raise InvalidMetadata(f"the field '{name}' is longer than {longest:,} characters")
     return value or None
 
 
-def _idempotency_key(upload: ReceivedUpload) -> str | None:
-    return _optional({"Idempotency-Key": upload.idempotency_key or ""}, "Idempotency-Key", 200)
-
-
 def _language(fields: dict[str, str]) -> str | None:
-    language = _optional(fields, "language", 16)
+    language = _optional(fields.get("language"), "language", 16)
     if language is not None and not LANGUAGE_TAG.match(language):
         raise InvalidMetadata(f"'{language}' is not a language tag: use one like 'en', 'fr' or 'pt-BR'")
     return language

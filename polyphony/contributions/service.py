@@ -68,13 +68,24 @@ def mark_stored(session: Session, contribution: Contribution, *, blob: StoredBlo
     return contribution
 
 
+def get_claimable(session: Session, contribution_id: int, *, contributor: str) -> Contribution:
+    """`contributor`'s contribution `contribution_id`, which must be a stored upload not claimed yet."""
+    contribution = get_own(session, contribution_id, contributor=contributor)
+    _check_claimable(contribution)
+    return contribution
+
+
 def record_claim(session: Session, contribution: Contribution, *, signature: str, deadline: int) -> Contribution:
     """Keep the contributor's verified claim signature."""
-    if contribution.status != ContributionStatus.STORED:
-        raise NotClaimable(f"contribution {contribution.id} is {contribution.status}, so it cannot be claimed")
+    _check_claimable(contribution)
     contribution.claim_signature, contribution.claim_deadline = signature, deadline
     _move(session, contribution, ContributionStatus.CLAIMED, step="claimed")
     return contribution
+
+
+def _check_claimable(contribution: Contribution) -> None:
+    if contribution.status != ContributionStatus.STORED:
+        raise NotClaimable(f"contribution {contribution.id} is {contribution.status}: only a stored upload is claimed")
 
 
 def get(session: Session, contribution_id: int) -> Contribution:

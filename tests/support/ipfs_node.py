@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from types import FrameType
 from typing import IO
 
 import httpx
+
+from cli.stack import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 JSIPFS = REPO_ROOT / "node_modules" / ".bin" / "jsipfs"
@@ -41,8 +42,8 @@ def ipfs_node(*, api_port: int | None = None) -> Iterator[str]:
         subprocess.run(
             [JSIPFS, "init", "--profile", "test", "--emptyRepo"], env=environment, check=True, capture_output=True
         )
-        port = api_port or _free_port()
-        _configure(Path(home) / "repo" / "config", api_port=port, gateway_port=_free_port())
+        port = api_port or free_port()
+        _configure(Path(home) / "repo" / "config", api_port=port, gateway_port=free_port())
         with (Path(home) / "daemon.log").open("w+") as log:
             daemon = subprocess.Popen(
                 [JSIPFS, "daemon", "--offline", "--enable-preload=false"],
@@ -99,12 +100,6 @@ def _stop(daemon: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             daemon.kill()
             daemon.wait()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:

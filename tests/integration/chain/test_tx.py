@@ -8,9 +8,9 @@ from eth_account.signers.local import LocalAccount
 from sqlmodel import select
 from web3 import Web3
 
-from chain.client import connect
+from chain.client import connect, rpc_errors
 from chain.errors import ChainUnavailable, TxReverted
-from chain.tx import Call, SenderPolicy, TxSender, rpc_errors
+from chain.tx import Call, SenderPolicy, TxSender
 from polyphony.db import session_scope
 from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
 

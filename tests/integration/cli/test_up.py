@@ -16,9 +16,9 @@ import httpx
 import pytest
 import redis
 
+from cli.stack import free_port
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
-from tests.conftest import free_port
 
 POLYPHONY = str(Path(sys.executable).parent / "polyphony")
 UP_DEADLINE_S = 90

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chain.merkle import StandardMerkleTree, verify
+from chain.merkle import StandardMerkleTree, proof_from_leaves, verify
 
 VECTORS = json.loads((Path(__file__).parent / "fixtures" / "merkle_vectors.json").read_text(encoding="utf-8"))
 CASES = VECTORS["cases"]
@@ -37,6 +37,12 @@ def test_root_and_leaf_hashes_match_the_npm_package(case: dict[str, Any]) -> Non
 def test_every_proof_matches_the_npm_package(case: dict[str, Any]) -> None:
     tree = _tree(case)
     assert [tree.proof(index) for index in range(len(tree))] == case["proofs"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_proofs_from_stored_leaf_hashes_match_the_npm_package(case: dict[str, Any]) -> None:
+    for index, expected in enumerate(case["proofs"]):
+        assert proof_from_leaves(case["leafHashes"], index) == (case["root"], expected)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
