@@ -9,8 +9,10 @@ from polyphony.models.contribution import (
     ContributionStatus,
     Tombstone,
 )
+from polyphony.models.dataset import Dataset, DatasetItem
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import PendingJob
+from polyphony.models.score import ContributionScore, Verdict
 
 __all__ = [
     "AnchorBatch",
@@ -20,10 +22,14 @@ __all__ = [
     "ChainTransactionAttempt",
     "Contribution",
     "ContributionEvent",
+    "ContributionScore",
     "ContributionStatus",
+    "Dataset",
+    "DatasetItem",
     "IndexerCheckpoint",
     "IndexerCursor",
     "PendingJob",
     "Tombstone",
     "TxStatus",
+    "Verdict",
 ]

@@ -1,0 +1,40 @@
+"""A contribution's score under one scoring policy: the integer, the verdict, every dimension, the attestation.
+
+One row per (contribution, policy hash). A `no-verdict` row (storage down, worker lost) is a placeholder that
+is retried; it never counts as a low score.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from polyphony.models.job import utcnow
+
+
+class Verdict(StrEnum):
+    PASS = "pass"  # noqa: S105 (a verdict, not a password)
+    FAIL = "fail"
+    NO_VERDICT = "no-verdict"  # an infrastructure error, not a judgement: retried, never paid less
+
+
+class ContributionScore(SQLModel, table=True):
+    """The result of scoring one contribution with one policy."""
+
+    __tablename__ = "contribution_score"
+    __table_args__ = (UniqueConstraint("contribution_id", "policy_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contribution_id: int = Field(foreign_key="contribution.id", index=True)
+    policy_hash: str = Field(max_length=66, index=True)
+    verdict: Verdict = Field(sa_type=String(16), index=True)
+    score: int | None = None  # 0-10000; None while no-verdict
+    # {"dimension name": {"value": ..., "compared_with": ..., "reason": "..."}}: the explainable vector
+    dimensions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    language: str | None = Field(default=None, max_length=16)
+    # The earlier contribution (in anchoring order) this one exactly or nearly copies; None when original.
+    duplicate_of: int | None = Field(default=None, foreign_key="contribution.id")
+    attestation_signature: str | None = Field(default=None, max_length=140)
+    scored_at: datetime = Field(default_factory=utcnow, index=True)
