@@ -28,10 +28,12 @@ def upgrade() -> None:
         sa.Column("item_count", sa.Integer(), nullable=False),
         sa.Column("root", sqlmodel.sql.sqltypes.AutoString(length=66), nullable=False),
         sa.Column("manifest_cid", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("approved_round", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("dataset", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dataset_approved_round"), ["approved_round"], unique=False)
         batch_op.create_index(batch_op.f("ix_dataset_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_dataset_curator"), ["curator"], unique=False)
         batch_op.create_index(batch_op.f("ix_dataset_manifest_cid"), ["manifest_cid"], unique=False)
@@ -67,5 +69,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_dataset_manifest_cid"))
         batch_op.drop_index(batch_op.f("ix_dataset_curator"))
         batch_op.drop_index(batch_op.f("ix_dataset_created_at"))
+        batch_op.drop_index(batch_op.f("ix_dataset_approved_round"))
 
     op.drop_table("dataset")
