@@ -25,6 +25,7 @@ from polyphony.models.job import utcnow
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
+from polyphony.storage.cid import parse_cid
 
 MAX_BATCH = 1000
 
@@ -90,7 +91,8 @@ def _send_anchor(batch_id: int, *, sender: TxSender, deployment: Deployment) -> 
         batch = session.get_one(AnchorBatch, batch_id)
         root, count, manifest_cid = batch.root, batch.count, batch.manifest_cid
     registry = deployment.bind(sender.web3, "provenanceRegistry")
-    call = call_of(registry, "anchor", bytes.fromhex(root[2:]), count, manifest_cid)
+    manifest = parse_cid(str(manifest_cid))
+    call = call_of(registry, "anchor", bytes.fromhex(root[2:]), count, manifest.codec, manifest.digest)
     return sender.send(f"anchor:{registry.address}:{root}", call)
 
 

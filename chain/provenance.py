@@ -9,8 +9,10 @@ signature, so anyone can check a leaf without trusting our database.
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session
 from web3 import Web3
@@ -30,6 +32,8 @@ from chain.eip712 import (
 from chain.merkle import StandardMerkleTree
 from polyphony.contributions import service
 from polyphony.models.contribution import AnchorBatch, Contribution, Tombstone
+from polyphony.storage.cid import Cid
+from polyphony.storage.errors import InvalidCid
 
 CLAIM_WINDOW = timedelta(days=7)
 REVOCATION_WINDOW = timedelta(hours=1)
@@ -142,3 +146,11 @@ def accept_revocation(
         expected_nonce=revocation.nonce,
     )  # fmt: skip
     return service.record_revocation(session, contribution, signature="0x" + signature.hex(), deadline=deadline)
+
+
+def anchored_manifest_cid(event_args: Mapping[str, Any]) -> str | None:
+    """The manifest CID a `BatchAnchored` event names (the registry takes it as codec and digest), or None."""
+    try:
+        return str(Cid(int(event_args["manifestCodec"]), bytes(event_args["manifestDigest"])))
+    except InvalidCid:
+        return None

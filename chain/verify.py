@@ -16,7 +16,7 @@ from web3 import Web3
 from chain.contracts import load_artifact
 from chain.eip712 import ContributionClaim, digest, provenance_domain, recover, typed_data
 from chain.merkle import StandardMerkleTree
-from chain.provenance import LEAF_ENCODING, Provenance
+from chain.provenance import LEAF_ENCODING, Provenance, anchored_manifest_cid
 from polyphony.storage.base import BlobReader
 from polyphony.storage.unixfs import import_file
 
@@ -130,7 +130,8 @@ def _check_chain(provenance: Provenance, web3: Web3, check: Callable[..., None])
             from_block=block, to_block=block, argument_filters={"root": bytes.fromhex(provenance.root[2:])}
         )
         _require(
-            any(e["args"]["manifestCid"] == provenance.batch_cid for e in events), "no anchor event names the manifest"
+            any(anchored_manifest_cid(e["args"]) == provenance.batch_cid for e in events),
+            "no anchor event names the manifest",
         )
         return f"root anchored in block {block} on chain {provenance.chain_id} with this manifest"
 

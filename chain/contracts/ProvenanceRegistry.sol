@@ -7,6 +7,9 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 /// @notice One Merkle root per batch of claimed contributions; the batch manifest (every leaf) lives on
 /// IPFS under the CID in the event. Only the block of each root is stored, which is what rejects a root
 /// anchored twice and lets a verifier find the event; so a batch costs one storage slot however large it is.
+/// The manifest's CID is a CIDv1 with a sha2-256 multihash, so it travels as its two variable parts, the
+/// codec and the digest: two fixed words cost less calldata and event data than its base32 text (59 bytes)
+/// or its binary form in a dynamic `bytes`, and a reader rebuilds the CID from them exactly.
 /// Scoring policies are registered the same way (policy hash -> policy CID) by POLICY_ROLE, a role apart
 /// from ANCHOR_ROLE so the automated anchor key cannot introduce a scoring policy by itself.
 /// DEFAULT_ADMIN_ROLE is the timelock.
@@ -19,7 +22,7 @@ contract ProvenanceRegistry is AccessControl {
     /// @notice Block in which each scoring-policy hash was registered; 0 when it never was.
     mapping(bytes32 policyHash => uint256) public policyBlock;
 
-    event BatchAnchored(bytes32 indexed root, uint256 count, string manifestCid);
+    event BatchAnchored(bytes32 indexed root, uint256 count, uint64 manifestCodec, bytes32 manifestDigest);
     event PolicyRegistered(bytes32 indexed policyHash, string policyCid);
 
     error EmptyBatch();
@@ -32,12 +35,16 @@ contract ProvenanceRegistry is AccessControl {
         _grantRole(POLICY_ROLE, policyRegistrar);
     }
 
-    /// @notice Anchor the Merkle root of a batch of `count` contributions listed in `manifestCid`.
-    function anchor(bytes32 root, uint256 count, string calldata manifestCid) external onlyRole(ANCHOR_ROLE) {
+    /// @notice Anchor the Merkle root of a batch of `count` contributions listed in the manifest whose CIDv1
+    /// is (`manifestCodec`, sha2-256 `manifestDigest`).
+    function anchor(bytes32 root, uint256 count, uint64 manifestCodec, bytes32 manifestDigest)
+        external
+        onlyRole(ANCHOR_ROLE)
+    {
         if (count == 0) revert EmptyBatch();
         if (batchBlock[root] != 0) revert BatchAlreadyAnchored(root);
         batchBlock[root] = block.number;
-        emit BatchAnchored(root, count, manifestCid);
+        emit BatchAnchored(root, count, manifestCodec, manifestDigest);
     }
 
     /// @notice Record that scoring policy `policyHash` is published at `policyCid`.

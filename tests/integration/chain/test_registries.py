@@ -9,8 +9,12 @@ from web3 import Web3
 
 from chain.contracts import Deployment, call_of
 from chain.keys import KeyRole
+from chain.provenance import anchored_manifest_cid
 from chain.tx import TxSender
+from polyphony.storage.cid import RAW, Cid
 from tests.integration.chain.governance_fixtures import refusal
+
+MANIFEST = (RAW, bytes(range(32)))  # a batch manifest's CID as the registry takes it: codec and sha2-256 digest
 
 
 def _everyone_but(keys: dict[KeyRole, LocalAccount], allowed: KeyRole, stranger: LocalAccount) -> list[str]:
@@ -21,7 +25,7 @@ def test_only_the_anchorer_key_anchors_a_batch(
     web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount], funded_account: LocalAccount
 ) -> None:
     registry, root = deployment.bind(web3, "provenanceRegistry"), os.urandom(32)
-    anchor = call_of(registry, "anchor", root, 3, "bafy-batch-manifest")
+    anchor = call_of(registry, "anchor", root, 3, *MANIFEST)
     for sender in _everyone_but(operator_keys, KeyRole.ANCHORER, funded_account):
         assert refusal(web3, sender, anchor) == "AccessControlUnauthorizedAccount"
     assert registry.functions.batchBlock(root).call() == 0
@@ -38,12 +42,26 @@ def test_a_batch_is_anchored_once_and_never_empty(
         os.urandom(32),
         operator_keys[KeyRole.ANCHORER],
     )
-    anchor = call_of(registry, "anchor", root, 2, "bafy-first")
+    anchor = call_of(registry, "anchor", root, 2, *MANIFEST)
     block = TxSender(web3, anchorer).send(f"test:anchor:{HexBytes(root).hex()}", anchor).block_number
-    again = call_of(registry, "anchor", root, 5, "bafy-rewritten")
+    again = call_of(registry, "anchor", root, 5, RAW, os.urandom(32))
     assert refusal(web3, anchorer.address, again) == "BatchAlreadyAnchored"
     assert registry.functions.batchBlock(root).call() == block
-    assert refusal(web3, anchorer.address, call_of(registry, "anchor", os.urandom(32), 0, "bafy-empty")) == "EmptyBatch"
+    assert refusal(web3, anchorer.address, call_of(registry, "anchor", os.urandom(32), 0, *MANIFEST)) == "EmptyBatch"
+
+
+def test_the_anchor_event_names_the_manifest_cid(
+    web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount]
+) -> None:
+    registry, root, manifest = deployment.bind(web3, "provenanceRegistry"), os.urandom(32), Cid(RAW, os.urandom(32))
+    anchor = call_of(registry, "anchor", root, 4, manifest.codec, manifest.digest)
+    block = TxSender(web3, operator_keys[KeyRole.ANCHORER]).send(f"test:anchor:{HexBytes(root).hex()}", anchor)
+    [event] = registry.events.BatchAnchored().get_logs(
+        from_block=block.block_number, to_block=block.block_number, argument_filters={"root": root}
+    )
+    assert event["args"]["count"] == 4
+    assert anchored_manifest_cid(event["args"]) == str(manifest)
+    assert anchored_manifest_cid({"manifestCodec": 0x71, "manifestDigest": manifest.digest}) is None
 
 
 def test_only_the_scorer_key_registers_a_scoring_policy_and_only_once(
