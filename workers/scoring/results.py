@@ -1,0 +1,135 @@
+"""What scoring produces: one Dimension per measured quality, the Analysis of the bytes, the final ScoreReport.
+
+Every number here is an integer (basis points, counts, pixels), so a report serialises to the same bytes on any
+machine. Shares and probabilities are basis points: 10000 = 100 %.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+BP = 10_000  # basis points in one
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One measured quality: its value, its 0-10000 sub-score, what it was compared with, and why.
+
+    `gate` marks a dimension whose failure fails the whole contribution whatever the other dimensions say
+    (unparseable bytes, an exact or near copy). `weight` is the dimension's share in the weighted mean (0 = shown,
+    not scored). `features` holds the integer statistics behind a composite value (heuristic quality).
+    """
+
+    value: int
+    score: int
+    compared_with: str | int | Mapping[str, Any]
+    reason: str
+    explanation: str
+    weight: int = 0
+    gate: bool = False
+    features: Mapping[str, int] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """The JSON-able form stored with the score and shown to contributors."""
+        shown: dict[str, Any] = {
+            "value": self.value,
+            "score": self.score,
+            "weight": self.weight,
+            "compared_with": _plain(self.compared_with),
+            "reason": self.reason,
+            "explanation": self.explanation,
+        }
+        if self.features:
+            shown["features"] = dict(sorted(self.features.items()))
+        return shown
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything computable from the bytes alone, before the shared near-duplicate index is asked.
+
+    - `content_sha256`: hex sha256 of the uploaded bytes.
+    - `text_sha256`: hex sha256 of the normalised text (see `workers.scoring.text.normalise`), None for images
+      and for uploads with no text at all.
+    - `minhash`: the MinHash signature of the normalised text's word 5-grams (see `workers.scoring.minhash`),
+      None when there is no word or the modality has no near-duplicate check.
+    - `lsh_bands`: one hex key per LSH band, what the shared index stores; empty when `minhash` is None.
+    - `language`: ISO 639 code from fastText lid.176, None when there is no text to detect.
+    - `dimensions`: every dimension measurable from the bytes, keyed by name.
+    """
+
+    content_sha256: str
+    text_sha256: str | None
+    minhash: tuple[int, ...] | None
+    lsh_bands: tuple[str, ...]
+    language: str | None
+    dimensions: Mapping[str, Dimension]
+    modality: str = "text"
+    content_format: str = "text"
+    size: int = 0
+    records: int = 0
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """What the shared index found for this contribution, supplied by the caller (earlier in anchoring order)."""
+
+    exact_of: int | None = None  # contribution id of an earlier exact copy (same file bytes or same normalised text)
+    near_of: int | None = None  # contribution id of an earlier near copy (shares an LSH band)
+    near_similarity_bp: int | None = None  # MinHash-estimated Jaccard similarity with `near_of`, basis points
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """The score of one contribution under one policy: recomputable byte for byte from the bytes and the policy."""
+
+    policy_hash: str
+    score: int  # 0-10000
+    verdict: str  # "pass" | "fail"
+    dimensions: Mapping[str, Any]
+    summary: str
+    language: str | None = None
+    content_sha256: str = ""
+    text_sha256: str | None = None
+
+
+def report_bytes(report: ScoreReport) -> bytes:
+    """Canonical JSON of a report (sorted keys, no whitespace, UTF-8): what `verify score` compares byte for byte."""
+    document = {
+        "policy_hash": report.policy_hash,
+        "score": report.score,
+        "verdict": report.verdict,
+        "dimensions": _plain(report.dimensions),
+        "summary": report.summary,
+        "language": report.language,
+        "content_sha256": report.content_sha256,
+        "text_sha256": report.text_sha256,
+    }
+    return canonical_json(document)
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, non-ASCII kept as UTF-8; floats are refused so no machine can round differently."""
+    return json.dumps(_refuse_floats(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and sequences as dicts and lists, for JSON."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _refuse_floats(value: Any) -> Any:
+    if isinstance(value, float):
+        raise TypeError("a float in a canonical document: convert it to an integer (basis points) first")
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _refuse_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_floats(item)
+    return value

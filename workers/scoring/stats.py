@@ -1,0 +1,164 @@
+"""Every heuristic text statistic, computed once per text from the shared tokenisation.
+
+All values are integers: shares in basis points (10000 = all), densities per mille words, lengths in hundredths
+of a character. The word-level statistics work on the hashes of the normalised words (numpy, no per-word Python);
+the line-level ones on the stripped non-blank lines; symbol counts with str.count on the whole text.
+"""
+
+import re
+from collections import Counter
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from workers.scoring.minhash import ngram_hashes, word_hashes
+from workers.scoring.results import BP
+from workers.scoring.text import Tokens
+
+# Gopher's stop words (Rae et al. 2021, appendix A.1.1): a real English text uses at least two of them.
+STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
+_STOP_HASHES = word_hashes(STOP_WORDS)
+BULLETS = ("•", "●", "‣", "▪", "◦", "-", "*", "\u2013")  # the last is an en dash
+TERMINAL = (".", "!", "?", '"', "\u201d", "'", "\u2019", ":", ";")  # with closing curly quotes
+SHORT_LINE_CHARS = 30  # FineWeb's short line
+# A whitespace-delimited piece without a letter: only digits, underscores, punctuation and symbols.
+_NO_LETTER = re.compile(r"(?<!\S)(?:[\d_]|[^\w\s])+(?!\S)")
+
+
+def share(part: int, whole: int) -> int:
+    """`part / whole` in basis points, rounded down; 0 when `whole` is 0."""
+    return part * BP // whole if whole else 0
+
+
+class TextStatistics:
+    """The Gopher, C4 and FineWeb statistics of one text, each computed on first use and kept."""
+
+    def __init__(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+
+    @cached_property
+    def words(self) -> int:
+        return len(self.tokens.words)
+
+    @cached_property
+    def word_chars(self) -> int:
+        return int(self.tokens.word_lengths.sum())
+
+    @cached_property
+    def mean_word_length_centi(self) -> int:
+        return self.word_chars * 100 // self.words if self.words else 0
+
+    @cached_property
+    def symbol_word_bp(self) -> int:
+        text = self.tokens.text
+        symbols = text.count("#") + text.count("...") + text.count("…")
+        return share(symbols, self.words)
+
+    @cached_property
+    def alpha_words_bp(self) -> int:
+        pieces = len(self.tokens.text.split())
+        return share(pieces - len(_NO_LETTER.findall(self.tokens.text)), pieces)
+
+    @cached_property
+    def stop_words_per_mille(self) -> int:
+        found = int(np.isin(self.tokens.hashes, _STOP_HASHES).sum())
+        return found * 1000 // self.words if self.words else 0
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.tokens.lines
+
+    @cached_property
+    def bullet_lines_bp(self) -> int:
+        return share(sum(1 for line in self.lines if line.startswith(BULLETS)), len(self.lines))
+
+    @cached_property
+    def ellipsis_lines_bp(self) -> int:
+        return share(sum(1 for line in self.lines if line.endswith(("...", "…"))), len(self.lines))
+
+    @cached_property
+    def punctuated_lines_bp(self) -> int:
+        return share(sum(1 for line in self.lines if line.endswith(TERMINAL)), len(self.lines))
+
+    @cached_property
+    def short_lines_bp(self) -> int:
+        return share(sum(1 for line in self.lines if len(line) <= SHORT_LINE_CHARS), len(self.lines))
+
+    @cached_property
+    def javascript_lines_bp(self) -> int:
+        if "javascript" not in self.tokens.normalised:
+            return 0
+        return share(sum(1 for line in self.lines if "javascript" in line.lower()), len(self.lines))
+
+    @cached_property
+    def lorem_ipsum_per_mille_words(self) -> int:
+        found = self.tokens.normalised.count("lorem ipsum")
+        return found * 1000 // self.words if self.words else 0
+
+    @cached_property
+    def lines_per_word_bp(self) -> int:
+        return share(len(self.lines), self.words)
+
+    @cached_property
+    def _line_repeats(self) -> tuple[int, int]:
+        return _repeats(self.lines)
+
+    @cached_property
+    def duplicate_lines_bp(self) -> int:
+        return share(self._line_repeats[0], len(self.lines))
+
+    @cached_property
+    def duplicate_line_chars_bp(self) -> int:
+        return share(self._line_repeats[1], sum(map(len, self.lines)))
+
+    @cached_property
+    def _paragraph_repeats(self) -> tuple[int, int]:
+        return _repeats(self.tokens.paragraphs)
+
+    @cached_property
+    def duplicate_paragraphs_bp(self) -> int:
+        return share(self._paragraph_repeats[0], len(self.tokens.paragraphs))
+
+    @cached_property
+    def duplicate_paragraph_chars_bp(self) -> int:
+        return share(self._paragraph_repeats[1], sum(map(len, self.tokens.paragraphs)))
+
+    def top_ngram_chars_bp(self, n: int) -> int:
+        """Gopher: characters of the most frequent word n-gram, times its count, over all word characters."""
+        if self.words < n:
+            return 0
+        grams = ngram_hashes(self.tokens.hashes, n)
+        _, first, counts = np.unique(grams, return_index=True, return_counts=True)
+        top = counts.max()
+        if top < 2:
+            return 0
+        starts = first[counts == top]
+        chars = max(int(self._word_chars_cumulative[s + n] - self._word_chars_cumulative[s]) for s in starts[:64])
+        return share(int(top) * chars, self.word_chars)
+
+    def duplicate_ngram_chars_bp(self, n: int) -> int:
+        """Gopher: characters of words covered by any word n-gram occurring more than once, over all word chars."""
+        if self.words < n:
+            return 0
+        grams = ngram_hashes(self.tokens.hashes, n)
+        _, inverse, counts = np.unique(grams, return_inverse=True, return_counts=True)
+        starts = np.flatnonzero(counts[inverse] > 1)
+        if len(starts) == 0:
+            return 0
+        edges = np.zeros(self.words + 1, dtype=np.int64)
+        np.add.at(edges, starts, 1)
+        np.add.at(edges, starts + n, -1)
+        covered = np.cumsum(edges[:-1]) > 0
+        return share(int(self.tokens.word_lengths[covered].sum()), self.word_chars)
+
+    @cached_property
+    def _word_chars_cumulative(self) -> npt.NDArray[np.int64]:
+        return np.concatenate(([0], np.cumsum(self.tokens.word_lengths)))
+
+
+def _repeats(items: list[str]) -> tuple[int, int]:
+    """How many items repeat an earlier one, and how many characters those repeats hold."""
+    counts = Counter(items)
+    extra = [(count - 1, len(item)) for item, count in counts.items() if count > 1]
+    return sum(times for times, _ in extra), sum(times * length for times, length in extra)
