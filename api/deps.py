@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis import Redis
 from sqlmodel import Session
+from web3 import Web3
 
-from chain.client import chain_probe, served_chain_id
+from chain.client import chain_probe, connect, served_chain_id
 from chain.contracts import Deployment, read_deployment
 from chain.errors import ContractsNotDeployed
 from polyphony.auth.tokens import contributor_of
@@ -101,3 +102,11 @@ def _deployment_on(deployments_dir: Path, chain_id: int) -> Deployment:
 
 
 DeploymentDep = Annotated[Deployment, Depends(get_deployment)]
+
+
+def get_web3(settings: SettingsDep) -> Web3:
+    """A client of the configured chain node, for the routes that read the chain."""
+    return connect(settings.effective_chain_rpc_url)
+
+
+Web3Dep = Annotated[Web3, Depends(get_web3)]

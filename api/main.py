@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
-from api.routes import auth, contributions, health, ipfs, metrics, tombstones
+from api.routes import auth, contributions, delegations, health, ipfs, metrics, proposals, tombstones
 from api.schemas import ErrorPublic
 
 
@@ -24,4 +24,6 @@ def create_app() -> FastAPI:
     app.include_router(contributions.router)
     app.include_router(tombstones.router)
     app.include_router(ipfs.router)
+    app.include_router(proposals.router)
+    app.include_router(delegations.router)
     return app

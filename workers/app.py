@@ -8,9 +8,11 @@ INDEX_EVENTS_S = 5.0
 COLLECT_GARBAGE_S = 3600.0
 ANCHOR_CLAIMS_S = 30.0
 SWEEP_UPLOADS_S = 600.0
+KEEP_PROPOSALS_S = 15.0
 
 app = make_celery(get_settings())
 app.conf.include = ["workers.tasks.jobs", "workers.tasks.chain", "workers.tasks.storage", "workers.tasks.contributions"]
+app.conf.include += ["workers.tasks.governance"]
 app.conf.beat_schedule = {
     "send jobs whose after-commit send failed": {"task": "jobs.flush_outbox", "schedule": OUTBOX_SWEEP_S},
     "collect unpinned blocks": {"task": "storage.collect_garbage", "schedule": COLLECT_GARBAGE_S},
@@ -19,6 +21,11 @@ app.conf.beat_schedule = {
         "task": "chain.anchor_claims",
         "schedule": ANCHOR_CLAIMS_S,
         "options": {"expires": ANCHOR_CLAIMS_S},
+    },
+    "queue and execute passed proposals": {
+        "task": "chain.keep_proposals",
+        "schedule": KEEP_PROPOSALS_S,
+        "options": {"expires": KEEP_PROPOSALS_S},
     },
     # An index run that waited longer than its period is dropped: the next one reads the same blocks.
     "index contract events": {

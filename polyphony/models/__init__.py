@@ -12,6 +12,7 @@ from polyphony.models.contribution import (
 from polyphony.models.dataset import Dataset, DatasetItem
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import PendingJob
+from polyphony.models.proposal import Proposal, RelayedBallot, RelayedDelegation, RelayStatus
 from polyphony.models.score import ContributionScore, Verdict
 
 __all__ = [
@@ -29,6 +30,10 @@ __all__ = [
     "IndexerCheckpoint",
     "IndexerCursor",
     "PendingJob",
+    "Proposal",
+    "RelayStatus",
+    "RelayedBallot",
+    "RelayedDelegation",
     "Tombstone",
     "TxStatus",
     "Verdict",

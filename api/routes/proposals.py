@@ -1,0 +1,90 @@
+"""Proposals: propose a dataset for a training round, follow the vote, and hand in signed ballots."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, Web3Dep
+from api.proposal_schemas import (
+    BallotRequest,
+    ProposalPagePublic,
+    ProposalPublic,
+    ProposalRequest,
+    RelayedBallotPublic,
+    SupportName,
+)
+from api.schemas import ErrorPublic
+from governance import proposals, votes
+from governance.proposals import SUPPORT
+
+router = APIRouter(prefix="/proposals", tags=["governance"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 401, 403, 404, 409, 503)}
+
+
+@router.post("", status_code=201, response_model=ProposalPublic, responses=_ERRORS)
+def create_proposal(
+    body: ProposalRequest, session: SessionDep, me: CurrentContributor, web3: Web3Dep, deployment: DeploymentDep,
+    settings: SettingsDep,
+) -> ProposalPublic:  # fmt: skip
+    """Propose the signed-in curator's dataset for a round: the timelock calling DatasetRegistry.approve.
+
+    Relayed (default): the backend sends `propose`. With `"relay": false` it is only recorded, and the curator
+    sends the returned `action` to the governor's `propose` from their own wallet.
+    """
+    proposal = proposals.create_proposal(
+        session, web3=web3, deployment=deployment, dataset_id=body.dataset_id, round_number=body.round,
+        curator=me, relay=body.relay, keys_dir=settings.keys_dir,
+    )  # fmt: skip
+    return ProposalPublic.of(proposals.view_proposal(session, proposal, web3=web3, deployment=deployment))
+
+
+@router.get("", response_model=ProposalPagePublic, responses=_ERRORS)
+def list_proposals(
+    session: SessionDep, web3: Web3Dep, deployment: DeploymentDep,
+    round_number: Annotated[int | None, Query(alias="round", ge=0)] = None,
+    dataset_id: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ProposalPagePublic:  # fmt: skip
+    """Proposals, newest first, by round and dataset, each with its state and tallies."""
+    page = proposals.list_proposals(
+        session, round_number=round_number, dataset_id=dataset_id, offset=offset, limit=limit
+    )
+    items = [ProposalPublic.of(proposals.view_proposal(session, p, web3=web3, deployment=deployment)) for p in page]
+    return ProposalPagePublic(items=items, offset=offset, limit=limit)
+
+
+@router.get("/{proposal_id}", response_model=ProposalPublic, responses=_ERRORS)
+def get_proposal(proposal_id: str, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep) -> ProposalPublic:
+    """One proposal: state, tallies, quorum, snapshot, deadline and eta, from the indexed governor events."""
+    proposal = proposals.get_proposal(session, proposal_id)
+    return ProposalPublic.of(proposals.view_proposal(session, proposal, web3=web3, deployment=deployment))
+
+
+@router.get("/{proposal_id}/ballot", responses=_ERRORS)
+def get_ballot(
+    proposal_id: str, voter: str, support: SupportName, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep
+) -> dict[str, Any]:
+    """The EIP-712 Ballot (as `eth_signTypedData_v4` takes it) `voter` signs to vote `support` by relay."""
+    proposal = proposals.get_proposal(session, proposal_id)
+    return votes.ballot_typed_data(web3, deployment, proposal, voter=voter, support=SUPPORT[support])
+
+
+@router.post("/{proposal_id}/votes", status_code=202, response_model=RelayedBallotPublic, responses=_ERRORS)
+def relay_vote(
+    proposal_id: str, body: BallotRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep
+) -> RelayedBallotPublic:
+    """Hand in a signed Ballot; once every check passes (signer, active, not yet voted, nonce) it is relayed."""
+    proposal = proposals.get_proposal(session, proposal_id)
+    ballot = votes.accept_ballot(
+        session, proposal, web3=web3, deployment=deployment, voter=body.voter, support=body.support_number,
+        signature=bytes.fromhex(body.signature[2:]), nonce=body.nonce,
+    )  # fmt: skip
+    return RelayedBallotPublic.of(ballot)
+
+
+@router.get("/{proposal_id}/votes", response_model=list[RelayedBallotPublic], responses=_ERRORS)
+def list_relayed_votes(proposal_id: str, session: SessionDep) -> list[RelayedBallotPublic]:
+    """The ballots relayed on this proposal and what became of each (votes sent directly are in the tallies)."""
+    proposal = proposals.get_proposal(session, proposal_id)
+    return [RelayedBallotPublic.of(ballot) for ballot in votes.ballots_of(session, proposal)]

@@ -1,0 +1,57 @@
+"""Errors of proposals, votes and delegations: each with its HTTP status and stable code."""
+
+from polyphony.errors import Conflict, Forbidden, NotFound
+
+
+class ProposalNotFound(NotFound):
+    code = "proposal_not_found"
+
+
+class ProposalDatasetNotFound(NotFound):
+    """The dataset a proposal should approve does not exist."""
+
+    code = "dataset_not_found"
+
+
+class NotTheCurator(Forbidden):
+    code = "not_the_curator"
+
+
+class AlreadyProposed(Conflict):
+    """This dataset already has a proposal for this round."""
+
+    code = "dataset_already_proposed"
+
+
+class ProposalThresholdNotMet(Conflict):
+    """The relayer holds fewer votes than the governor's proposal threshold: the curator must propose."""
+
+    code = "proposal_threshold_not_met"
+
+
+class ProposalNotActive(Conflict):
+    code = "proposal_not_active"
+
+
+class AlreadyVoted(Conflict):
+    code = "already_voted"
+
+
+class NoVotingPower(Conflict):
+    """The voter had no votes at the proposal's snapshot: relaying the ballot would only cost gas."""
+
+    code = "no_voting_power"
+
+
+class DelegationAlreadyRelayed(Conflict):
+    code = "delegation_already_relayed"
+
+
+class NothingToDelegate(Conflict):
+    """The delegator holds no tokens: relaying the delegation would only cost gas."""
+
+    code = "nothing_to_delegate"
+
+
+class RelayNotFound(NotFound):
+    code = "relay_not_found"
