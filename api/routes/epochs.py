@@ -1,0 +1,20 @@
+"""Reward epochs: each one's totals, root and pinned report."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import SessionDep
+from api.reward_schemas import EpochPublic
+from api.schemas import ErrorPublic
+from governance import epochs
+
+router = APIRouter(prefix="/epochs", tags=["rewards"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorPublic}}
+
+
+@router.get("/{number}", response_model=EpochPublic, responses=_ERRORS)
+def get_epoch(number: int, session: SessionDep) -> EpochPublic:
+    """Epoch `number`: status, budget, what it allocated, the cumulative total, its root and report CID."""
+    return EpochPublic(**epochs.epoch_summary(session, number))

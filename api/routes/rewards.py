@@ -1,0 +1,32 @@
+"""Rewards: what an address can claim (with its proof), and claims the backend relays without gas."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import DeploymentDep, SessionDep, Web3Dep
+from api.reward_schemas import ClaimPublic, ClaimRequest, RewardPublic
+from api.schemas import ErrorPublic
+from governance import claims
+
+router = APIRouter(prefix="/rewards", tags=["rewards"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 409, 503)}
+
+
+@router.get("/{address}", response_model=RewardPublic, responses=_ERRORS)
+def get_reward(address: str, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep) -> RewardPublic:
+    """What `address` earned, claimed and can claim, with the proof; an address never paid gets zeros."""
+    return RewardPublic(**claims.status_of(session, address, web3=web3, deployment=deployment).to_json())
+
+
+@router.post("/claims", status_code=202, response_model=ClaimPublic, responses=_ERRORS)
+def post_claim(body: ClaimRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep) -> ClaimPublic:
+    """Relay the account's claim: the relayer key pays the gas, the tokens go to the account. 409 if nothing."""
+    return ClaimPublic.of(claims.request_claim(session, body.account, web3=web3, deployment=deployment))
+
+
+@router.get("/claims/{claim_id}", response_model=ClaimPublic, responses=_ERRORS)
+def get_claim(claim_id: int, session: SessionDep) -> ClaimPublic:
+    """A relayed claim: queued, then mined (with its transaction) or refused (with why)."""
+    return ClaimPublic.of(claims.get_claim(session, claim_id))

@@ -1,0 +1,186 @@
+"""The reward formula, "polyphony-rewards/1": how an epoch's budget is split, in exact integers.
+
+Each contribution whose verdict landed in the epoch gets a weight, the product of four published terms:
+
+- score: the policy's 0-10000 score when the verdict is `pass`; 0 for `fail`. A `no-verdict` (an
+  infrastructure error) is not paid at all yet: it waits, and is paid by the epoch its verdict lands in.
+- size: the file's bytes, capped at `SIZE_CAP_BYTES` (1 MiB), so one huge upload cannot take the epoch.
+- duplicate share: `DUPLICATE_SHARE_BPS` (0) when the scorer found it copies an earlier contribution
+  (`duplicate_of`), else 10000: a copy earns nothing, the original earns once.
+- diversity: 10000 + `LANGUAGE_BONUS_BPS` x (1 - the share of the approved corpus in its language)
+  + `MODALITY_BONUS_BPS` x (1 - the share in its modality), rounded down: between 1x and 2x, more for what
+  the approved corpus lacks. With no approved corpus yet, every contribution gets 1x.
+
+weight = score x size x duplicate share x diversity. The budget goes to contributors in proportion to the sum
+of their weights, at most `contributor_cap` each: what a cap cuts is redistributed over the uncapped
+contributors (water-filling), and is left unallocated only when every contributor is capped. Each
+contributor's amount is then split over their contributions by weight. Both splits are exact: everyone gets
+the floor of their share, and the units left over go one each to the largest remainders, ties broken by
+ascending address (contributors) or contribution id (contributions). The sum never exceeds the budget.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+FORMULA_VERSION = "polyphony-rewards/1"
+BPS = 10_000
+SIZE_CAP_BYTES = 1 << 20
+DUPLICATE_SHARE_BPS = 0
+LANGUAGE_BONUS_BPS = 5_000
+MODALITY_BONUS_BPS = 5_000
+UNKNOWN_LANGUAGE = "und"  # BCP 47 "undetermined"
+
+FORMULA_CONSTANTS: dict[str, int] = {
+    "bps": BPS,
+    "size_cap_bytes": SIZE_CAP_BYTES,
+    "duplicate_share_bps": DUPLICATE_SHARE_BPS,
+    "language_bonus_bps": LANGUAGE_BONUS_BPS,
+    "modality_bonus_bps": MODALITY_BONUS_BPS,
+}
+
+
+@dataclass(frozen=True)
+class RewardInput:
+    """What the formula reads of one scored contribution."""
+
+    contribution_id: int
+    contributor: str
+    verdict: str
+    score: int
+    size: int
+    duplicate_of: int | None
+    language: str
+    modality: str
+    policy_hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The input as the epoch report lists it."""
+        return {
+            "contribution_id": self.contribution_id, "contributor": self.contributor, "verdict": self.verdict,
+            "score": self.score, "size": self.size, "duplicate_of": self.duplicate_of, "language": self.language,
+            "modality": self.modality, "policy_hash": self.policy_hash,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, entry: Mapping[str, Any]) -> "RewardInput":
+        """The input back from the report."""
+        return cls(**{name: entry[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """How many approved contributions there are, per language and per modality."""
+
+    total: int
+    languages: Mapping[str, int]
+    modalities: Mapping[str, int]
+
+    @classmethod
+    def of(cls, members: Iterable[tuple[str, str]]) -> "Corpus":
+        """The corpus of (language, modality) pairs, one per approved contribution."""
+        pairs = list(members)
+        return cls(len(pairs), Counter(language for language, _ in pairs), Counter(m for _, m in pairs))
+
+    def to_json(self) -> dict[str, Any]:
+        """The counts as the epoch report lists them."""
+        return {"total": self.total, "languages": dict(sorted(self.languages.items())),
+                "modalities": dict(sorted(self.modalities.items()))}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, entry: Mapping[str, Any]) -> "Corpus":
+        """The counts back from the report."""
+        return cls(int(entry["total"]), dict(entry["languages"]), dict(entry["modalities"]))
+
+
+def normal_language(language: str | None) -> str:
+    """A language tag as the formula compares it: lower case, "und" when unknown."""
+    return (language or UNKNOWN_LANGUAGE).strip().lower() or UNKNOWN_LANGUAGE
+
+
+def terms_of(item: RewardInput, corpus: Corpus) -> dict[str, int]:
+    """Every term of `item`'s weight, and the weight."""
+    score = item.score if item.verdict == "pass" else 0
+    size = min(item.size, SIZE_CAP_BYTES)
+    duplicate = DUPLICATE_SHARE_BPS if item.duplicate_of is not None else BPS
+    language_bonus = _bonus(LANGUAGE_BONUS_BPS, corpus.languages.get(item.language, 0), corpus.total)
+    modality_bonus = _bonus(MODALITY_BONUS_BPS, corpus.modalities.get(item.modality, 0), corpus.total)
+    diversity = BPS + language_bonus + modality_bonus
+    return {
+        "score": score, "size": size, "duplicate_share_bps": duplicate, "language_bonus_bps": language_bonus,
+        "modality_bonus_bps": modality_bonus, "diversity_bps": diversity,
+        "weight": score * size * duplicate * diversity,
+    }  # fmt: skip
+
+
+def _bonus(bonus_bps: int, alike: int, total: int) -> int:
+    """`bonus_bps` x the share of the corpus that is not alike, rounded down; 0 with no corpus."""
+    return 0 if total == 0 else bonus_bps * (total - alike) // total
+
+
+def largest_remainder(total: int, weights: Sequence[tuple[Any, int]]) -> dict[Any, int]:
+    """`total` split in proportion to the weights, exactly: floors, then one unit per largest remainder.
+
+    Keys must sort (the tie-break); with no weight at all, nobody gets anything.
+    """
+    weight_sum = sum(weight for _, weight in weights)
+    if weight_sum == 0 or total == 0:
+        return {key: 0 for key, _ in weights}
+    shares = {key: divmod(total * weight, weight_sum) for key, weight in weights}
+    left = total - sum(floor for floor, _ in shares.values())
+    # Same denominator, so the integer remainders compare as the fractions do.
+    lucky = sorted(shares, key=lambda key: (-shares[key][1], _tie_key(key)))[:left]
+    amounts = {key: floor for key, (floor, _) in shares.items()}
+    for key in lucky:
+        amounts[key] += 1
+    return amounts
+
+
+def _tie_key(key: Any) -> Any:
+    """Addresses compare as lower-case hex, whatever their checksum capitals; ids as numbers."""
+    return key.lower() if isinstance(key, str) else key
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The split of one epoch's budget."""
+
+    terms: dict[int, dict[str, int]]  # contribution id -> its terms and weight
+    amounts: dict[int, int]  # contribution id -> base units
+    contributors: dict[str, int]  # address -> base units
+    capped: frozenset[str]
+
+    @property
+    def allocated(self) -> int:
+        """The sum of every amount."""
+        return sum(self.contributors.values())
+
+
+def allocate(items: Sequence[RewardInput], *, budget: int, contributor_cap: int, corpus: Corpus) -> Allocation:
+    """Split `budget` over `items` by the formula, at most `contributor_cap` to any contributor."""
+    terms = {item.contribution_id: terms_of(item, corpus) for item in items}
+    by_contributor: dict[str, list[int]] = {}
+    for item in items:
+        by_contributor.setdefault(item.contributor, []).append(item.contribution_id)
+    weights = {who: sum(terms[cid]["weight"] for cid in ids) for who, ids in by_contributor.items()}
+    contributors, capped = _capped_split(weights, budget=budget, cap=contributor_cap)
+    amounts: dict[int, int] = {}
+    for who, ids in by_contributor.items():
+        amounts |= largest_remainder(contributors[who], [(cid, terms[cid]["weight"]) for cid in sorted(ids)])
+    return Allocation(terms, amounts, contributors, frozenset(capped))
+
+
+def _capped_split(weights: Mapping[str, int], *, budget: int, cap: int) -> tuple[dict[str, int], set[str]]:
+    """Water-filling: cap whoever the proportional split would pay more than `cap`, split the rest again."""
+    capped: set[str] = set()
+    while True:
+        free = {who: weight for who, weight in weights.items() if who not in capped and weight > 0}
+        rest, free_weight = budget - cap * len(capped), sum(free.values())
+        over = {who for who, weight in free.items() if rest * weight > cap * free_weight}
+        if not over:
+            break
+        capped |= over
+    amounts = {who: 0 for who in weights} | {who: cap for who in capped}
+    amounts |= largest_remainder(rest, sorted(free.items()))
+    return amounts, capped

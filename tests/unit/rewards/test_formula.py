@@ -1,0 +1,124 @@
+"""The reward formula on tiny inline epochs: every term, the caps, the exact split and its determinism."""
+
+import json
+import random
+
+import pytest
+
+from governance.epoch_report import EpochInputs, compute, first_difference, inputs_from_report
+from governance.rewards import (
+    BPS,
+    SIZE_CAP_BYTES,
+    Corpus,
+    RewardInput,
+    allocate,
+    largest_remainder,
+    terms_of,
+)
+
+ALICE = "0x" + "a1" * 20
+BOB = "0x" + "b2" * 20
+CAROL = "0x" + "c3" * 20
+NO_CORPUS = Corpus.of([])
+
+
+def item(cid: int, who: str = ALICE, **overrides: object) -> RewardInput:
+    fields: dict[str, object] = {
+        "contribution_id": cid, "contributor": who, "verdict": "pass", "score": 5_000, "size": 1_000,
+        "duplicate_of": None, "language": "en", "modality": "text", "policy_hash": "0x" + "00" * 32,
+    }  # fmt: skip
+    return RewardInput(**(fields | overrides))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "term", "expected"),
+    [
+        ({"verdict": "fail", "score": 9_000}, "score", 0),
+        ({"score": 7_000}, "score", 7_000),
+        ({"size": 10 * SIZE_CAP_BYTES}, "size", SIZE_CAP_BYTES),
+        ({"size": 12}, "size", 12),
+        ({"duplicate_of": 3}, "duplicate_share_bps", 0),
+        ({}, "duplicate_share_bps", BPS),
+        ({}, "diversity_bps", BPS),
+    ],
+)
+def test_each_term_with_no_approved_corpus(overrides: dict[str, object], term: str, expected: int) -> None:
+    assert terms_of(item(1, **overrides), NO_CORPUS)[term] == expected
+
+
+def test_diversity_pays_more_for_what_the_approved_corpus_lacks_and_stays_within_2x() -> None:
+    corpus = Corpus.of([("en", "text")] * 9 + [("sw", "text")])
+    english, swahili, yoruba_audio = (terms_of(item(1, language=lang, modality=m), corpus)
+                                      for lang, m in (("en", "text"), ("sw", "text"), ("yo", "audio")))  # fmt: skip
+    assert english["diversity_bps"] < swahili["diversity_bps"] < yoruba_audio["diversity_bps"]
+    assert yoruba_audio["diversity_bps"] == 2 * BPS
+    assert english["diversity_bps"] == BPS + 5_000 // 10
+
+
+def test_a_copy_earns_nothing_and_the_original_takes_its_share() -> None:
+    split = allocate([item(1), item(2, BOB, duplicate_of=1)], budget=1_000, contributor_cap=1_000, corpus=NO_CORPUS)
+    assert split.amounts == {1: 1_000, 2: 0}
+
+
+def test_the_cap_is_redistributed_to_the_others_and_left_unallocated_only_when_all_are_capped() -> None:
+    items = [item(1, ALICE, score=10_000), item(2, BOB, score=100), item(3, CAROL, score=100)]
+    split = allocate(items, budget=1_000, contributor_cap=400, corpus=NO_CORPUS)
+    assert split.contributors[ALICE] == 400
+    assert split.contributors[BOB] + split.contributors[CAROL] == 600
+    assert split.capped == frozenset({ALICE}) and split.allocated == 1_000
+    everyone_capped = allocate(items, budget=1_000, contributor_cap=100, corpus=NO_CORPUS)
+    assert everyone_capped.allocated == 300 and set(everyone_capped.contributors.values()) == {100}
+
+
+def test_largest_remainder_is_exact_and_breaks_ties_by_address() -> None:
+    assert largest_remainder(10, [(BOB, 1), (ALICE, 1), (CAROL, 1)]) == {ALICE: 4, BOB: 3, CAROL: 3}
+    assert largest_remainder(0, [(ALICE, 1)]) == {ALICE: 0}
+    assert largest_remainder(7, [(ALICE, 0)]) == {ALICE: 0}
+
+
+def test_the_sum_never_exceeds_the_budget_on_random_epochs() -> None:
+    generator = random.Random(7)
+    for _ in range(200):
+        people = [f"0x{generator.getrandbits(160):040x}" for _ in range(generator.randint(1, 8))]
+        items = [
+            item(i, generator.choice(people), score=generator.randint(0, 10_000), size=generator.randint(0, 3 << 20),
+                 duplicate_of=generator.choice([None, None, 1]))
+            for i in range(generator.randint(1, 30))
+        ]  # fmt: skip
+        budget = generator.randint(0, 10**24)
+        cap = generator.randint(0, budget)
+        split = allocate(items, budget=budget, contributor_cap=cap, corpus=NO_CORPUS)
+        assert sum(split.amounts.values()) == split.allocated <= budget
+        assert all(0 <= amount <= cap for amount in split.contributors.values())
+
+
+def _inputs(items: list[RewardInput], base: dict[str, int] | None = None) -> EpochInputs:
+    return EpochInputs(
+        number=3, cutoff="2026-01-01T00:00:00+00:00", budget=10**21, contributor_cap=10**21, chain_id=31337,
+        distributor="0x" + "d4" * 20, token="0x" + "e5" * 20, corpus=Corpus.of([("en", "text")]), items=items,
+        base=base or {},
+    )  # fmt: skip
+
+
+def test_same_inputs_in_any_order_give_the_same_report_bytes_and_root() -> None:
+    items = [item(i, [ALICE, BOB, CAROL][i % 3], score=1_000 * i) for i in range(1, 10)]
+    first = compute(_inputs(items, {BOB: 5}))
+    second = compute(_inputs(list(reversed(items)), {BOB: 5}))
+    assert first.report == second.report and first.root == second.root
+
+
+def test_cumulative_amounts_never_decrease() -> None:
+    base = {ALICE: 10**20, "0x" + "f6" * 20: 7}
+    outcome = compute(_inputs([item(1, BOB)], base))
+    assert all(outcome.cumulative[account] >= amount for account, amount in base.items())
+    assert outcome.cumulative_total == sum(base.values()) + outcome.allocation.allocated
+
+
+def test_a_report_recomputes_to_the_same_bytes_and_a_changed_input_is_named() -> None:
+    outcome = compute(_inputs([item(1), item(2, BOB)], {CAROL: 1}))
+    report = json.loads(outcome.report)
+    again = compute(inputs_from_report(report, base={CAROL: 1}))
+    assert again.report == outcome.report
+    report["contributions"][1]["score"] = 9_999
+    tampered = compute(inputs_from_report(report, base={CAROL: 1}))
+    assert first_difference(json.loads(outcome.report), json.loads(tampered.report)) is not None
