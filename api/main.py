@@ -4,7 +4,18 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
-from api.routes import auth, contributions, delegations, health, ipfs, metrics, proposals, tombstones
+from api.routes import (
+    auth,
+    contributions,
+    delegations,
+    epochs,
+    health,
+    ipfs,
+    metrics,
+    proposals,
+    rewards,
+    tombstones,
+)
 from api.schemas import ErrorPublic
 
 
@@ -26,4 +37,6 @@ def create_app() -> FastAPI:
     app.include_router(ipfs.router)
     app.include_router(proposals.router)
     app.include_router(delegations.router)
+    app.include_router(rewards.router)
+    app.include_router(epochs.router)
     return app

@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     polyphony_reward_challenge_delay_s: int = Field(
         default=900, ge=0, description="Seconds a reward root waits before it pays, so a vote can revoke it."
     )
+    # Reward epochs: read at each close, and written into that epoch's report.
+    polyphony_epoch_length_s: int = Field(
+        default=604_800, ge=60, description="Seconds per reward epoch; epochs end on multiples of it (Unix time)."
+    )
+    polyphony_epoch_budget: int = Field(
+        default=1_000_000 * 10**18, ge=0, description="Token base units one epoch splits over its contributions."
+    )
+    polyphony_epoch_contributor_cap_bps: int = Field(
+        default=1_000, ge=0, le=10_000, description="Most one contributor may earn per epoch, in bps of the budget."
+    )
     polyphony_public_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^/\s]+/?$",

@@ -9,10 +9,13 @@ COLLECT_GARBAGE_S = 3600.0
 ANCHOR_CLAIMS_S = 30.0
 SWEEP_UPLOADS_S = 600.0
 KEEP_PROPOSALS_S = 15.0
+CLOSE_EPOCH_S = 60.0
+KEEP_EPOCHS_S = 15.0
 
 app = make_celery(get_settings())
 app.conf.include = ["workers.tasks.jobs", "workers.tasks.chain", "workers.tasks.storage", "workers.tasks.contributions"]
 app.conf.include += ["workers.tasks.governance"]
+app.conf.include += ["workers.tasks.rewards"]
 app.conf.beat_schedule = {
     "send jobs whose after-commit send failed": {"task": "jobs.flush_outbox", "schedule": OUTBOX_SWEEP_S},
     "collect unpinned blocks": {"task": "storage.collect_garbage", "schedule": COLLECT_GARBAGE_S},
@@ -26,6 +29,12 @@ app.conf.beat_schedule = {
         "task": "chain.keep_proposals",
         "schedule": KEEP_PROPOSALS_S,
         "options": {"expires": KEEP_PROPOSALS_S},
+    },
+    "close the reward epoch that ended": {
+        "task": "rewards.close_due_epoch", "schedule": CLOSE_EPOCH_S, "options": {"expires": CLOSE_EPOCH_S},
+    },
+    "publish and activate reward roots": {
+        "task": "chain.keep_epochs", "schedule": KEEP_EPOCHS_S, "options": {"expires": KEEP_EPOCHS_S},
     },
     # An index run that waited longer than its period is dropped: the next one reads the same blocks.
     "index contract events": {

@@ -10,6 +10,7 @@ from polyphony.models.contribution import (
     Tombstone,
 )
 from polyphony.models.dataset import Dataset, DatasetItem
+from polyphony.models.epoch import ClaimStatus, Epoch, EpochBalance, EpochReward, EpochStatus, RewardClaim
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import PendingJob
 from polyphony.models.proposal import Proposal, RelayedBallot, RelayedDelegation, RelayStatus
@@ -21,12 +22,17 @@ __all__ = [
     "ChainEvent",
     "ChainTransaction",
     "ChainTransactionAttempt",
+    "ClaimStatus",
     "Contribution",
     "ContributionEvent",
     "ContributionScore",
     "ContributionStatus",
     "Dataset",
     "DatasetItem",
+    "Epoch",
+    "EpochBalance",
+    "EpochReward",
+    "EpochStatus",
     "IndexerCheckpoint",
     "IndexerCursor",
     "PendingJob",
@@ -34,6 +40,7 @@ __all__ = [
     "RelayStatus",
     "RelayedBallot",
     "RelayedDelegation",
+    "RewardClaim",
     "Tombstone",
     "TxStatus",
     "Verdict",
