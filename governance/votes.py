@@ -101,15 +101,17 @@ def accept_ballot(
     governor = deployment.bind(web3, "governor")
     voter, signature = checksum(voter, what="voter"), normalised_signature(signature)
     pid = int(proposal.proposal_id)
+    # "Already voted" first: a replayed ballot's nonce is spent, so its signature no longer checks out.
+    _refuse_pending_ballot(session, proposal, voter=voter)
     with rpc_errors():
+        _check_open_to(governor, pid, voter=voter)
         current = int(governor.functions.nonces(voter).call())
         signed_nonce = current if nonce is None else nonce
         typed = typed_data(domain_of(governor), message=Ballot(pid, support, voter, signed_nonce))
         _check_signer(typed, signature=signature, signer=voter, kind="ballot")
-        _check_open_to(governor, pid, voter=voter)
-    if signed_nonce != current:
-        raise WrongNonce(f"this ballot carries nonce {nonce}, but {voter}'s next is {current}: sign a new one")
-    _refuse_pending_ballot(session, proposal, voter=voter)
+        if signed_nonce != current:
+            raise WrongNonce(f"this ballot carries nonce {nonce}, but {voter}'s next is {current}: sign a new one")
+        _check_voting_power(governor, pid, voter=voter)
     ballot = RelayedBallot(
         proposal_ref=int(proposal.id or 0), voter=voter, support=support, nonce=current,
         signature="0x" + signature.hex(),
@@ -129,6 +131,9 @@ def _check_open_to(governor: Contract, pid: int, *, voter: str) -> None:
         raise ProposalNotActive(f"this proposal is {state}, not open for votes: only an active proposal takes votes")
     if governor.functions.hasVoted(pid, voter).call():
         raise AlreadyVoted(f"{voter} has already voted on this proposal; a vote counts once and cannot be changed")
+
+
+def _check_voting_power(governor: Contract, pid: int, *, voter: str) -> None:
     snapshot = int(governor.functions.proposalSnapshot(pid).call())
     if int(governor.functions.getVotes(voter, snapshot).call()) == 0:
         raise NoVotingPower(

@@ -57,8 +57,34 @@ def upgrade() -> None:
     with op.batch_alter_table("dataset_item", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_dataset_item_contribution_id"), ["contribution_id"], unique=False)
 
+    op.create_table(
+        "model",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round", sa.BigInteger(), nullable=False),
+        sa.Column("model_cid", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("lineage_cid", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("registrant", sqlmodel.sql.sqltypes.AutoString(length=42), nullable=False),
+        sa.Column("tx_hash", sqlmodel.sql.sqltypes.AutoString(length=66), nullable=False),
+        sa.Column("log_index", sa.Integer(), nullable=False),
+        sa.Column("block_number", sa.BigInteger(), nullable=False),
+        sa.Column("registered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tx_hash", "log_index"),
+    )
+    with op.batch_alter_table("model", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_model_model_cid"), ["model_cid"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_registrant"), ["registrant"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_round"), ["round"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("model", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_model_round"))
+        batch_op.drop_index(batch_op.f("ix_model_registrant"))
+        batch_op.drop_index(batch_op.f("ix_model_model_cid"))
+
+    op.drop_table("model")
+
     with op.batch_alter_table("dataset_item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dataset_item_contribution_id"))
 

@@ -1,13 +1,13 @@
 """A dataset: a curated set of scored contributions, its Croissant manifest on storage and its Merkle root.
 
 A dataset is immutable once built: its members, manifest CID and root never change. Governance approves a
-dataset for a training round by its (root, manifest CID).
+dataset for a training round by its (root, manifest CID). A model names the round it was trained on.
 """
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from polyphony.models.job import utcnow
@@ -39,3 +39,20 @@ class DatasetItem(SQLModel, table=True):
     dataset_id: int = Field(foreign_key="dataset.id", primary_key=True)
     contribution_id: int = Field(foreign_key="contribution.id", primary_key=True, index=True)
     leaf: str = Field(max_length=66)
+
+
+class Model(SQLModel, table=True):
+    """A model registered on the dataset registry against a training round, as its `ModelRegistered` event says."""
+
+    __tablename__ = "model"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round: int = Field(sa_type=BigInteger, index=True)
+    model_cid: str = Field(max_length=200, index=True)
+    lineage_cid: str = Field(max_length=200)
+    registrant: str = Field(max_length=42, index=True)
+    tx_hash: str = Field(max_length=66)
+    log_index: int
+    block_number: int = Field(sa_type=BigInteger)
+    registered_at: datetime = Field(default_factory=utcnow)

@@ -110,10 +110,13 @@ class Governance:
     def index(self) -> None:
         index_deployment(self.web3, deployments_dir=self.settings.deployments_dir, confirmations=1)
 
-    def keep(self) -> list[str]:
-        """One keeper pass, run by the chain worker as the beat schedule runs it."""
+    def keep(self, proposal_id: str) -> list[str]:
+        """One keeper pass, run by the chain worker as the beat schedule runs it: what it did to `proposal_id`.
+
+        The keeper looks after every open proposal, other tests' too; only this one's moves are returned.
+        """
         result: AsyncResult[list[str]] = get_celery().send_task("chain.keep_proposals")
-        return result.get(timeout=WAIT_S)
+        return [move.split()[0] for move in result.get(timeout=WAIT_S) if move.endswith(f" {proposal_id}")]
 
     def sign_ballot(self, voter: LocalAccount, proposal_id: str, support: str) -> str:
         typed = self.api.call(

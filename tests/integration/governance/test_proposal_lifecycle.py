@@ -36,18 +36,18 @@ def test_a_relayed_proposal_passed_by_relayed_votes_is_queued_and_executed_by_th
     assert active["votes"] == {"for": str(3 * supply + 10**21), "against": str(supply + 10**20), "abstain": "0"}
     assert int(active["quorum"]) > 0 and active["snapshot"] < active["deadline"]
 
-    assert governance.keep() == []  # nothing is due while the vote is open
+    assert governance.keep(proposal["id"]) == []  # nothing is due while the vote is open
     governance.close_voting()
     assert governance.proposal(proposal["id"])["state"] == "succeeded"
-    assert governance.keep() == [f"queue {proposal['id']}"]
+    assert governance.keep(proposal["id"]) == ["queue"]
     queued = governance.proposal(proposal["id"])
     assert queued["state"] == "queued" and queued["eta"] is not None
-    assert governance.keep() == []  # the timelock delay is not over
+    assert governance.keep(proposal["id"]) == []  # the timelock delay is not over
     assert not governance.approved(round_number, dataset.root)
 
     governance.wait_timelock()
-    assert governance.keep() == [f"execute {proposal['id']}"]
+    assert governance.keep(proposal["id"]) == ["execute"]
     executed = governance.proposal(proposal["id"])
     assert executed["state"] == "executed" and set(executed["transactions"]) == {"created", "queued", "executed"}
     assert governance.approved(round_number, dataset.root)
-    assert governance.keep() == []  # settled: the keeper looks at it no more
+    assert governance.keep(proposal["id"]) == []  # settled: the keeper looks at it no more

@@ -1,0 +1,47 @@
+"""Datasets: a curator assembles scored contributions by filters into a pinned Croissant manifest and a root."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from api.dataset_schemas import DatasetCreate, DatasetPagePublic, DatasetPublic
+from api.deps import CurrentContributor, SessionDep, StorageDep
+from api.schemas import ErrorPublic
+from governance import datasets
+from governance.datasets import DatasetFilters
+
+router = APIRouter(prefix="/datasets", tags=["datasets"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 401, 404, 503)}
+
+
+@router.post("", status_code=201, response_model=DatasetPublic, responses=_ERRORS)
+def create_dataset(
+    body: DatasetCreate, response: Response, session: SessionDep, storage: StorageDep, me: CurrentContributor
+) -> DatasetPublic:
+    """Build and pin the manifest of the contributions the filters select; 200 if that manifest exists already."""
+    filters = DatasetFilters.checked(
+        min_score=body.min_score, languages=body.languages, licenses=body.licenses, modalities=body.modalities,
+        contribution_ids=body.contribution_ids,
+    )  # fmt: skip
+    dataset, created = datasets.create_dataset(
+        session, storage=storage, curator=me, name=body.name, description=body.description, filters=filters
+    )
+    response.status_code = 201 if created else 200
+    return DatasetPublic.of(dataset, datasets.dataset_contribution_ids(session, dataset.id or 0))
+
+
+@router.get("", response_model=DatasetPagePublic)
+def list_datasets(
+    session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> DatasetPagePublic:
+    """Datasets, newest first (without their member lists)."""
+    found = datasets.list_datasets(session, offset=offset, limit=limit)
+    return DatasetPagePublic(items=[DatasetPublic.of(dataset) for dataset in found], offset=offset, limit=limit)
+
+
+@router.get("/{dataset_id}", response_model=DatasetPublic, responses=_ERRORS)
+def get_dataset(dataset_id: int, session: SessionDep) -> DatasetPublic:
+    """One dataset with its members' contribution ids."""
+    dataset = datasets.get_dataset(session, dataset_id)
+    return DatasetPublic.of(dataset, datasets.dataset_contribution_ids(session, dataset_id))

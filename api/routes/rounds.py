@@ -1,0 +1,34 @@
+"""Training rounds: the datasets approved for each, as the indexed registry events say."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.dataset_schemas import LineagePinnedPublic, RoundDatasetPublic, RoundPublic
+from api.deps import CurrentContributor, DeploymentDep, SessionDep, StorageDep
+from api.schemas import ErrorPublic
+from governance import lineage, rounds
+
+router = APIRouter(prefix="/rounds", tags=["governance"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (401, 404, 503)}
+
+
+@router.get("/{round_number}", response_model=RoundPublic, responses=_ERRORS)
+def get_round(round_number: int, session: SessionDep, deployment: DeploymentDep) -> RoundPublic:
+    """The datasets approved for the round, with manifest CIDs and roots; 404 while there are none."""
+    approved = rounds.approvals(session, deployment=deployment, round_number=round_number)
+    return RoundPublic(
+        round=round_number, chain_id=deployment.chain_id,
+        registry=deployment.contracts["datasetRegistry"].address,
+        datasets=[RoundDatasetPublic.of(approval) for approval in approved],
+    )  # fmt: skip
+
+
+@router.post("/{round_number}/lineage", response_model=LineagePinnedPublic, responses=_ERRORS)
+def pin_lineage(
+    round_number: int, session: SessionDep, storage: StorageDep, deployment: DeploymentDep, _me: CurrentContributor
+) -> LineagePinnedPublic:
+    """Pin the round's lineage document (its approved datasets minus withdrawn contributions) for a model to name."""
+    cid = lineage.pin_round_lineage(session, storage=storage, deployment=deployment, round_number=round_number)
+    return LineagePinnedPublic(round=round_number, lineage_cid=cid)
