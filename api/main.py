@@ -16,6 +16,7 @@ from api.routes import (
     rewards,
     tombstones,
 )
+from api.routes import datasets, models, rounds
 from api.schemas import ErrorPublic
 
 
@@ -39,4 +40,7 @@ def create_app() -> FastAPI:
     app.include_router(delegations.router)
     app.include_router(rewards.router)
     app.include_router(epochs.router)
+    app.include_router(datasets.router)
+    app.include_router(rounds.router)
+    app.include_router(models.router)
     return app

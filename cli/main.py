@@ -9,6 +9,7 @@ from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
 from cli.contribute import contribute, status
+from cli.datasets import dataset_app, model_app, pull
 from cli.deploy import deploy_contracts
 from cli.up import run_stack
 from cli.verify import verify_app
@@ -19,6 +20,9 @@ from polyphony.settings import get_settings
 
 app = typer.Typer(help="Polyphony: community-owned AI data.", no_args_is_help=True, add_completion=False)
 app.add_typer(verify_app, name="verify")
+app.add_typer(dataset_app, name="dataset")
+app.add_typer(model_app, name="model")
+app.command()(pull)
 app.command()(contribute)
 app.command()(status)
 # soft_wrap: an error is one line, whatever the terminal's width.

@@ -8,6 +8,7 @@ INDEX_EVENTS_S = 5.0
 COLLECT_GARBAGE_S = 3600.0
 ANCHOR_CLAIMS_S = 30.0
 SWEEP_UPLOADS_S = 600.0
+RECORD_ROUNDS_S = 10.0
 KEEP_PROPOSALS_S = 15.0
 CLOSE_EPOCH_S = 60.0
 KEEP_EPOCHS_S = 15.0
@@ -16,6 +17,7 @@ app = make_celery(get_settings())
 app.conf.include = ["workers.tasks.jobs", "workers.tasks.chain", "workers.tasks.storage", "workers.tasks.contributions"]
 app.conf.include += ["workers.tasks.governance"]
 app.conf.include += ["workers.tasks.rewards"]
+app.conf.include += ["workers.tasks.rounds"]
 app.conf.beat_schedule = {
     "send jobs whose after-commit send failed": {"task": "jobs.flush_outbox", "schedule": OUTBOX_SWEEP_S},
     "collect unpinned blocks": {"task": "storage.collect_garbage", "schedule": COLLECT_GARBAGE_S},
@@ -35,6 +37,9 @@ app.conf.beat_schedule = {
     },
     "publish and activate reward roots": {
         "task": "chain.keep_epochs", "schedule": KEEP_EPOCHS_S, "options": {"expires": KEEP_EPOCHS_S},
+    },
+    "record approved rounds and registered models": {
+        "task": "rounds.record_approvals", "schedule": RECORD_ROUNDS_S, "options": {"expires": RECORD_ROUNDS_S},
     },
     # An index run that waited longer than its period is dropped: the next one reads the same blocks.
     "index contract events": {

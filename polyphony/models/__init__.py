@@ -9,7 +9,7 @@ from polyphony.models.contribution import (
     ContributionStatus,
     Tombstone,
 )
-from polyphony.models.dataset import Dataset, DatasetItem
+from polyphony.models.dataset import Dataset, DatasetItem, Model
 from polyphony.models.epoch import ClaimStatus, Epoch, EpochBalance, EpochReward, EpochStatus, RewardClaim
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import PendingJob
@@ -35,6 +35,7 @@ __all__ = [
     "EpochStatus",
     "IndexerCheckpoint",
     "IndexerCursor",
+    "Model",
     "PendingJob",
     "Proposal",
     "RelayStatus",
