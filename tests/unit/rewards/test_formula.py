@@ -2,6 +2,7 @@
 
 import json
 import random
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ CAROL = "0x" + "c3" * 20
 NO_CORPUS = Corpus.of([])
 
 
-def item(cid: int, who: str = ALICE, **overrides: object) -> RewardInput:
+def item(cid: int, who: str = ALICE, **overrides: Any) -> RewardInput:
     fields: dict[str, object] = {
         "contribution_id": cid, "contributor": who, "verdict": "pass", "score": 5_000, "size": 1_000,
         "duplicate_of": None, "language": "en", "modality": "text", "policy_hash": "0x" + "00" * 32,
@@ -42,7 +43,7 @@ def item(cid: int, who: str = ALICE, **overrides: object) -> RewardInput:
         ({}, "diversity_bps", BPS),
     ],
 )
-def test_each_term_with_no_approved_corpus(overrides: dict[str, object], term: str, expected: int) -> None:
+def test_each_term_with_no_approved_corpus(overrides: dict[str, Any], term: str, expected: int) -> None:
     assert terms_of(item(1, **overrides), NO_CORPUS)[term] == expected
 
 
