@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from cli.contribute import contribute, status
 from cli.datasets import dataset_app, model_app, pull
 from cli.deploy import deploy_contracts
+from cli.governance import delegate, propose, vote
 from cli.up import run_stack
 from cli.verify import verify_app
 from polyphony.db import make_engine
@@ -25,6 +26,9 @@ app.add_typer(model_app, name="model")
 app.command()(pull)
 app.command()(contribute)
 app.command()(status)
+app.command()(propose)
+app.command()(delegate)
+app.command()(vote)
 # soft_wrap: an error is one line, whatever the terminal's width.
 console = Console(soft_wrap=True)
 

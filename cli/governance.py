@@ -1,0 +1,174 @@
+"""`polyphony propose`, `polyphony delegate` and `polyphony vote`: what curators and token holders do.
+
+Each is relayed by default: the wallet signs, the API checks and pays the gas. With `--self` the wallet sends
+its own transaction to the chain node (`--rpc`, default the configured one) and pays its own gas. Before
+signing anything the API offers, the command checks it is exactly what was asked for.
+Exit codes: 0 done; 2 anything else (arguments, key, an unreachable or refusing API or node).
+"""
+
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from eth_account.signers.local import LocalAccount
+from rich.console import Console
+from rich.markup import escape
+from web3 import Web3
+from web3.exceptions import ContractLogicError, Web3RPCError
+
+from chain.client import connect, rpc_errors
+from chain.contracts import load_artifact
+from chain.tx import Call
+from cli.client import PolyphonyClient
+from cli.contribute import KEY_VARIABLE, ApiOption, CommandFailed, _api, _contributor_key, _one_line_errors
+from polyphony.settings import get_settings
+
+RELAY_WAIT_S = 120.0
+GAS_PADDING = 60_000  # anvil under-estimates ERC20Votes moves after a delegation (DESIGN.md)
+
+console = Console(soft_wrap=True)
+
+KeyOption = Annotated[Path | None, typer.Option(help=f"Your wallet's private key (hex); else ${KEY_VARIABLE}.")]
+SelfOption = Annotated[bool, typer.Option("--self", help="Send the transaction from your wallet and pay its gas.")]
+RpcOption = Annotated[str | None, typer.Option("--rpc", help="Chain node for --self; default: CHAIN_RPC_URL.")]
+
+
+def propose(
+    dataset: Annotated[int, typer.Option("--dataset", help="The dataset id (yours: you curated it).")],
+    round_number: Annotated[int, typer.Option("--round", help="The training round to approve it for.")],
+    own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
+) -> None:  # fmt: skip
+    """Propose your dataset for a training round: a governor proposal whose action approves it on-chain."""
+    with _one_line_errors(), PolyphonyClient(_api(api), _contributor_key(key_file)) as client:
+        client.sign_in()
+        body = {"dataset_id": dataset, "round": round_number, "relay": not own}
+        proposal: dict[str, Any] = client.call("POST", "/proposals", json=body)
+        if own:
+            action = proposal["action"]
+            governor = _contract(rpc, "PolyphonyGovernor", action["governor"])
+            args = ([action["target"]], [int(action["value"])], [bytes.fromhex(action["calldata"][2:])])
+            _send_own(
+                rpc, client.wallet, Call(governor.address, _data(governor, "propose", *args, action["description"]))
+            )
+        console.print(f"proposal [bold]{proposal['id']}[/] (number {proposal['number']}): {escape(_title(proposal))}")
+        console.print(
+            "submitted from your wallet" if own else "the relayer submits it; follow it with GET /proposals/{id}"
+        )
+
+
+def delegate(
+    to: Annotated[str | None, typer.Option("--to", help="Who votes with your tokens; default: yourself.")] = None,
+    own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
+) -> None:  # fmt: skip
+    """Delegate your voting power (to yourself by default): tokens vote only once delegated."""
+    with _one_line_errors(), PolyphonyClient(_api(api), _contributor_key(key_file)) as client:
+        delegatee = Web3.to_checksum_address(to) if to and Web3.is_address(to) else _no_address(to, client)
+        query = {"delegator": client.wallet.address, "delegatee": delegatee}
+        typed: dict[str, Any] = client.call("GET", "/delegations/typed-data", params=query)
+        _check_offer(typed, "Delegation", {"delegatee": delegatee})
+        if own:
+            token = _contract(rpc, "PolyphonyToken", typed["domain"]["verifyingContract"])
+            _send_own(rpc, client.wallet, Call(token.address, _data(token, "delegate", delegatee)))
+            console.print(f"delegated to {delegatee} from your wallet")
+            return
+        message = typed["message"]
+        body = {"delegator": client.wallet.address, "delegatee": delegatee, "nonce": int(message["nonce"]),
+                "expiry": int(message["expiry"]), "signature": _sign(client.wallet, typed)}  # fmt: skip
+        accepted = client.call("POST", "/delegations", json=body)
+        relayed = _until_relayed(client, f"/delegations/{accepted['id']}")
+        console.print(f"delegated to {delegatee}, relayed in {relayed['tx_hash']}")
+
+
+def vote(
+    proposal: Annotated[str, typer.Argument(help="The proposal id (or its short number).")],
+    support: Annotated[Literal["for", "against", "abstain"], typer.Argument(help="for, against or abstain.")],
+    own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
+) -> None:  # fmt: skip
+    """Vote on a proposal with the votes you held (delegated) at its snapshot."""
+    with _one_line_errors(), PolyphonyClient(_api(api), _contributor_key(key_file)) as client:
+        found: dict[str, Any] = client.call("GET", f"/proposals/{proposal}")
+        if own:
+            governor = _contract(rpc, "PolyphonyGovernor", found["action"]["governor"])
+            number = {"against": 0, "for": 1, "abstain": 2}[support]
+            _send_own(rpc, client.wallet, Call(governor.address, _data(governor, "castVote", int(found["id"]), number)))
+            console.print(f"voted {support} on proposal {found['id']} from your wallet")
+            return
+        query = {"voter": client.wallet.address, "support": support}
+        typed: dict[str, Any] = client.call("GET", f"/proposals/{found['id']}/ballot", params=query)
+        _check_offer(typed, "Ballot", {"proposalId": found["id"], "voter": client.wallet.address,
+                                       "support": {"against": 0, "for": 1, "abstain": 2}[support]})  # fmt: skip
+        body = {"voter": client.wallet.address, "support": support, "signature": _sign(client.wallet, typed),
+                "nonce": int(typed["message"]["nonce"])}  # fmt: skip
+        accepted = client.call("POST", f"/proposals/{found['id']}/votes", json=body)
+        ballots = f"/proposals/{found['id']}/votes"
+        relayed = _until_relayed(client, ballots, row_id=int(accepted["id"]))
+        console.print(f"voted {support} on proposal {found['id']}, relayed in {relayed['tx_hash']}")
+
+
+def _no_address(to: str | None, client: PolyphonyClient) -> str:
+    if to is None:
+        return client.wallet.address
+    raise CommandFailed(f"--to {to!r} is not an address (0x and 40 hex digits)")
+
+
+def _check_offer(typed: dict[str, Any], primary_type: str, expected: dict[str, Any]) -> None:
+    # Signing whatever a server offers could sign away something else (a token Permit, say): check it first.
+    if typed.get("primaryType") != primary_type:
+        raise CommandFailed(f"the API offers {typed.get('primaryType')!r} typed data, not a {primary_type}: not signed")
+    message = typed.get("message", {})
+    for name, value in expected.items():
+        if str(message.get(name, "")).lower() != str(value).lower():
+            raise CommandFailed(f"the {primary_type} the API offers has {name} {message.get(name)!r}, not {value!r}")
+
+
+def _sign(wallet: LocalAccount, typed: dict[str, Any]) -> str:
+    return "0x" + bytes(wallet.sign_typed_data(full_message=typed).signature).hex()
+
+
+def _until_relayed(client: PolyphonyClient, path: str, *, row_id: int | None = None) -> dict[str, Any]:
+    deadline = time.monotonic() + RELAY_WAIT_S
+    while time.monotonic() < deadline:
+        found = client.call("GET", path)
+        row: dict[str, Any] = found if row_id is None else next(b for b in found if b["id"] == row_id)
+        if row["status"] == "mined":
+            return row
+        if row["status"] == "failed":
+            raise CommandFailed(f"the chain refused the relayed transaction: {row['error']}")
+        time.sleep(0.5)
+    raise CommandFailed(f"accepted, but not relayed within {RELAY_WAIT_S:g} s: is the chain worker running?")
+
+
+def _title(proposal: dict[str, Any]) -> str:
+    return str(proposal["action"]["description"]).splitlines()[0].lstrip("# ")
+
+
+def _web3(rpc: str | None) -> Web3:
+    return connect(rpc or get_settings().effective_chain_rpc_url)
+
+
+def _contract(rpc: str | None, artifact: str, address: str) -> Any:
+    return _web3(rpc).eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact(artifact).abi)
+
+
+def _data(contract: Any, function: str, *args: Any) -> bytes:
+    return bytes.fromhex(contract.encode_abi(function, args=list(args))[2:])
+
+
+def _send_own(rpc: str | None, wallet: LocalAccount, call: Call) -> str:
+    """Sign `call` with the user's wallet, send it, wait for it; raise with the node's reason if it fails."""
+    web3 = _web3(rpc)
+    with rpc_errors(rpc or get_settings().effective_chain_rpc_url):
+        params: dict[str, Any] = {
+            "from": wallet.address, "to": call.to, "data": call.data, "chainId": web3.eth.chain_id,
+            "nonce": web3.eth.get_transaction_count(wallet.address, "pending"), "gasPrice": web3.eth.gas_price,
+        }  # fmt: skip
+        try:
+            params["gas"] = web3.eth.estimate_gas(params) + GAS_PADDING  # type: ignore[arg-type]
+        except (ContractLogicError, Web3RPCError) as error:  # the node says why the contract would refuse it
+            raise CommandFailed(f"the chain would refuse this transaction: {error}") from None
+        signed = wallet.sign_transaction(params)
+        receipt = web3.eth.wait_for_transaction_receipt(web3.eth.send_raw_transaction(signed.raw_transaction))
+    if receipt["status"] != 1:
+        raise CommandFailed(f"the transaction {receipt['transactionHash'].hex()} reverted")
+    return "0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x")
