@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from polyphony.models.contribution import Contribution, ContributionEvent
+from polyphony.models.score import ContributionScore
 
 
 class TimelineStepPublic(BaseModel):
@@ -34,16 +35,22 @@ class ContributionPublic(BaseModel):
     consent_sha256: str
     created_at: datetime
     timeline: list[TimelineStepPublic] = Field(default_factory=list)
-    # Filled by the scoring and rewards stages, which later issues add; null until then.
+    # Filled by the scoring stage (null until scored) and the rewards stage.
     score: int | None = None
     verdict: str | None = None
     dimensions: dict[str, Any] = Field(default_factory=dict)
+    explanation: str | None = Field(default=None, description="Why the score is what it is, in plain words")
+    policy_hash: str | None = Field(default=None, description="The scoring policy the score was computed with")
+    duplicate_of: int | None = Field(default=None, description="The earlier contribution this one copies")
     reward: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, contribution: Contribution, steps: list[ContributionEvent] | None = None) -> "ContributionPublic":
-        """The public view of `contribution`, with its timeline when given."""
-        return cls(
+    def of(
+        cls, contribution: Contribution, steps: list[ContributionEvent] | None = None,
+        scored: ContributionScore | None = None,
+    ) -> "ContributionPublic":  # fmt: skip
+        """The public view of `contribution`, with its timeline and score when given."""
+        view = cls(
             id=int(contribution.id or 0), contributor=contribution.contributor, cid=contribution.cid,
             sha256=contribution.sha256, size=contribution.size, status=str(contribution.status),
             title=contribution.title, description=contribution.description, license=contribution.license,
@@ -51,6 +58,17 @@ class ContributionPublic(BaseModel):
             consent_sha256=contribution.consent_sha256, created_at=contribution.created_at,
             timeline=[TimelineStepPublic.model_validate(step, from_attributes=True) for step in steps or []],
         )  # fmt: skip
+        return view.with_score(scored) if scored is not None else view
+
+    def with_score(self, scored: ContributionScore) -> "ContributionPublic":
+        """This view with `scored`'s score, verdict, dimensions and explanation."""
+        explanation = scored.summary if scored.verdict != "no-verdict" else (
+            f"Not scored yet: {scored.reason or 'scoring could not finish'}. It is retried; this never lowers a score."
+        )  # fmt: skip
+        return self.model_copy(update={
+            "score": scored.score, "verdict": str(scored.verdict), "dimensions": scored.dimensions,
+            "explanation": explanation, "policy_hash": scored.policy_hash, "duplicate_of": scored.duplicate_of,
+        })  # fmt: skip
 
 
 class ContributionPagePublic(BaseModel):

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from api.deps import get_redis
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.routes import (
@@ -14,10 +15,13 @@ from api.routes import (
     metrics,
     proposals,
     rewards,
+    scores,
     tombstones,
 )
 from api.routes import datasets, models, rounds
 from api.schemas import ErrorPublic
+from polyphony.queue import SCORING_QUEUE
+from polyphony.scores.metrics import install_collector
 
 
 def create_app() -> FastAPI:
@@ -30,10 +34,12 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     install_metrics(app)
+    install_collector(get_redis(), queue=SCORING_QUEUE)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth.router)
     app.include_router(contributions.router)
+    app.include_router(scores.router)
     app.include_router(tombstones.router)
     app.include_router(ipfs.router)
     app.include_router(proposals.router)

@@ -20,7 +20,7 @@ from rich.console import Console
 from chain.client import chain_probe
 from cli.preflight import ANVIL, PROJECT_ROOT, REDIS_SERVER
 from polyphony.health import redis_probe
-from polyphony.queue import CHAIN_QUEUE, DEFAULT_QUEUE, make_celery
+from polyphony.queue import CHAIN_QUEUE, DEFAULT_QUEUE, SCORING_QUEUE, make_celery
 from polyphony.settings import EMBEDDED_CHAIN_ID, Settings
 
 STOP_GRACE_S = 15.0
@@ -154,6 +154,11 @@ def worker_part(settings: Settings) -> Part:
 def chain_worker_part(settings: Settings) -> Part:
     """The chain queue's worker: concurrency 1, so one process owns each key's nonces."""
     return _worker(settings, queue=CHAIN_QUEUE, concurrency=1)
+
+
+def scoring_worker_part(settings: Settings) -> Part:
+    """The scoring queue's worker: one process per core does the CPU work of scoring."""
+    return _worker(settings, queue=SCORING_QUEUE, concurrency=2)
 
 
 def _worker(settings: Settings, *, queue: str, concurrency: int) -> Part:

@@ -19,6 +19,7 @@ from cli.stack import (
     beat_part,
     chain_worker_part,
     redis_part,
+    scoring_worker_part,
     worker_part,
 )
 from polyphony.db import make_engine
@@ -71,7 +72,10 @@ def _start(stack: Stack, settings: Settings, console: Console) -> None:
     engine.dispose()
     console.print("  [green]migrated[/] database to the newest schema")
     deploy_contracts(settings, console)
-    for part in (worker_part(settings), chain_worker_part(settings), beat_part(settings), api_part(settings)):
+    for part in (
+        worker_part(settings), chain_worker_part(settings), scoring_worker_part(settings), beat_part(settings),
+        api_part(settings),
+    ):
         stack.start(part)
 
 

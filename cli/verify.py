@@ -1,6 +1,7 @@
 """`polyphony verify ...`: recompute and check what the API says, from the chain and the stored bytes."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 from chain.client import connect, rpc_errors
 from chain.provenance import Provenance
 from chain.verify import Check, verify_provenance
+from cli.verify_score import ScoreSources, verify_score
 from polyphony.errors import PolyphonyError
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
@@ -43,8 +45,40 @@ def provenance(
         raise typer.Exit(1)
 
 
+@verify_app.command("score")
+def score(
+    contribution_id: int,
+    api: str = typer.Option(None, help="The API's base URL; default: this machine's stack."),
+    from_storage: bool = typer.Option(
+        False, "--from-storage", help="Read bytes from the configured store instead of the API's /ipfs gateway."
+    ),
+) -> None:
+    """Recompute a contribution's score from its bytes and the policy, and compare it byte for byte."""
+    settings = get_settings()
+    base = api or settings.effective_public_url
+    blobs = storage_from_settings(settings) if from_storage else GatewayBlobs(base)
+    try:
+        record = _fetch_json(base, f"/contributions/{contribution_id}/score")
+        with rpc_errors(settings.effective_chain_rpc_url):
+            sources = ScoreSources(
+                record=record, contribution=lambda other: _fetch_json(base, f"/contributions/{other}"), blobs=blobs,
+                web3=connect(settings.effective_chain_rpc_url),
+            )  # fmt: skip
+            checks = verify_score(sources)
+    except PolyphonyError as error:
+        console.print(f"[red]polyphony verify:[/] {error.message}")
+        raise typer.Exit(2) from None
+    _show(contribution_id, checks, what="score")
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
 def _fetch_provenance(api: str, contribution_id: int) -> Provenance:
-    url = f"{api.rstrip('/')}/contributions/{contribution_id}/provenance"
+    return Provenance(**_fetch_json(api, f"/contributions/{contribution_id}/provenance"))
+
+
+def _fetch_json(api: str, path: str) -> dict[str, Any]:
+    url = f"{api.rstrip('/')}{path}"
     try:
         answer = httpx.get(url, timeout=30)
     except httpx.TransportError as error:
@@ -52,11 +86,11 @@ def _fetch_provenance(api: str, contribution_id: int) -> Provenance:
     if answer.status_code != 200:
         said = answer.json().get("error", {}) if "json" in answer.headers.get("content-type", "") else {}
         raise _ApiRefused(said.get("message") or f"the API answered {answer.status_code} for {url}")
-    return Provenance(**answer.json())
+    return dict(answer.json())
 
 
-def _show(contribution_id: int, checks: list[Check]) -> None:
-    table = Table("check", "", "what was found", title=f"provenance of contribution {contribution_id}")
+def _show(contribution_id: int, checks: list[Check], *, what: str = "provenance") -> None:
+    table = Table("check", "", "what was found", title=f"{what} of contribution {contribution_id}")
     for check in checks:
         table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAILED[/]", check.detail)
     console.print(table)

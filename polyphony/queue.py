@@ -9,6 +9,8 @@ from polyphony.settings import Settings, get_settings
 DEFAULT_QUEUE = "default"
 # Chain writes go to their own queue, consumed with concurrency 1, so one process owns each key's nonces.
 CHAIN_QUEUE = "chain"
+# Scoring is CPU-heavy: its own queue and workers, so outbox sweeps and chain work never wait behind it.
+SCORING_QUEUE = "scoring"
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -19,7 +21,7 @@ def make_celery(settings: Settings) -> Celery:
         result_serializer="json",
         accept_content=["json"],
         task_default_queue=DEFAULT_QUEUE,
-        task_routes={"chain.*": {"queue": CHAIN_QUEUE}},
+        task_routes={"chain.*": {"queue": CHAIN_QUEUE}, "scoring.*": {"queue": SCORING_QUEUE}},
         # A task is acknowledged only when it finished, and requeued if its worker died mid-way:
         # tasks are idempotent, so running one twice is safe, losing one is not.
         task_acks_late=True,

@@ -12,16 +12,26 @@ RECORD_ROUNDS_S = 10.0
 KEEP_PROPOSALS_S = 15.0
 CLOSE_EPOCH_S = 60.0
 KEEP_EPOCHS_S = 15.0
+SCORE_DUE_S = 10.0
+REGISTER_POLICY_S = 300.0
 
 app = make_celery(get_settings())
 app.conf.include = ["workers.tasks.jobs", "workers.tasks.chain", "workers.tasks.storage", "workers.tasks.contributions"]
 app.conf.include += ["workers.tasks.governance"]
 app.conf.include += ["workers.tasks.rewards"]
 app.conf.include += ["workers.tasks.rounds"]
+app.conf.include += ["workers.tasks.scoring"]
 app.conf.beat_schedule = {
     "send jobs whose after-commit send failed": {"task": "jobs.flush_outbox", "schedule": OUTBOX_SWEEP_S},
     "collect unpinned blocks": {"task": "storage.collect_garbage", "schedule": COLLECT_GARBAGE_S},
     "remove what crashed uploads left": {"task": "contributions.sweep_unfinished", "schedule": SWEEP_UPLOADS_S},
+    "score anchored contributions": {
+        "task": "scoring.enqueue_due", "schedule": SCORE_DUE_S, "options": {"expires": SCORE_DUE_S},
+    },
+    "register the scoring policy on-chain": {
+        "task": "chain.register_scoring_policy", "schedule": REGISTER_POLICY_S,
+        "options": {"expires": REGISTER_POLICY_S},
+    },
     "anchor claimed contributions": {
         "task": "chain.anchor_claims",
         "schedule": ANCHOR_CLAIMS_S,

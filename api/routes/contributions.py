@@ -23,6 +23,7 @@ from polyphony.contributions import service
 from polyphony.contributions.formats import FormatLimits
 from polyphony.contributions.ingest import ingest
 from polyphony.models.contribution import ContributionStatus
+from polyphony.scores import service as scores
 
 router = APIRouter(prefix="/contributions", tags=["contributions"])
 
@@ -73,9 +74,10 @@ def list_contributions(
 
 @router.get("/{contribution_id}", response_model=ContributionPublic, responses=_ERRORS)
 def get_contribution(contribution_id: int, session: SessionDep) -> ContributionPublic:
-    """One contribution with its status timeline."""
+    """One contribution with its status timeline, its score, each dimension and why."""
     contribution = service.get(session, contribution_id)
-    return ContributionPublic.of(contribution, list(service.timeline(session, contribution)))
+    timeline = list(service.timeline(session, contribution))
+    return ContributionPublic.of(contribution, timeline, scores.latest(session, contribution_id))
 
 
 @router.get("/{contribution_id}/claim", responses=_ERRORS)

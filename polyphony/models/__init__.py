@@ -14,7 +14,7 @@ from polyphony.models.epoch import ClaimStatus, Epoch, EpochBalance, EpochReward
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import PendingJob
 from polyphony.models.proposal import Proposal, RelayedBallot, RelayedDelegation, RelayStatus
-from polyphony.models.score import ContributionScore, Verdict
+from polyphony.models.score import ContributionScore, ScoringPolicy, Verdict
 
 __all__ = [
     "AnchorBatch",
@@ -42,6 +42,7 @@ __all__ = [
     "RelayedBallot",
     "RelayedDelegation",
     "RewardClaim",
+    "ScoringPolicy",
     "Tombstone",
     "TxStatus",
     "Verdict",
