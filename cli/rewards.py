@@ -1,0 +1,216 @@
+"""`polyphony epoch close`, `polyphony claim` and `polyphony verify epoch <n>`.
+
+`epoch close` is the operator's: it closes the next epoch on this machine's database and storage, and the chain
+worker proposes its root. `claim` and `verify epoch` are anyone's: they speak to the API and the chain only.
+Exit codes: 0 done; 1 a verification failed or a claim was refused; 2 anything else, with one line saying why.
+"""
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import select
+from web3 import Web3
+
+from chain.client import connect, rpc_errors
+from chain.contracts import load_artifact, read_deployment
+from cli.client import ClientError, PolyphonyClient
+from governance.epoch_verify import ProposedRoot, ScoreLookup, check_epoch
+from governance.epochs import EpochPolicy, close_epoch
+from polyphony.db import session_scope
+from polyphony.errors import PolyphonyError
+from polyphony.models.epoch import Epoch, EpochStatus
+from polyphony.models.job import utcnow
+from polyphony.settings import get_settings
+from polyphony.storage import storage_from_settings
+
+KEY_VARIABLE = "POLYPHONY_CONTRIBUTOR_KEY"
+GAS_PADDING = 60_000  # anvil under-estimates ERC20Votes transfers (DESIGN.md)
+console = Console(soft_wrap=True)
+epoch_app = typer.Typer(help="Reward epochs: close the next one (operator).", no_args_is_help=True)
+ApiOption = Annotated[str | None, typer.Option("--api", help="The API's base URL; default: this machine's stack.")]
+
+
+class CommandFailed(Exception):
+    """A failure to report as one line."""
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    try:
+        yield
+    except (PolyphonyError, ClientError) as error:
+        console.print(f"[red]polyphony:[/] {error.message}")
+        raise typer.Exit(2) from None
+    except CommandFailed as error:
+        console.print(f"[red]polyphony:[/] {error}")
+        raise typer.Exit(2) from None
+
+
+@epoch_app.command("close")
+def close(wait: Annotated[float, typer.Option(help="Seconds to wait for its root to be proposed.")] = 60.0) -> None:
+    """Close the next epoch now: split the budget over what was scored, pin the report, propose the root."""
+    settings = get_settings()
+    with _one_line_errors(), rpc_errors(settings.effective_chain_rpc_url):
+        deployment = read_deployment(settings.deployments_dir, connect(settings.effective_chain_rpc_url).eth.chain_id)
+        if deployment is None:
+            raise CommandFailed("the contracts are not deployed on this chain: run `polyphony deploy` first")
+        epoch = close_epoch(
+            cutoff=utcnow(), policy=EpochPolicy.of(settings), deployment=deployment,
+            storage=storage_from_settings(settings),
+        )  # fmt: skip
+    if epoch is None:
+        console.print("nothing to pay: no contribution got its verdict since the last epoch")
+        return
+    console.print(f"epoch {epoch.number}: {epoch.contribution_count} contributions, {epoch.allocated} allocated")
+    console.print(f"root {epoch.root}, report {epoch.report_cid}")
+    status = _wait_for_proposal(epoch.number, timeout_s=wait)
+    console.print(f"status: {status} (the keeper activates it after the challenge delay)")
+
+
+def _wait_for_proposal(number: int, *, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    with console.status("waiting for the chain worker to propose the root"):
+        while True:
+            with session_scope() as session:
+                status = session.exec(select(Epoch.status).where(Epoch.number == number)).one()
+            if status != EpochStatus.COMPUTED or time.monotonic() > deadline:
+                return str(status)
+            time.sleep(0.5)
+
+
+def claim(
+    api: ApiOption = None,
+    key_file: Annotated[
+        Path | None, typer.Option(help=f"Your wallet's private key (hex); else ${KEY_VARIABLE}.")
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Claim for this address (relayed only); default: your key's.")
+    ] = None,
+    pay_gas: Annotated[bool, typer.Option("--self", help="Send the claim yourself, paying the gas.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for the relayed claim to be mined.")] = 120.0,
+) -> None:
+    """Claim your rewards: relayed by the backend (no gas) by default, or sent by your own key with --self."""
+    base = api or get_settings().effective_public_url
+    with _one_line_errors(), PolyphonyClient(base) as client:
+        if pay_gas:
+            _claim_yourself(client, _wallet(key_file))
+            return
+        claimed = client.call("POST", "/rewards/claims", json={"account": account or _wallet(key_file).address})
+        claimed = _follow(client, claimed, timeout_s=wait)
+    console.print(
+        f"claim {claimed['id']} for {claimed['account']}: {claimed['amount']} base units, {claimed['status']}"
+    )
+    if claimed["status"] == "mined":
+        console.print(f"transaction {claimed['tx_hash']} (gas paid by the relayer)")
+    elif claimed["status"] == "refused":
+        console.print(f"[red]refused:[/] {claimed['reason']}")
+        raise typer.Exit(1)
+
+
+def _follow(client: PolyphonyClient, claimed: dict[str, Any], *, timeout_s: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    with console.status("waiting for the relayer to send the claim"):
+        while claimed["status"] == "queued" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            claimed = client.call("GET", claimed["follow"])
+    return claimed
+
+
+def _claim_yourself(client: PolyphonyClient, wallet: LocalAccount) -> None:
+    standing = client.call("GET", f"/rewards/{wallet.address}")
+    if int(standing["claimable"]) == 0:
+        raise CommandFailed(f"{wallet.address} has nothing to claim ({standing['cumulative']} earned, all claimed)")
+    settings = get_settings()
+    with rpc_errors(settings.effective_chain_rpc_url):
+        web3 = connect(settings.effective_chain_rpc_url)
+        deployment = read_deployment(settings.deployments_dir, web3.eth.chain_id)
+        if deployment is None:
+            raise CommandFailed("no deployment of the contracts is recorded for this chain")
+        distributor = deployment.bind(web3, "rewardsDistributor")
+        proof = [HexBytes(node) for node in standing["proof"]]
+        call = distributor.functions.claim(wallet.address, int(standing["cumulative"]), proof)
+        params = call.build_transaction(
+            {"from": wallet.address, "nonce": web3.eth.get_transaction_count(wallet.address)}
+        )
+        params["gas"] = int(params["gas"]) + GAS_PADDING
+        signed = wallet.sign_transaction(params)  # type: ignore[arg-type]
+        receipt = web3.eth.wait_for_transaction_receipt(web3.eth.send_raw_transaction(signed.raw_transaction))
+    console.print(f"claimed {standing['claimable']} base units in {receipt['transactionHash'].hex()}")
+
+
+def _wallet(key_file: Path | None) -> LocalAccount:
+    secret = key_file.read_text(errors="replace") if key_file else os.environ.get(KEY_VARIABLE)
+    if not secret:
+        raise CommandFailed(f"no key: pass --key-file FILE (your private key, hex) or set {KEY_VARIABLE}")
+    try:
+        wallet: LocalAccount = Account.from_key(secret.strip())
+    except ValueError:
+        raise CommandFailed("the key is not a private key: write it as 64 hex digits, 0x optional") from None
+    return wallet
+
+
+def verify_epoch(
+    number: int,
+    api: ApiOption = None,
+    skip_scores: Annotated[bool, typer.Option("--skip-scores", help="Do not ask the API for each score.")] = False,
+) -> None:
+    """Recompute epoch <n> from its pinned report and the scores, rebuild the tree, compare with the chain."""
+    settings = get_settings()
+    base = (api or settings.effective_public_url).rstrip("/")
+    with _one_line_errors(), PolyphonyClient(base) as client:
+        epoch = client.call("GET", f"/epochs/{number}")
+        report = _bytes(base, epoch["report_cid"])
+        previous_cid = (json.loads(report).get("previous") or {}).get("report_cid")
+        previous = _bytes(base, previous_cid) if previous_cid else None
+        with rpc_errors(settings.effective_chain_rpc_url):
+            proposed = _proposed(connect(settings.effective_chain_rpc_url), epoch["distributor"], number)
+        scores = None if skip_scores else _scores_from(client)
+        checks = check_epoch(report=report, report_cid=epoch["report_cid"], previous=previous, proposed=proposed,
+                             scores=scores)  # fmt: skip
+    table = Table("check", "", "what was found", title=f"epoch {number} ({epoch['status']})")
+    for check in checks:
+        table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAILED[/]", check.detail)
+    console.print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+def _bytes(base: str, cid: str) -> bytes:
+    try:
+        answer = httpx.get(f"{base}/ipfs/{cid}", timeout=120)
+    except httpx.TransportError as error:
+        raise CommandFailed(f"cannot reach the API at {base} ({type(error).__name__}): is it running?") from None
+    if answer.status_code != 200:
+        raise CommandFailed(f"the gateway answered {answer.status_code} for {cid}")
+    return answer.content
+
+
+def _proposed(web3: Web3, distributor: str, number: int) -> ProposedRoot | None:
+    contract = web3.eth.contract(
+        address=Web3.to_checksum_address(distributor), abi=load_artifact("RewardsDistributor").abi
+    )
+    logs = contract.events.RootProposed.get_logs(from_block=0, argument_filters={"epoch": number})
+    if not logs:
+        return None
+    args = logs[-1]["args"]  # a re-proposal of the same epoch replaces the earlier one
+    return ProposedRoot("0x" + bytes(args["root"]).hex(), int(args["total"]), str(args["reportCid"]))
+
+
+def _scores_from(client: PolyphonyClient) -> ScoreLookup:
+    def lookup(contribution_id: int) -> tuple[str | None, int | None]:
+        shown = client.call("GET", f"/contributions/{contribution_id}")
+        return shown.get("verdict"), shown.get("score")
+
+    return lookup

@@ -1,0 +1,83 @@
+"""`polyphony epoch close`, `polyphony verify epoch` and `polyphony claim` as an operator and a contributor
+run them: the installed executable, against the API process, the workers and anvil."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from rich.console import Console
+from web3 import Web3
+
+from chain.contracts import Deployment
+from cli.stack import Stack, api_part
+from polyphony.settings import Settings
+from tests.integration.rewards.conftest import scored
+
+POLYPHONY = str(Path(sys.executable).parent / "polyphony")
+
+
+@pytest.fixture(scope="module")
+def api_url(settings: Settings, rewards_api_ready: None) -> Iterator[str]:
+    api = Stack(settings, Console(quiet=True))
+    api.start(api_part(settings))
+    yield settings.effective_public_url
+    api.stop_all()
+
+
+@pytest.fixture(scope="module")
+def rewards_api_ready(
+    engine: Any, deployment: Deployment, redis_url: str, celery_worker: None, chain_celery_worker: None
+) -> None:
+    """What the API process and the commands need running."""
+
+
+def polyphony(*arguments: str, key: LocalAccount | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"POLYPHONY_CONTRIBUTOR_KEY": "0x" + bytes(key.key).hex()} if key else {}
+    return subprocess.run([POLYPHONY, *arguments], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env})  # fmt: skip
+
+
+def test_close_verify_and_claim_from_the_command_line(
+    api_url: str, activate: Any, rewards_stack: Deployment, web3: Web3
+) -> None:
+    relayed: LocalAccount = Account.create()
+    yourself: LocalAccount = Account.create()
+    web3.provider.make_request("anvil_setBalance", [yourself.address, hex(10**18)])  # type: ignore[arg-type]
+    scored(relayed.address)
+    scored(yourself.address)
+
+    closed = polyphony("epoch", "close")
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    number = int(closed.stdout.split("epoch ", 1)[1].split(":", 1)[0])
+    activate(number)
+
+    verified = polyphony("verify", "epoch", str(number), "--api", api_url)
+    assert verified.returncode == 0, verified.stdout
+    assert "byte-identical" in verified.stdout
+
+    token = rewards_stack.bind(web3, "token")
+    claimed = polyphony("claim", "--api", api_url, key=relayed)
+    assert claimed.returncode == 0 and "mined" in claimed.stdout, claimed.stdout
+    assert token.functions.balanceOf(relayed.address).call() > 0
+    again = polyphony("claim", "--api", api_url, key=relayed)
+    assert again.returncode == 2 and "nothing to claim" in again.stdout
+
+    self_paid = polyphony("claim", "--self", "--api", api_url, key=yourself)
+    assert self_paid.returncode == 0, self_paid.stdout
+    assert token.functions.balanceOf(yourself.address).call() > 0
+    assert web3.eth.get_balance(yourself.address) < 10**18  # it paid its own gas
+
+
+def test_bad_command_line_input_is_one_line_and_exit_2(api_url: str) -> None:
+    missing = polyphony("verify", "epoch", "999999", "--api", api_url)
+    assert missing.returncode == 2 and "no epoch 999999" in missing.stdout
+    no_key = polyphony("claim", "--api", api_url)
+    assert no_key.returncode == 2 and "no key" in no_key.stdout
+    malformed = polyphony("claim", "--account", "0x1234", "--api", api_url)
+    assert malformed.returncode == 2 and "not an Ethereum address" in malformed.stdout
