@@ -19,6 +19,7 @@ from api.schemas import ErrorPublic
 from chain.anchoring import provenance_of
 from chain.errors import InvalidAddress
 from chain.provenance import Provenance, accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
+from governance.epochs import reward_of
 from polyphony.contributions import service
 from polyphony.contributions.formats import FormatLimits
 from polyphony.contributions.ingest import ingest
@@ -77,7 +78,9 @@ def get_contribution(contribution_id: int, session: SessionDep) -> ContributionP
     """One contribution with its status timeline, its score, each dimension and why."""
     contribution = service.get(session, contribution_id)
     timeline = list(service.timeline(session, contribution))
-    return ContributionPublic.of(contribution, timeline, scores.latest(session, contribution_id))
+    public = ContributionPublic.of(contribution, timeline, scores.latest(session, contribution_id))
+    public.reward = reward_of(session, contribution_id)
+    return public
 
 
 @router.get("/{contribution_id}/claim", responses=_ERRORS)
