@@ -4,7 +4,10 @@ A round is approved on the dataset registry only by a proposal that passed, was 
 timelock delay; defeated proposals, proposals short of quorum and late-bought tokens approve nothing.
 """
 
+from sqlmodel import Session
+
 from chain.contracts import call_of
+from chain.indexer import DEPLOYMENT_CURSOR, events
 from tests.integration.chain.governance_fixtures import send_as
 from tests.integration.governance.conftest import Governance, new_round
 
@@ -50,4 +53,11 @@ def test_a_relayed_proposal_passed_by_relayed_votes_is_queued_and_executed_by_th
     executed = governance.proposal(proposal["id"])
     assert executed["state"] == "executed" and set(executed["transactions"]) == {"created", "queued", "executed"}
     assert governance.approved(round_number, dataset.root)
+    with Session(governance.engine) as session:  # what the rounds projection reads
+        approvals = events(
+            session, cursor=DEPLOYMENT_CURSOR, contract=governance.registry.address, name="DatasetApproved"
+        )
+    assert {(a.args["round"], a.args["manifestRoot"], a.args["manifestCid"]) for a in approvals} >= {
+        (round_number, dataset.root, dataset.manifest_cid)
+    }
     assert governance.keep(proposal["id"]) == []  # settled: the keeper looks at it no more
