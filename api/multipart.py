@@ -1,26 +1,33 @@
-"""Receive a multipart upload as it streams in: the file part goes to a spool file, hashed on the way,
-and the request is cut off with 413 the moment it passes the size limit (never after reading it all).
+"""Receive a multipart upload as it streams in, and stream its file on at once: every chunk of the file part
+goes to storage (staged) and to the format check as it arrives (polyphony/contributions/streaming.py), and the
+request is cut off with 413 the moment it passes the size limit (never after reading it all).
 
 Starlette's own form parsing reads the whole body before the route runs; this reads it chunk by chunk.
 """
 
-import hashlib
+import asyncio
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
 
+from polyphony.contributions.formats import STREAMED_FORMATS, FormatLimits, declared_format
 from polyphony.contributions.ingest import ReceivedUpload
+from polyphony.contributions.streaming import StreamedFile
 from polyphony.errors import BadRequest, TooLarge, UnsupportedMediaType
+from polyphony.storage.base import CHUNK_SIZE, Storage
 
 FILE_FIELD = "file"
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 16
 # Multipart framing and the text fields around the file: what a Content-Length may add to the file size.
 FRAMING_ALLOWANCE = MAX_FIELDS * MAX_FIELD_BYTES
+# File bytes are handed on in pieces of about this size: one storage chunk.
+HAND_OFF_BYTES = CHUNK_SIZE
 
 
 class NotMultipart(UnsupportedMediaType):
@@ -35,24 +42,34 @@ class UploadTooLarge(TooLarge):
     code = "upload_too_large"
 
 
-async def receive_upload(request: Request, *, spool_dir: Path, max_bytes: int) -> ReceivedUpload:
-    """Stream the request's multipart body: text fields in memory (small), the file to `spool_dir`."""
+async def receive_upload(
+    request: Request, *, storage: Storage, spool_dir: Path, max_bytes: int, limits: FormatLimits
+) -> ReceivedUpload:
+    """Stream the request's multipart body: text fields in memory (small), the file on to storage and its check."""
     boundary = _boundary(request.headers.get("content-type", ""))
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes + FRAMING_ALLOWANCE:
         raise _too_large(max_bytes)
-    receiver = _Receiver(spool_dir, max_bytes)
+    space = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    receiver = _Receiver(
+        storage=storage, spool_dir=spool_dir, max_bytes=max_bytes, limits=limits,
+        on_space=lambda: loop.call_soon_threadsafe(space.set),
+    )  # fmt: skip
     parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
             parser.write(chunk)
+            if len(receiver.pending) >= HAND_OFF_BYTES:
+                await receiver.hand_off(space)
         parser.finalize()
-        return receiver.result(idempotency_key=request.headers.get("idempotency-key"))
+        await receiver.hand_off(space)
+        return await run_in_threadpool(receiver.result, idempotency_key=request.headers.get("idempotency-key"))
     except MultipartParseError as error:
-        receiver.discard()
+        await run_in_threadpool(receiver.discard)
         raise MalformedUpload(f"the multipart body could not be read: {error}") from None
     except BaseException:
-        receiver.discard()
+        await asyncio.shield(run_in_threadpool(receiver.discard))
         raise
 
 
@@ -68,18 +85,21 @@ def _too_large(max_bytes: int) -> UploadTooLarge:
 
 
 class _Receiver:
-    """The parser's callbacks: one part at a time, the file part spooled and hashed."""
+    """The parser's callbacks: one part at a time, the file part handed on as it arrives."""
 
-    def __init__(self, spool_dir: Path, max_bytes: int) -> None:
+    def __init__(
+        self, *, storage: Storage, spool_dir: Path, max_bytes: int, limits: FormatLimits, on_space: Callable[[], object]
+    ) -> None:
         spool_dir.mkdir(parents=True, exist_ok=True)
-        self.max_bytes = max_bytes
-        self.spool_path = spool_dir / f"incoming-{secrets.token_hex(8)}"
+        self.storage, self.spool_dir, self.max_bytes, self.limits = storage, spool_dir, max_bytes, limits
+        self.on_space = on_space
         self.fields: dict[str, str] = {}
         self.filename: str | None = None
         self.content_type: str | None = None
         self.size = 0
-        self._hash = hashlib.sha256()
-        self._file: BinaryIO | None = None
+        self.file: StreamedFile | None = None
+        self.pending = bytearray()
+        self._file_done = False
         self._headers: dict[str, str] = {}
         self._header_name = b""
         self._header_value = b""
@@ -112,13 +132,28 @@ class _Receiver:
         _, options = parse_options_header(self._headers.get("content-disposition", ""))
         self._part_name = options.get(b"name", b"").decode("utf-8", "replace")
         if self._part_name == FILE_FIELD:
-            if self._file is not None:
+            if self.file is not None:
                 raise MalformedUpload("send exactly one part named 'file'")
             self.filename = options.get(b"filename", b"").decode("utf-8", "replace") or None
             self.content_type = self._headers.get("content-type")
-            self._file = self.spool_path.open("wb")
+            self.file = self._open_file()
+        elif self._part_name in self.fields:
+            raise MalformedUpload(f"the field '{self._part_name}' is sent twice: send each field once")
         elif len(self.fields) >= MAX_FIELDS:
             raise MalformedUpload(f"too many form fields (at most {MAX_FIELDS})")
+
+    def _open_file(self) -> StreamedFile:
+        """Start the file's storage add, and its check too when the fields before it say its format."""
+        if "modality" not in self.fields:  # the format is known only at the end: check the spooled file then
+            return self._streamed(spool=True)
+        fmt = declared_format(self.filename or "", modality=self.fields["modality"], content_type=self.content_type)
+        if fmt not in STREAMED_FORMATS:
+            return self._streamed(spool=True)
+        return StreamedFile(storage=self.storage, on_space=self.on_space, fmt=fmt, limits=self.limits)
+
+    def _streamed(self, *, spool: bool) -> StreamedFile:
+        path = self.spool_dir / f"incoming-{secrets.token_hex(8)}" if spool else None
+        return StreamedFile(storage=self.storage, on_space=self.on_space, spool_path=path)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._part_name != FILE_FIELD:
@@ -129,28 +164,36 @@ class _Receiver:
         self.size += end - start
         if self.size > self.max_bytes:
             raise _too_large(self.max_bytes)
-        chunk = data[start:end]
-        self._hash.update(chunk)
-        assert self._file is not None
-        self._file.write(chunk)
+        self.pending += data[start:end]
 
     def _part_end(self) -> None:
-        if self._part_name == FILE_FIELD and self._file is not None:
-            self._file.close()
+        if self._part_name == FILE_FIELD:
+            self._file_done = True
         elif self._part_name:
             self.fields[self._part_name] = self._field_value.decode("utf-8", "replace")
 
+    async def hand_off(self, space: asyncio.Event) -> None:
+        """Feed the file bytes received so far on, first waiting while a consumer is too far behind."""
+        if self.file is None or not self.pending:
+            return
+        while self.file.must_wait():
+            space.clear()
+            if self.file.must_wait():
+                await space.wait()
+        self.file.feed(bytes(self.pending))
+        self.pending.clear()
+
     def result(self, *, idempotency_key: str | None) -> ReceivedUpload:
-        """What arrived; a request without a file part is the caller's mistake."""
-        if self._file is None or not self._file.closed:
+        """What arrived, once storage and the check have read all of it (blocking); no file part is a mistake."""
+        if self.file is None or not self._file_done:
             raise MalformedUpload("the upload has no complete part named 'file'")
+        blob, report = self.file.finish()
         return ReceivedUpload(
-            path=self.spool_path, size=self.size, sha256=self._hash.hexdigest(), filename=self.filename or "",
+            blob=blob, report=report, spool_path=self.file.spool_path, filename=self.filename or "",
             content_type=self.content_type, fields=self.fields, idempotency_key=idempotency_key,
         )  # fmt: skip
 
     def discard(self) -> None:
-        """Drop the spool file of a refused upload: nothing of it stays."""
-        if self._file is not None:
-            self._file.close()
-        self.spool_path.unlink(missing_ok=True)
+        """Abandon a refused upload (blocking): nothing of it is pinned, and its spool file goes."""
+        if self.file is not None:
+            self.file.abort()

@@ -43,15 +43,18 @@ async def upload(
     201 with the new contribution; 200 with the existing one when these bytes (or this Idempotency-Key)
     were already uploaded by the same contributor.
     """
+    limits = FormatLimits()
     received = await receive_upload(
-        request, spool_dir=settings.spool_dir, max_bytes=settings.polyphony_max_upload_bytes
-    )
+        request, storage=storage, spool_dir=settings.spool_dir, max_bytes=settings.polyphony_max_upload_bytes,
+        limits=limits,
+    )  # fmt: skip
     try:
         contribution, created = await run_in_threadpool(
-            ingest, received, contributor=me, storage=storage, spool_dir=settings.spool_dir, limits=FormatLimits()
+            ingest, received, contributor=me, storage=storage, limits=limits
         )
     finally:
-        received.path.unlink(missing_ok=True)  # a refused upload's spool file; a kept one was moved already
+        if received.spool_path is not None:  # a file whose format was checked once it had arrived
+            received.spool_path.unlink(missing_ok=True)
     response.status_code = 201 if created else 200
     return ContributionPublic.of(contribution)
 

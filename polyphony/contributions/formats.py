@@ -1,12 +1,15 @@
-"""What each upload format must parse as, checked while streaming the spooled file from disk.
+"""What each upload format must parse as, checked as a stream.
 
 A check reads the file once, line by line or batch by batch, so memory stays flat whatever the file's size, and
 refuses a file that is not what its name claims with an error a person can act on. What it learns on the way
-(records, field names, image size) comes back as a ContentReport the scorer may reuse.
+(records, field names, image size) comes back as a ContentReport the scorer may reuse. The line formats (text,
+JSON Lines, CSV) are checked from any forward-only stream, so an upload is checked while it arrives; Parquet
+(its footer is at the end) and images are checked from a file on disk.
 """
 
 import codecs
 import csv
+import io
 import itertools
 import json
 from collections.abc import Iterator
@@ -125,6 +128,8 @@ _SIGNATURES = (
     (b"%PDF-", "a PDF document"),
     (b"RIFF", "a RIFF file (a WebP image or WAV sound)"),
 )
+# Checked as they stream: everything a line format's check needs comes before the line it is reading.
+STREAMED_FORMATS = frozenset({_C.TEXT, _C.JSONL, _C.CSV})
 _OWN_SIGNATURE = {_C.PNG: b"\x89PNG\r\n\x1a\n", _C.JPEG: b"\xff\xd8\xff", _C.PARQUET: b"PAR1"}
 _SNIFF_BYTES = 512
 _MAX_FIELDS = 1000
@@ -158,27 +163,42 @@ def declared_format(filename: str, *, modality: str, content_type: str | None = 
 
 def check_content(path: Path, *, fmt: ContentFormat, limits: FormatLimits) -> ContentReport:
     """Check, reading it as a stream, that the file at `path` is a well-formed `fmt` file within `limits`."""
+    if fmt in STREAMED_FORMATS:
+        with path.open("rb") as stream:
+            return check_stream(stream, fmt=fmt, limits=limits)
     size = path.stat().st_size
     if size == 0:
         raise EmptyFile("The file is empty.")
-    _refuse_other_format(path, fmt=fmt)
+    with path.open("rb") as stream:
+        _refuse_other_format(stream.read(_SNIFF_BYTES), fmt=fmt)
+    if fmt is ContentFormat.PARQUET:
+        return _check_parquet(path, size=size, limits=limits)
+    return _check_image(path, size=size, fmt=fmt, limits=limits)
+
+
+def check_stream(reader: io.BufferedReader, *, fmt: ContentFormat, limits: FormatLimits) -> ContentReport:
+    """Check a text, JSON Lines or CSV file read once from `reader` (forward only), as its bytes come.
+
+    The first bytes the reader holds (up to 512) are sniffed for another format's signature.
+    """
+    if fmt not in STREAMED_FORMATS:
+        raise ValueError(f"{fmt} is checked from a file on disk, not from a stream")
+    head = reader.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    if not head:
+        raise EmptyFile("The file is empty.")
+    _refuse_other_format(head, fmt=fmt)
+    lines = _Lines(reader, limits=limits)
     match fmt:
         case ContentFormat.TEXT:
-            return _check_text(path, size=size, limits=limits)
+            return _check_text(lines)
         case ContentFormat.JSONL:
-            return _check_jsonl(path, size=size, limits=limits)
-        case ContentFormat.CSV:
-            return _check_csv(path, size=size, limits=limits)
-        case ContentFormat.PARQUET:
-            return _check_parquet(path, size=size, limits=limits)
-        case ContentFormat.PNG | ContentFormat.JPEG:
-            return _check_image(path, size=size, fmt=fmt, limits=limits)
+            return _check_jsonl(lines)
+        case _:
+            return _check_csv(lines, limits=limits)
 
 
-def _refuse_other_format(path: Path, *, fmt: ContentFormat) -> None:
-    """Refuse a file whose first bytes show it is another format than `fmt`."""
-    with path.open("rb") as stream:
-        head = stream.read(_SNIFF_BYTES)
+def _refuse_other_format(head: bytes, *, fmt: ContentFormat) -> None:
+    """Refuse a file whose first bytes (`head`) show it is another format than `fmt`."""
     own = _OWN_SIGNATURE.get(fmt)
     if own is not None and head.startswith(own):
         return
@@ -194,41 +214,49 @@ def _refuse_other_format(path: Path, *, fmt: ContentFormat) -> None:
         raise error(f"The file does not start as {_LABELS[fmt]} does, so it is not one.")
 
 
-def _lines(path: Path, *, limits: FormatLimits) -> Iterator[tuple[int, str]]:
-    """Each line of a UTF-8 text file with its number; refuses over-long lines, bad UTF-8 and NUL bytes."""
-    offset = 0
-    with path.open("rb") as stream:
+class _Lines:
+    """Each line of a UTF-8 text stream with its number; refuses over-long lines, bad UTF-8 and NUL bytes.
+
+    `size` counts the bytes read so far: the file's size once the lines are exhausted.
+    """
+
+    def __init__(self, stream: io.BufferedReader, *, limits: FormatLimits) -> None:
+        self._stream = stream
+        self._limit = limits.max_line_bytes
+        self.size = 0
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
         for number in itertools.count(1):
-            raw = stream.readline(limits.max_line_bytes + 1)
+            raw = self._stream.readline(self._limit + 1)
             if not raw:
                 return
-            if len(raw) > limits.max_line_bytes:
-                raise LineTooLong(line=number, limit=limits.max_line_bytes)
+            if len(raw) > self._limit:
+                raise LineTooLong(line=number, limit=self._limit)
             # UTF-8 never uses the newline byte inside a character, so each line decodes on its own.
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InvalidUtf8(offset=offset + exc.start) from None
+                raise InvalidUtf8(offset=self.size + exc.start) from None
             nul = raw.find(b"\0")
             if nul >= 0:
-                raise NulByte(offset=offset + nul)
+                raise NulByte(offset=self.size + nul)
             yield number, text.removeprefix("\ufeff") if number == 1 else text
-            offset += len(raw)
+            self.size += len(raw)
 
 
-def _check_text(path: Path, *, size: int, limits: FormatLimits) -> ContentReport:
+def _check_text(lines: _Lines) -> ContentReport:
     """Plain text or Markdown: UTF-8 with at least one non-blank line."""
-    records = sum(1 for _, text in _lines(path, limits=limits) if text.strip())
+    records = sum(1 for _, text in lines if text.strip())
     if records == 0:
         raise EmptyFile("The file holds only blank lines.")
-    return ContentReport(format=ContentFormat.TEXT, size=size, records=records)
+    return ContentReport(format=ContentFormat.TEXT, size=lines.size, records=records)
 
 
-def _check_jsonl(path: Path, *, size: int, limits: FormatLimits) -> ContentReport:
+def _check_jsonl(lines: _Lines) -> ContentReport:
     """JSON Lines: every non-blank line one JSON object; reports the top-level keys seen."""
     records = 0
     keys: dict[str, None] = {}
-    for number, text in _lines(path, limits=limits):
+    for number, text in lines:
         if not text.strip():
             continue
         record = _json_object(text, line=number, first=records == 0)
@@ -236,7 +264,7 @@ def _check_jsonl(path: Path, *, size: int, limits: FormatLimits) -> ContentRepor
         keys.update(dict.fromkeys(itertools.islice(record, _MAX_FIELDS - len(keys))))
     if records == 0:
         raise EmptyFile("The file holds only blank lines, no JSON object.")
-    return ContentReport(format=ContentFormat.JSONL, size=size, records=records, fields=tuple(keys))
+    return ContentReport(format=ContentFormat.JSONL, size=lines.size, records=records, fields=tuple(keys))
 
 
 def _json_object(text: str, *, line: int, first: bool) -> dict[str, object]:
@@ -266,13 +294,13 @@ def _refuse_constant(name: str) -> object:
 _JSON = json.JSONDecoder(parse_constant=_refuse_constant)  # one decoder: building one per line costs a third
 
 
-def _check_csv(path: Path, *, size: int, limits: FormatLimits) -> ContentReport:
+def _check_csv(lines: _Lines, *, limits: FormatLimits) -> ContentReport:
     """CSV: a header row naming each column once, then rows with as many fields as the header."""
     record_chars = 0
 
     def physical_lines() -> Iterator[str]:
         nonlocal record_chars
-        for number, text in _lines(path, limits=limits):
+        for number, text in lines:
             record_chars += len(text)
             # A quoted field may span lines: bound the whole record, not only each line.
             if record_chars > limits.max_line_bytes:
@@ -300,7 +328,7 @@ def _check_csv(path: Path, *, size: int, limits: FormatLimits) -> ContentReport:
         raise EmptyFile("The file holds only blank lines.")
     if rows == 0:
         raise EmptyFile("The CSV has a header row but no data rows.")
-    return ContentReport(format=ContentFormat.CSV, size=size, records=rows, fields=tuple(header[:_MAX_FIELDS]))
+    return ContentReport(format=ContentFormat.CSV, size=lines.size, records=rows, fields=tuple(header[:_MAX_FIELDS]))
 
 
 def _csv_header(row: list[str], *, line: int) -> list[str]:

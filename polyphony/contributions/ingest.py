@@ -1,16 +1,18 @@
-"""From a received upload to a stored contribution, with nothing lost or half-written on the way.
+"""From an arriving upload to a stored contribution, with nothing lost or half-written on the way.
 
-1. check the upload (format, license, metadata): a refused upload leaves nothing behind;
-2. write the contribution as `storing` and commit, then park the spool file under its id;
-3. add the bytes to storage (which pins them), then mark the contribution `stored` and commit.
-A crash between 2 and 3 leaves a `storing` row and its parked file: `sweep_unfinished` finds them, unpins
-what storage may already hold (its CID is recomputed from the parked file), and removes both. No record ever
-points at missing bytes, and no pin outlives its sweep.
+1. while the file arrives it is staged in storage (blocks written, nothing pinned) and, for the line formats,
+   checked (streaming.py); a refusal stops both, and what was staged is left unpinned for garbage collection;
+2. once the upload is in and checked (format, license, metadata), the contribution is written as `storing`
+   with its CID and committed;
+3. the CID is pinned, then the contribution is marked `stored` and committed.
+A crash before 2 leaves unpinned blocks (garbage collection takes them) and at most a spool file (the sweep
+takes it once stale); a crash between 2 and 3 leaves a `storing` row, which `sweep_unfinished` removes after
+unpinning its CID, unless another contribution holds the same bytes. No record ever points at missing bytes,
+and no pin outlives its sweep.
 """
 
 import dataclasses
 import re
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from hashlib import sha256
@@ -20,14 +22,13 @@ from sqlmodel import Session, col, delete, select
 
 from polyphony.contributions import service
 from polyphony.contributions.errors import InvalidMetadata
-from polyphony.contributions.formats import FormatLimits, check_content, declared_format
+from polyphony.contributions.formats import ContentReport, FormatLimits, check_content, declared_format
 from polyphony.contributions.licenses import check_license
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus
 from polyphony.models.job import utcnow
-from polyphony.storage.base import Storage
-from polyphony.storage.errors import BlobNotFound
-from polyphony.storage.unixfs import import_file
+from polyphony.storage.base import Storage, StoredBlob
+from polyphony.storage.errors import BlobNotFound, StorageUnavailable
 
 MAX_TITLE = 200
 MAX_TEXT = 10_000
@@ -37,11 +38,14 @@ STALE_AFTER = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class ReceivedUpload:
-    """An upload as the API received it: the file spooled to disk and hashed, the text fields as sent."""
+    """An upload as the API received it: its bytes staged in storage (not pinned), the text fields as sent.
 
-    path: Path
-    size: int
-    sha256: str
+    `report` is the format check's when it ran as the bytes arrived; otherwise the file waits in `spool_path`.
+    """
+
+    blob: StoredBlob
+    report: ContentReport | None
+    spool_path: Path | None
     filename: str
     content_type: str | None
     fields: dict[str, str]
@@ -49,9 +53,9 @@ class ReceivedUpload:
 
 
 def ingest(
-    upload: ReceivedUpload, *, contributor: str, storage: Storage, spool_dir: Path, limits: FormatLimits
+    upload: ReceivedUpload, *, contributor: str, storage: Storage, limits: FormatLimits
 ) -> tuple[Contribution, bool]:
-    """Store `upload` as `contributor`'s contribution; True when it is new, False when it existed."""
+    """Keep `upload` as `contributor`'s contribution; True when it is new, False when it existed."""
     facts = check_upload(upload, contributor=contributor, limits=limits)
     with session_scope() as session:
         existing = service.find_same_upload(
@@ -60,13 +64,18 @@ def ingest(
         if existing is not None and existing.status != ContributionStatus.STORING:
             return existing, False
         contribution = existing or service.begin_upload(session, facts=facts)
-    parked = upload.path.replace(parked_path(spool_dir, contribution))
-    with parked.open("rb") as content:
-        blob = storage.add(content)
+        contribution.cid = upload.blob.cid  # what the sweep unpins if the pin below is never followed up
+        session.add(contribution)
+    _pin(storage, upload.blob.cid)
     with session_scope() as session:
-        stored = service.mark_stored(session, session.merge(contribution), blob=blob)
-    parked.unlink()
-    return stored, True
+        return service.mark_stored(session, session.merge(contribution), blob=upload.blob), True
+
+
+def _pin(storage: Storage, cid: str) -> None:
+    try:
+        storage.pin(cid)
+    except BlobNotFound:  # garbage collection ran between the staging and the pin: rare, and harmless to retry
+        raise StorageUnavailable("the upload was collected from storage before it was kept: send it again") from None
 
 
 def check_upload(upload: ReceivedUpload, *, contributor: str, limits: FormatLimits) -> service.UploadFacts:
@@ -74,10 +83,14 @@ def check_upload(upload: ReceivedUpload, *, contributor: str, limits: FormatLimi
     fields = upload.fields
     modality = fields.get("modality", "").strip()
     content_format = declared_format(upload.filename, modality=modality, content_type=upload.content_type)
-    report = check_content(upload.path, fmt=content_format, limits=limits)
+    report = upload.report
+    if report is None:
+        assert upload.spool_path is not None, "an upload not checked as it arrived is spooled"
+        report = check_content(upload.spool_path, fmt=content_format, limits=limits)
+    assert report.format == content_format and report.size == upload.blob.size, "checked other bytes or format"
     consent = _required(fields, "consent", MAX_TEXT)
     return service.UploadFacts(
-        contributor=contributor, sha256=upload.sha256, size=upload.size, filename=upload.filename[:255],
+        contributor=contributor, sha256=upload.blob.sha256, size=upload.blob.size, filename=upload.filename[:255],
         content_format=str(content_format), modality=modality, title=_required(fields, "title", MAX_TITLE),
         description=_optional(fields.get("description"), "description", MAX_TEXT) or "",
         license=check_license(fields.get("license", "").strip()), language=_language(fields),
@@ -108,13 +121,8 @@ def _language(fields: dict[str, str]) -> str | None:
     return language
 
 
-def parked_path(spool_dir: Path, contribution: Contribution) -> Path:
-    """Where an upload's spool file waits, named by its contribution, until its bytes are stored."""
-    return spool_dir / f"contribution-{contribution.id}"
-
-
 def sweep_unfinished(*, storage: Storage, spool_dir: Path, older_than: timedelta = STALE_AFTER) -> int:
-    """Remove what crashed uploads left: stale `storing` rows, their pins and spool files; return how many."""
+    """Remove what crashed uploads left: stale `storing` rows, their pins, stale spool files; how many rows."""
     cutoff = utcnow() - older_than
     with session_scope() as session:
         stale = session.exec(
@@ -123,27 +131,24 @@ def sweep_unfinished(*, storage: Storage, spool_dir: Path, older_than: timedelta
             )
         ).all()
         for contribution in stale:
-            _unpin_parked(session, storage, parked_path(spool_dir, contribution))
+            if contribution.cid is not None:
+                _unpin_unless_held(session, storage, contribution.cid)
             session.exec(delete(ContributionEvent).where(col(ContributionEvent.contribution_id) == contribution.id))
             session.delete(contribution)
-    _remove_stray_spool_files(spool_dir, cutoff.timestamp())
+    _remove_stale_spool_files(spool_dir, cutoff.timestamp())
     return len(stale)
 
 
-def _unpin_parked(session: Session, storage: Storage, parked: Path) -> None:
-    """Unpin what a crashed upload may have stored, unless another contribution holds the same bytes."""
-    if not parked.exists():
-        return
-    with parked.open("rb") as content:
-        cid = import_file(content, put_block=lambda _cid, _block: None).cid
+def _unpin_unless_held(session: Session, storage: Storage, cid: str) -> None:
+    """Unpin what a crashed upload may have pinned, unless another contribution holds the same bytes."""
     held = select(Contribution.id).where(Contribution.cid == cid, Contribution.status != ContributionStatus.STORING)
     if session.exec(held).first() is None:
-        with suppress(BlobNotFound):  # the crash came before the bytes reached storage
-            storage.unpin(cid)
-    parked.unlink()
+        storage.unpin(cid)
 
 
-def _remove_stray_spool_files(spool_dir: Path, cutoff: float) -> None:
-    for path in spool_dir.glob("incoming-*"):
-        if path.stat().st_mtime < cutoff:
+def _remove_stale_spool_files(spool_dir: Path, cutoff: float) -> None:
+    if not spool_dir.is_dir():
+        return
+    for path in spool_dir.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)

@@ -34,8 +34,11 @@ class Storage(Protocol):
 
     name: str
 
-    def add(self, stream: BinaryIO) -> StoredBlob:
-        """Store everything `stream` yields, pin it, and return its CID, size and sha256."""
+    def add(self, stream: BinaryIO, *, pin: bool = True) -> StoredBlob:
+        """Store everything `stream` yields, pin it, and return its CID, size and sha256.
+
+        With `pin=False` the blocks are only staged: garbage collection removes them unless `pin` is called.
+        """
         ...
 
     def cat(self, cid: str, *, offset: int = 0, length: int | None = None) -> Iterator[bytes]:

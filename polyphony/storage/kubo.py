@@ -40,7 +40,6 @@ _ADD_OPTIONS: dict[str, Any] = {
     "raw_leaves": True,
     "chunker": f"size-{CHUNK_SIZE}",
     "trickle": False,
-    "pin": True,
 }
 
 
@@ -55,15 +54,16 @@ class KuboStorage:
             address, base, chunk_size=CHUNK_SIZE, timeout=(_CONNECT_TIMEOUT_S, _READ_TIMEOUT_S)
         )
 
-    def add(self, stream: BinaryIO) -> StoredBlob:
-        """Send everything `stream` yields to the node (pinned) and return its CID, size and sha256."""
+    def add(self, stream: BinaryIO, *, pin: bool = True) -> StoredBlob:
+        """Send everything `stream` yields to the node (pinned unless not `pin`), return its CID, size and sha256."""
         upload = _Upload(stream)
         with self._answering("add a file"):
-            answer = self._client.add(upload, **_ADD_OPTIONS, opts={"hash": "sha2-256"})
+            answer = self._client.add(upload, **_ADD_OPTIONS, pin=pin, opts={"hash": "sha2-256"})
         cid = normalize_cid(str(answer["Hash"]))
         expected = str(upload.root())
         if cid != expected:
-            self.unpin(cid)
+            if pin:
+                self.unpin(cid)
             raise StorageUnavailable(
                 f"the IPFS node at {self.api_url} named the file {cid}, but Kubo's `ipfs add --cid-version=1 "
                 f"--raw-leaves` names it {expected}: check the node's Import settings (chunker, max links)"

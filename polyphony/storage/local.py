@@ -36,11 +36,13 @@ class LocalStorage:
         self._blocks = root / "blocks"
         self._pins = root / "pins"
 
-    def add(self, stream: BinaryIO) -> StoredBlob:
-        """Store everything `stream` yields as a UnixFS file, pin its root, and return its CID, size and sha256."""
+    def add(self, stream: BinaryIO, *, pin: bool = True) -> StoredBlob:
+        """Store everything `stream` yields as a UnixFS file, pin its root (unless not `pin`: staged for `gc`)."""
         with self._lock(fcntl.LOCK_SH), _BackgroundWriter(self._put_block) as writer:
             blob = import_file(stream, put_block=writer.put)
             writer.wait()
+            if not pin:
+                return blob
             # Durability: blocks are written without fsync, then one sync(2) flushes them all before the pin,
             # the commit point, is written (and fsynced). A power cut can lose an add in flight, never leave a
             # pin over blocks that were not on disk. Measured here for 500 MB (2,000 blocks): an fsync per
@@ -75,6 +77,7 @@ class LocalStorage:
         with self._lock(fcntl.LOCK_SH):
             for _ in self._dag(root):
                 pass
+            os.sync()  # staged blocks were written without a sync: on disk before the pin, as in `add`
             self._write_pin(root)
 
     def unpin(self, cid: str) -> None:

@@ -1,10 +1,12 @@
 """A contributor's first contact, through the real API, Redis, storage, anvil and the chain-queue worker:
 sign in, upload, sign the claim, see it anchored, and prove it without trusting the API's database."""
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
@@ -20,7 +22,12 @@ from polyphony.models.contribution import Contribution
 from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
+from polyphony.storage.local import LocalStorage
+from polyphony.storage.unixfs import import_file
 from tests.integration.api.contributor_flows import FORM, JSONL, anchor_through_the_chain_worker, claim, upload
+
+BOUNDARY = "polyphony-test-boundary"
+UNKEPT = b'{"text": "Refused for its metadata, these bytes are never kept."}\n'
 
 
 @pytest.mark.usefixtures("chain_celery_worker")
@@ -107,9 +114,9 @@ def test_nobody_claims_someone_elses_contribution(contributor: PolyphonyClient, 
         ("data.jsonl", b"[1, 2, 3]\n", {}, 400, "format_mismatch"),
         ("data.jsonl", b'{"a": 1}\nnot json\n', {}, 400, "not_jsonl"),
         ("data.txt", b"caf\xe9\n", {}, 400, "invalid_utf8"),
-        ("data.jsonl", JSONL, {"license": "Not-A-License"}, 400, "unknown_license"),
-        ("data.jsonl", JSONL, {"title": ""}, 400, "invalid_metadata"),
-        ("data.jsonl", JSONL, {"language": "english please"}, 400, "invalid_metadata"),
+        ("data.jsonl", UNKEPT, {"license": "Not-A-License"}, 400, "unknown_license"),
+        ("data.jsonl", UNKEPT, {"title": ""}, 400, "invalid_metadata"),
+        ("data.jsonl", UNKEPT, {"language": "english please"}, 400, "invalid_metadata"),
         ("data.exe", b"MZ", {}, 400, "unsupported_format"),
     ],
 )
@@ -121,6 +128,66 @@ def test_bad_uploads_are_refused_with_a_code_and_nothing_is_kept(
         upload(contributor, content=content, name=name, **form)
     assert (refused.value.status, refused.value.code) == (status, code), refused.value.message
     _assert_nothing_kept(contributor.account.address, settings.spool_dir)
+    _assert_not_pinned(settings, content)
+
+
+def test_a_large_upload_refused_early_in_its_body_is_cut_off_and_nothing_is_pinned(
+    contributor: PolyphonyClient, settings: Settings
+) -> None:
+    # Far more than a pipe holds, so the receiver waits on the check, which refuses line 2 while bytes still come.
+    content = b'{"a": 1}\nnot json\n' + b'{"pad": "' + b"x" * 1000 + b'"}\n' * 12_000
+    with pytest.raises(ClientError) as refused:
+        upload(contributor, content=content)
+    assert (refused.value.status, refused.value.code) == (400, "not_jsonl"), refused.value.message
+    _assert_nothing_kept(contributor.account.address, settings.spool_dir)
+    _assert_not_pinned(settings, content)
+
+
+def test_fields_sent_after_the_file_are_read_and_the_file_checked_once_it_arrived(
+    contributor: PolyphonyClient, settings: Settings
+) -> None:
+    good = _multipart([("file", JSONL), *FORM.items()])
+    assert _post(contributor, good).status_code == 201
+    bad = _multipart([("file", b"[1, 2]\n"), *FORM.items()])
+    assert _post(contributor, bad).json()["error"]["code"] == "format_mismatch"
+    assert list(settings.spool_dir.glob("*")) == []
+    _assert_not_pinned(settings, b"[1, 2]\n")
+
+
+def test_a_field_sent_twice_is_refused(contributor: PolyphonyClient, settings: Settings) -> None:
+    body = _multipart([*FORM.items(), ("modality", "image"), ("file", JSONL)])
+    answer = _post(contributor, body)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "malformed_upload")
+    _assert_nothing_kept(contributor.account.address, settings.spool_dir)
+
+
+def _multipart(parts: list[tuple[str, str | bytes]]) -> bytes:
+    """A multipart body with its parts in this order (the file part is `sample.jsonl`)."""
+    body = b""
+    for name, value in parts:
+        filename = '; filename="sample.jsonl"' if name == "file" else ""
+        payload = value if isinstance(value, bytes) else value.encode()
+        body += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"{filename}\r\n\r\n'.encode()
+        body += payload + b"\r\n"
+    return body + f"--{BOUNDARY}--\r\n".encode()
+
+
+def _post(contributor: PolyphonyClient, body: bytes) -> httpx.Response:
+    headers = {
+        "Authorization": f"Bearer {contributor.token}",
+        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+    }
+    return contributor.http.post("/contributions", content=body, headers=headers)
+
+
+def _assert_not_pinned(settings: Settings, content: bytes) -> None:
+    """The bytes of a refused upload are held by no pin: garbage collection takes whatever was staged."""
+    storage = storage_from_settings(settings)
+    if isinstance(storage, LocalStorage):
+        cid = import_file(io.BytesIO(content), put_block=lambda _cid, _block: None).cid
+        assert not (storage.root / "pins" / cid).exists()
+        storage.gc()
+        assert not storage.has(cid)
 
 
 def test_an_upload_over_the_limit_is_cut_off_with_413(contributor: PolyphonyClient, settings: Settings) -> None:

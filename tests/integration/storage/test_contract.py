@@ -118,6 +118,21 @@ class StorageContract:
         self.collect_garbage(storage)
         assert b"".join(storage.cat(cid)) == content
 
+    def test_staged_content_is_readable_and_goes_with_garbage_collection(self, storage: Storage) -> None:
+        content = unique_bytes(2 * CHUNK_SIZE + 1)
+        staged = storage.add(io.BytesIO(content), pin=False)
+        assert staged == StoredBlob(kubo_cid(content), len(content), hashlib.sha256(content).hexdigest())
+        assert b"".join(storage.cat(staged.cid)) == content
+        self.collect_garbage(storage)
+        assert not storage.has(staged.cid)
+
+    def test_staged_content_pinned_afterwards_survives_garbage_collection(self, storage: Storage) -> None:
+        content = unique_bytes(2 * CHUNK_SIZE + 1)
+        cid = storage.add(io.BytesIO(content), pin=False).cid
+        storage.pin(cid)
+        self.collect_garbage(storage)
+        assert b"".join(storage.cat(cid)) == content
+
     def test_unpinning_twice_or_unknown_content_does_nothing(self, storage: Storage) -> None:
         cid = add_bytes(storage, unique_bytes(10)).cid
         storage.unpin(cid)

@@ -1,0 +1,194 @@
+"""An upload's file on its way in: staged in storage and, for the line formats, checked, as its bytes arrive.
+
+The receiver (the API's event loop) feeds each chunk once; every consumer reads it from its own bounded pipe on
+its own thread: the storage add (staged, not pinned) always, the format check when the format is known before
+the first byte and is a line format, and otherwise the bytes also go to a spool file, checked once complete.
+Hashing (inside the add), checking and block writes then overlap with the transfer, so the upload is done about
+when its last byte arrives, in three passes' time no longer. Memory stays bounded: a pipe holds at most
+`PIPE_CAPACITY` bytes, and the receiver waits for room before it feeds more.
+"""
+
+import io
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Generic, TypeVar
+
+from polyphony.contributions.formats import ContentFormat, ContentReport, FormatLimits, check_stream
+from polyphony.storage.base import CHUNK_SIZE, Storage, StoredBlob
+
+PIPE_CAPACITY = 4 * 2**20
+T = TypeVar("T")
+
+
+class UploadStopped(Exception):
+    """Raised in a consumer whose upload was abandoned (refused, cut off, or the client went away)."""
+
+
+class ContentPipe(io.RawIOBase):
+    """Bytes handed from the receiving thread to one reading thread, at most `capacity` of them waiting.
+
+    `on_space` is called (from the reading thread) whenever the pipe goes from full to not full.
+    """
+
+    def __init__(self, *, capacity: int, on_space: Callable[[], object]) -> None:
+        super().__init__()
+        self._chunks: deque[memoryview] = deque()
+        self._held = 0
+        self._capacity = capacity
+        self._on_space = on_space
+        self._ended = False
+        self._stopped = False
+        self._ready = threading.Condition()
+
+    def readable(self) -> bool:
+        """A pipe is read from."""
+        return True
+
+    @property
+    def full(self) -> bool:
+        """Whether the reader has fallen `capacity` bytes behind."""
+        return self._held >= self._capacity
+
+    def feed(self, chunk: bytes) -> None:
+        """Queue `chunk` for the reader."""
+        with self._ready:
+            self._chunks.append(memoryview(chunk))
+            self._held += len(chunk)
+            self._ready.notify()
+
+    def end(self) -> None:
+        """No more bytes: the reader sees the end of the stream once it has read what is queued."""
+        with self._ready:
+            self._ended = True
+            self._ready.notify()
+
+    def stop(self) -> None:
+        """Abandon the stream: the reader's next read raises `UploadStopped`."""
+        with self._ready:
+            self._stopped = True
+            self._chunks.clear()
+            self._ready.notify()
+
+    def readinto(self, buffer: "memoryview | bytearray") -> int:  # type: ignore[override]
+        """Copy queued bytes into `buffer`, waiting for some; 0 at the end of the stream."""
+        with self._ready:
+            while not self._chunks and not self._ended and not self._stopped:
+                self._ready.wait()
+            if self._stopped:
+                raise UploadStopped("the upload was abandoned")
+            if not self._chunks:
+                return 0
+            was_full = self.full
+            chunk = self._chunks[0]
+            taken = min(len(buffer), len(chunk))
+            buffer[:taken] = chunk[:taken]
+            if taken == len(chunk):
+                self._chunks.popleft()
+            else:
+                self._chunks[0] = chunk[taken:]
+            self._held -= taken
+            now_full = self.full
+        if was_full and not now_full:
+            self._on_space()
+        return taken
+
+
+@dataclass
+class _Consumer(Generic[T]):
+    """One thread reading one pipe; its result or the error it raised."""
+
+    pipe: ContentPipe
+    thread: threading.Thread | None = None
+    result: T | None = None
+    error: BaseException | None = None
+
+
+class StreamedFile:
+    """The file of an upload as it arrives: staged in `storage`, and checked as `fmt` when given (a line format),
+    or else written to `spool_path` to be checked once complete. `on_space` wakes a receiver waiting for room."""
+
+    def __init__(
+        self, *, storage: Storage, on_space: Callable[[], object], fmt: ContentFormat | None = None,
+        limits: FormatLimits | None = None, spool_path: Path | None = None,
+    ) -> None:  # fmt: skip
+        self._on_space = on_space
+        self._add = self._start("storage add", lambda stream: storage.add(stream, pin=False), CHUNK_SIZE)
+        self._check: _Consumer[ContentReport] | None = None
+        if fmt is not None:
+            checked_as, within = fmt, limits or FormatLimits()
+            self._check = self._start(
+                "format check", lambda stream: check_stream(stream, fmt=checked_as, limits=within), 2**16
+            )
+        self.spool_path = spool_path
+        self._spool: BinaryIO | None = spool_path.open("wb") if spool_path is not None else None
+        self.size = 0
+
+    def _start(self, name: str, read: Callable[[io.BufferedReader], T], buffer_size: int) -> _Consumer[T]:
+        consumer: _Consumer[T] = _Consumer(ContentPipe(capacity=PIPE_CAPACITY, on_space=self._on_space))
+        consumer.thread = threading.Thread(
+            target=self._consume, args=(consumer, read, buffer_size), name=f"upload {name}", daemon=True
+        )
+        consumer.thread.start()
+        return consumer
+
+    def _consume(self, consumer: _Consumer[T], read: Callable[[io.BufferedReader], T], buffer_size: int) -> None:
+        try:
+            consumer.result = read(io.BufferedReader(consumer.pipe, buffer_size=buffer_size))
+        except BaseException as error:  # handed to the receiving thread, which raises it
+            consumer.error = error
+            consumer.pipe.stop()
+        finally:
+            self._on_space()  # a receiver waiting for room must see that this consumer is done
+
+    @property
+    def _consumers(self) -> list[_Consumer[object]]:
+        return [self._add, self._check] if self._check is not None else [self._add]  # type: ignore[list-item]
+
+    def feed(self, chunk: bytes) -> None:
+        """Hand `chunk` to every consumer; raises what a consumer failed with (a refusal, first)."""
+        self._raise_failure()
+        for consumer in self._consumers:
+            consumer.pipe.feed(chunk)
+        if self._spool is not None:
+            self._spool.write(chunk)
+        self.size += len(chunk)
+
+    def must_wait(self) -> bool:
+        """Whether a consumer has fallen too far behind: the receiver waits for `on_space` before feeding more."""
+        consumers = self._consumers
+        return all(c.error is None for c in consumers) and any(c.pipe.full for c in consumers)
+
+    def finish(self) -> tuple[StoredBlob, ContentReport | None]:
+        """Wait for every consumer to read the end (blocking): the staged blob and, if it ran, the check's report."""
+        for consumer in self._consumers:
+            consumer.pipe.end()
+        if self._spool is not None:
+            self._spool.close()
+        self._join()
+        self._raise_failure()
+        assert self._add.result is not None
+        return self._add.result, self._check.result if self._check is not None else None
+
+    def abort(self) -> None:
+        """Stop every consumer and drop the spool file (blocking): what was staged is left to garbage collection."""
+        for consumer in self._consumers:
+            consumer.pipe.stop()
+        self._join()
+        if self._spool is not None:
+            self._spool.close()
+        if self.spool_path is not None:
+            self.spool_path.unlink(missing_ok=True)
+
+    def _join(self) -> None:
+        for consumer in self._consumers:
+            assert consumer.thread is not None
+            consumer.thread.join()
+
+    def _raise_failure(self) -> None:
+        # A refusal by the check comes first: it is the caller's to fix, and it is why the add was stopped.
+        failures = [c.error for c in (self._check, self._add) if c is not None and c.error is not None]
+        if failures:
+            raise next((error for error in failures if not isinstance(error, UploadStopped)), failures[0])
