@@ -23,13 +23,20 @@ import numpy.typing as npt
 
 U64 = npt.NDArray[np.uint64]
 _FNV_PRIME = np.uint64(0x100000001B3)
+# Word hashes are a pure function of the word, so a process keeps them: most words recur from text to text.
+_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES_MAX = 2**20
 _CHUNK = 4096  # shingles per block: a block times 128 permutations is 4 MB of uint64
 
 
 def word_hashes(words: Sequence[str]) -> U64:
-    """The 64-bit hash of each word (blake2b-64), computed once per distinct word."""
-    table = {word: _blake64(word.encode()) for word in dict.fromkeys(words)}
-    return np.fromiter(map(table.__getitem__, words), dtype=np.uint64, count=len(words))
+    """The 64-bit hash of each word (blake2b-64), computed once per distinct word and kept for later texts."""
+    if len(_WORD_HASHES) > _WORD_HASHES_MAX:
+        _WORD_HASHES.clear()
+    for word in dict.fromkeys(words):
+        if word not in _WORD_HASHES:
+            _WORD_HASHES[word] = _blake64(word.encode())
+    return np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def ngram_hashes(hashes: U64, n: int) -> U64:
@@ -48,7 +55,8 @@ def signature(hashes: U64, *, config: Mapping[str, Any]) -> tuple[int, ...] | No
     """MinHash signature of the word hashes' shingles, or None when there is no word."""
     if len(hashes) == 0:
         return None
-    shingles = np.unique(_splitmix64(ngram_hashes(hashes, int(config["shingle_words"]))))
+    # A repeated shingle cannot change a minimum, so the shingles are not deduplicated first.
+    shingles = _splitmix64(ngram_hashes(hashes, int(config["shingle_words"])))
     a, b = _permutations(str(config["seed"]), int(config["num_perm"]))
     lowest = np.full(len(a), np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):

@@ -9,6 +9,7 @@ round differently on another machine.
 """
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +17,7 @@ from typing import Any
 
 import fasttext
 import joblib
+import numpy as np
 
 from workers.scoring.policy import model_files
 from workers.scoring.results import BP
@@ -27,16 +29,16 @@ def to_bp(probability: float) -> int:
 
 
 def sample_units(units: Sequence[str], *, config: Mapping[str, Any]) -> list[str]:
-    """k = min(config units, non-empty units) units at indices i * count // k, each cut to `unit_chars`, one line."""
+    """k = min(sample_units, non-empty units) units at indices i * count // k, each cut to `unit_chars`, one line."""
     present = [unit for unit in units if unit.strip()]
-    k = min(int(config["units"]), len(present))
+    k = min(int(config["sample_units"]), len(present))
     chars = int(config["unit_chars"])
     return [" ".join(present[i * len(present) // k][:chars].split()) for i in range(k)]
 
 
 @dataclass(frozen=True)
 class LanguageGuess:
-    """The language with the most confidence over the sample, and its mean confidence per sampled unit."""
+    """The winning language of the sample and its confidence, both weighted by the sampled units' characters."""
 
     language: str | None
     confidence_bp: int
@@ -44,25 +46,67 @@ class LanguageGuess:
 
 
 def detect_language(sample: Sequence[str]) -> LanguageGuess:
-    """Each unit's top fastText label; the language whose confidences sum highest wins (ties: smallest code)."""
-    if not sample:
+    """Each unit's top fastText label adds confidence x characters to its language; the largest total wins."""
+    chars = sum(len(unit) for unit in sample)
+    if not chars:
         return LanguageGuess(None, 0, 0)
     model = _language_model()
     totals: dict[str, int] = {}
     for unit in sample:
         labels, probabilities = model.predict(unit, k=1)
         code = labels[0].removeprefix("__label__")
-        totals[code] = totals.get(code, 0) + to_bp(probabilities[0])
+        totals[code] = totals.get(code, 0) + to_bp(probabilities[0]) * len(unit)
     language, total = min(totals.items(), key=lambda item: (-item[1], item[0]))
-    return LanguageGuess(language, total // len(sample), len(sample))
+    return LanguageGuess(language, total // chars, len(sample))
 
 
 def toxicity_bp(sample: Sequence[str]) -> list[int]:
     """Each sampled unit's probability of being offensive, in basis points."""
     if not sample:
         return []
-    vectorizer, model = _toxicity_model()
-    return [to_bp(row[1]) for row in model.predict_proba(vectorizer.transform(list(sample)))]
+    return [to_bp(p) for p in _toxicity_model().probabilities(sample)]
+
+
+class ProfanityModel:
+    """alt-profanity-check's classifier evaluated from its fitted parameters, vectorised over the sampled units.
+
+    The model is a TF-IDF vectoriser (lowercase, tokens `(?u)\\b\\w\\w+\\b`, English stop words, l2 norm) feeding a
+    CalibratedClassifierCV of LinearSVC folds with sigmoid calibration. Its probability is the mean over folds of
+    expit(-(a_k * d_k + b_k)), d_k the fold's decision value: what scikit-learn's predict_proba computes, without
+    its per-call validation, which costs more than the arithmetic on small samples.
+    """
+
+    _token = re.compile(r"(?u)\b\w\w+\b")
+
+    def __init__(self, vectorizer: Any, classifier: Any) -> None:
+        self.vocabulary: dict[str, int] = {str(term): int(index) for term, index in vectorizer.vocabulary_.items()}
+        # Stop words never reach the vocabulary, so looking tokens up there drops them as the vectoriser does.
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        folds = classifier.calibrated_classifiers_
+        self.coef = np.stack([fold.estimator.coef_[0] for fold in folds], axis=1)
+        self.intercept = np.array([fold.estimator.intercept_[0] for fold in folds])
+        self.a = np.array([fold.calibrators[0].a_ for fold in folds])
+        self.b = np.array([fold.calibrators[0].b_ for fold in folds])
+
+    def probabilities(self, units: Sequence[str]) -> list[float]:
+        """The probability that each unit is offensive."""
+        pairs = [
+            (unit_index, term)
+            for unit_index, unit in enumerate(units)
+            for token in self._token.findall(unit.lower())
+            if (term := self.vocabulary.get(token, -1)) >= 0
+        ]
+        decisions = np.tile(self.intercept, (len(units), 1))
+        if pairs:
+            keys, counts = np.unique(np.array(pairs, dtype=np.int64) @ [len(self.idf), 1], return_counts=True)
+            unit_of, term_of = np.divmod(keys, len(self.idf))
+            weights = counts * self.idf[term_of]
+            norms = np.sqrt(np.bincount(unit_of, weights=weights**2, minlength=len(units)))
+            for fold in range(self.coef.shape[1]):
+                raw = np.bincount(unit_of, weights=weights * self.coef[term_of, fold], minlength=len(units))
+                decisions[:, fold] += np.divide(raw, norms, out=np.zeros_like(raw), where=norms > 0)
+        calibrated = 1.0 / (1.0 + np.exp(self.a * decisions + self.b))
+        return [float(p) for p in calibrated.mean(axis=1)]
 
 
 @cache
@@ -71,8 +115,7 @@ def _language_model() -> Any:
 
 
 @cache
-def _toxicity_model() -> tuple[Any, Any]:
+def _toxicity_model() -> ProfanityModel:
     files = model_files()
-    return joblib.load(files["alt-profanity-check/vectorizer.joblib"]), joblib.load(
-        files["alt-profanity-check/model.joblib"]
-    )
+    vectorizer = joblib.load(files["alt-profanity-check/vectorizer.joblib"])
+    return ProfanityModel(vectorizer, joblib.load(files["alt-profanity-check/model.joblib"]))

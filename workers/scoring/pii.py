@@ -12,17 +12,34 @@ from typing import ClassVar
 
 
 class Detector:
-    """Finds candidates with `pattern` (skipped unless `hint` is in the text) and counts the valid ones."""
+    """Finds candidates with `pattern` (skipped unless `hint` is in the text) and counts the valid ones.
+
+    Patterns start with a character class, not a look-behind, so the regex engine skips ahead in C; a candidate
+    glued to a preceding character in `glue` (a longer token it is part of) is dropped afterwards.
+    """
 
     kind: ClassVar[str]
     pattern: ClassVar[re.Pattern[str]]
     hint: ClassVar[str] = ""
+    glue: ClassVar[str] = ""
+    claims_invalid: ClassVar[bool] = False  # an invalid candidate's digits are no other kind's item either
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """The spans of this kind's valid items (of all its candidates if it `claims_invalid`)."""
+        if self.hint and self.hint not in text:
+            return []
+        spans = []
+        for match in self.pattern.finditer(text):
+            start = match.start()
+            if start and (text[start - 1] in self.glue or (self.glue and text[start - 1].isalnum())):
+                continue
+            if self.valid(match.group()) or self.claims_invalid:
+                spans.append(match.span())
+        return spans
 
     def count(self, text: str) -> int:
         """How many valid items of this kind the text holds."""
-        if self.hint and self.hint not in text:
-            return 0
-        return sum(1 for match in self.pattern.finditer(text) if self.valid(match.group()))
+        return sum(1 for start, end in self.find(text) if self.valid(text[start:end]))
 
     def valid(self, candidate: str) -> bool:
         return True
@@ -33,7 +50,18 @@ class Email(Detector):
 
     kind = "email"
     hint = "@"
-    pattern = re.compile(r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b")
+    pattern = re.compile(r"@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b")  # from the @, found by a byte search
+    _local = re.compile(r"[A-Za-z0-9._%+-]{1,64}$")
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        if "@" not in text:
+            return []
+        spans = []
+        for match in self.pattern.finditer(text):
+            local = self._local.search(text, max(0, match.start() - 64), match.start())
+            if local is not None and self.valid(local.group() + match.group()):
+                spans.append((local.start(), match.end()))
+        return spans
 
     def valid(self, candidate: str) -> bool:
         local, domain = candidate.rsplit("@", 1)
@@ -41,18 +69,31 @@ class Email(Detector):
 
 
 class Phone(Detector):
-    """A phone number: optional +country code, then 2-4 digit groups split by spaces, dots, dashes or brackets."""
+    """A phone number: optional +country code, then 3-5 groups of digits split by spaces, dots, dashes or brackets.
+
+    Matching starts at a digit (fast to scan for); a "+" or "(" just before it joins the candidate.
+    """
 
     kind = "phone"
-    pattern = re.compile(
-        r"(?<![\w.+-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){2,4}(?![\w.-])"
-    )
+    pattern = re.compile(r"\d{1,4}\)?(?:[ .-]\(?\d{2,4}\)?){2,4}(?![\w.-])")
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        spans = []
+        for match in self.pattern.finditer(text):
+            start = match.start()
+            before = text[start - 1] if start else " "
+            if before.isalnum() or before in "_.-":
+                continue
+            prefix = before if before in "+(" else ""
+            if self.valid(prefix + match.group()):
+                spans.append((start - len(prefix), match.end()))
+        return spans
 
     def valid(self, candidate: str) -> bool:
         digits = re.sub(r"\D", "", candidate)
-        if not 9 <= len(digits) <= 15 or len(set(digits)) < 3:
+        if not 9 <= len(digits) <= 15 or len(set(digits)) < 3 or candidate.count("(") != candidate.count(")"):
             return False
-        # Four dot-separated groups are an IPv4 address or a version, not a phone number.
+        # Dot-separated groups alone are an IPv4 address or a version, not a phone number.
         return candidate.startswith("+") or "(" in candidate or not re.fullmatch(r"[\d.]+", candidate)
 
 
@@ -60,7 +101,9 @@ class Iban(Detector):
     """An IBAN (ISO 13616): country letters, two check digits, up to 30 letters and digits; mod 97 equals 1."""
 
     kind = "iban"
-    pattern = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+    claims_invalid = True
+    glue = "_"
+    pattern = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 
     def valid(self, candidate: str) -> bool:
         compact = candidate.replace(" ", "")
@@ -74,7 +117,9 @@ class Card(Detector):
     """A payment card number: 13-19 digits, optionally grouped by spaces or dashes, passing the Luhn check."""
 
     kind = "card"
-    pattern = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+    claims_invalid = True
+    glue = "-"
+    pattern = re.compile(r"\d(?:[ -]?\d){12,18}(?![\d-])")
 
     def valid(self, candidate: str) -> bool:
         digits = [int(char) for char in candidate if char.isdigit()]
@@ -86,7 +131,8 @@ class Ipv4(Detector):
 
     kind = "ip"
     hint = "."
-    pattern = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
+    glue = "_."
+    pattern = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
 
     def valid(self, candidate: str) -> bool:
         return all(int(octet) <= 255 and (octet == "0" or not octet.startswith("0")) for octet in candidate.split("."))
@@ -104,10 +150,17 @@ class Secret(Detector):
     """A secret token: 64 hex digits (an Ethereum private key's shape), an AWS access key id, a GitHub token."""
 
     kind = "secret"
-    pattern = re.compile(r"\b(?:0x[0-9a-fA-F]{64}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36})\b")
+    glue = "_"
+    pattern = re.compile(r"(?:0x[0-9a-fA-F]{64}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36})\b")
 
 
-DETECTORS: tuple[Detector, ...] = (Email(), Phone(), Iban(), Card(), Ipv4(), PrivateKey(), Secret())
+# In this order: what one detector claims is blanked before the next looks, so an IBAN's digits are no phone number.
+TEXT_DETECTORS: tuple[Detector, ...] = (PrivateKey(), Secret(), Email(), Iban())
+# These look only inside runs of digits and separators with at least 4 digits, found by one fast scan.
+NUMBER_DETECTORS: tuple[Detector, ...] = (Card(), Ipv4(), Phone())
+DETECTORS = TEXT_DETECTORS + NUMBER_DETECTORS
+_NUMBER_RUN = re.compile(r"\d[\d .()/-]*\d\)?")
+_MIN_RUN_DIGITS = 4
 
 
 def luhn_valid(digits: list[int]) -> bool:
@@ -124,4 +177,30 @@ def luhn_valid(digits: list[int]) -> bool:
 
 def pii_counts(text: str) -> dict[str, int]:
     """The count of valid items of each kind, by kind."""
-    return {detector.kind: detector.count(text) for detector in DETECTORS}
+    counts = {}
+    for detector in TEXT_DETECTORS:
+        spans = detector.find(text)
+        counts[detector.kind] = sum(1 for start, end in spans if detector.valid(text[start:end]))
+        if spans:
+            text = _blank(text, spans)
+    counts |= dict.fromkeys((detector.kind for detector in NUMBER_DETECTORS), 0)
+    for run in _NUMBER_RUN.finditer(text):
+        if sum(map(str.isdigit, run.group())) < _MIN_RUN_DIGITS:
+            continue
+        # One character either side: the detectors' boundary checks look at them.
+        region = text[max(0, run.start() - 1) : run.end() + 1]
+        for detector in NUMBER_DETECTORS:
+            spans = detector.find(region)
+            counts[detector.kind] += sum(1 for start, end in spans if detector.valid(region[start:end]))
+            if spans:
+                region = _blank(region, spans)
+    return dict(sorted(counts.items()))
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each span replaced by as many spaces."""
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [text[last:start], " " * (end - start)]
+        last = end
+    return "".join([*pieces, text[last:]])

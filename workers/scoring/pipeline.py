@@ -61,8 +61,7 @@ def analyse(content: bytes, *, content_format: str, modality: str, policy: Polic
 
 
 def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Mapping[str, Any]) -> Analysis:
-    sample = sample_units(parsed.units, config=config["sample"])
-    guess = detect_language(sample)
+    guess = detect_language(sample_units(parsed.units, config=config["language"]))
     profile = config["modalities"]["text"]["quality"]
     stats = TextStatistics(tokens)
     noun = "paragraph" if base.content_format == "text" else "record"
@@ -71,7 +70,9 @@ def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Map
         "quality": dimensions.quality(stats, rules=quality_rules(profile), language=guess.language, profile=profile),
         "language": dimensions.language(guess, profile=config["language"]),
         "pii": dimensions.pii(parsed.text, words=stats.words, profile=config["pii"]),
-        "toxicity": dimensions.toxicity(toxicity_bp(sample), profile=config["toxicity"]),
+        "toxicity": dimensions.toxicity(
+            toxicity_bp(sample_units(parsed.units, config=config["toxicity"])), profile=config["toxicity"]
+        ),
         "redundancy": dimensions.redundancy(parsed.units, noun=noun, profile=config["redundancy"]),
     }
     minhash = signature(tokens.hashes, config=config["minhash"])

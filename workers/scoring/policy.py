@@ -46,20 +46,31 @@ def load_policy(version: str = "v1") -> Policy:
 
 def policy_document(policy: Policy) -> bytes:
     """Canonical JSON of the config, the pipeline and library versions and the sha256 of each model file."""
+    return _document(policy.version, canonical_json(policy.config))
+
+
+def policy_hash(policy: Policy) -> str:
+    """The policy's name: "0x" + sha256 hex of `policy_document(policy)` (sha256, so `sha256sum` recomputes it)."""
+    return _hash(policy.version, canonical_json(policy.config))
+
+
+@cache
+def _hash(version: str, config: bytes) -> str:
+    return "0x" + hashlib.sha256(_document(version, config)).hexdigest()
+
+
+@cache
+def _document(version: str, config: bytes) -> bytes:
+    """The policy document, cached per config: library versions and model files do not change in a process."""
     return canonical_json(
         {
-            "version": policy.version,
-            "config": policy.config,
+            "version": version,
+            "config": json.loads(config),
             "pipeline_version": PIPELINE_VERSION,
             "libraries": {name: installed_version(name) for name in _LIBRARIES},
             "models": {name: _file_sha256(path) for name, path in sorted(model_files().items())},
         }
     )
-
-
-def policy_hash(policy: Policy) -> str:
-    """ "0x" + the sha256 hex of `policy_document(policy)` (sha256, not keccak: anyone recomputes it with sha256sum)."""
-    return "0x" + hashlib.sha256(policy_document(policy)).hexdigest()
 
 
 def model_files() -> dict[str, Path]:

