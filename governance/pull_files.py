@@ -7,7 +7,7 @@ with a byte range, re-hashing only the part already on disk.
 """
 
 import hashlib
-import os
+import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +20,9 @@ from polyphony.storage.base import CHUNK_SIZE, BlobReader
 from polyphony.storage.unixfs import FileDagBuilder
 
 STATE_FILE = ".polyphony-pull-state"
+# Files from this size on are hashed on a thread of their own; smaller ones are many, in parallel already.
+BACKGROUND_CHECK_BYTES = 8 << 20
+BACKGROUND_QUEUE_PIECES = 64
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,34 @@ class StreamingCheck:
         return str(self._dag.finish().cid), self._sha256.hexdigest()
 
 
+class BackgroundCheck:
+    """A `StreamingCheck` fed on its own thread, so hashing a large file overlaps with receiving it.
+
+    hashlib releases the GIL while it hashes, so the two really run at once; the queue is bounded, so a slow
+    hash slows the download instead of holding the file in memory.
+    """
+
+    def __init__(self) -> None:
+        self._check = StreamingCheck()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=BACKGROUND_QUEUE_PIECES)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (piece := self._queue.get()) is not None:
+            self._check.update(piece)
+
+    def update(self, piece: bytes) -> None:
+        """Hand `piece` to the hashing thread."""
+        self._queue.put(piece)
+
+    def finish(self) -> tuple[str, str]:
+        """Wait for the hashing thread; the CID and sha256 of everything fed."""
+        self._queue.put(None)
+        self._thread.join()
+        return self._check.finish()
+
+
 class PullState:
     """The verified CIDs of a pull folder: one per line, appended (a torn last line is ignored)."""
 
@@ -76,10 +107,9 @@ class PullState:
 
     def mark(self, cid: str) -> None:
         """Remember that `cid` is on disk and verified."""
+        # No fsync: after a crash a lost line only means the file is fetched and checked again.
         with self._lock, self.path.open("a") as state:
             state.write(cid + "\n")
-            state.flush()
-            os.fsync(state.fileno())
             self.verified.add(cid)
 
 
@@ -103,28 +133,32 @@ def fetch_verified(
 
 def _fetch_one(item: WantedFile, *, blobs: BlobReader, files: Path, on_bytes: Callable[[int], None]) -> str:
     final, part = files / item.cid, files / f"{item.cid}.part"
-    check = StreamingCheck()
+    check = StreamingCheck() if item.size < BACKGROUND_CHECK_BYTES else BackgroundCheck()
     offset = _rehash_part(part, check, item) if part.exists() else 0
     on_bytes(offset)
-    with part.open("ab") as out:
-        for piece in _pieces(blobs.cat(item.cid, offset=offset) if offset < item.size else iter(())):
-            check.update(piece)
-            out.write(piece)
-            on_bytes(len(piece))
-            if check.size > item.size:
-                break  # a source that sends more than the manifest's size is wrong; say so below
-    cid, sha256 = check.finish()
-    if cid != item.cid or sha256 != item.sha256 or check.size != item.size:
+    received = offset
+    try:
+        with part.open("ab") as out:
+            for piece in _pieces(blobs.cat(item.cid, offset=offset) if offset < item.size else iter(())):
+                check.update(piece)
+                out.write(piece)
+                on_bytes(len(piece))
+                received += len(piece)
+                if received > item.size:
+                    break  # a source that sends more than the manifest's size is wrong; say so below
+    finally:
+        cid, sha256 = check.finish()  # also stops a background check when the source failed
+    if cid != item.cid or sha256 != item.sha256 or received != item.size:
         part.unlink(missing_ok=True)
         raise TamperedItem(
-            f"{item.label}: the bytes received hash to {cid} ({check.size:,} bytes), not to the CID the approved "
+            f"{item.label}: the bytes received hash to {cid} ({received:,} bytes), not to the CID the approved "
             "manifest names: tampered or corrupted, refused"
         )
     part.replace(final)
     return item.cid
 
 
-def _rehash_part(part: Path, check: StreamingCheck, item: WantedFile) -> int:
+def _rehash_part(part: Path, check: "StreamingCheck | BackgroundCheck", item: WantedFile) -> int:
     """Feed what an interrupted run left on disk to `check`; return where to resume."""
     if part.stat().st_size > item.size:
         part.unlink()
@@ -132,7 +166,7 @@ def _rehash_part(part: Path, check: StreamingCheck, item: WantedFile) -> int:
     with part.open("rb") as partial:
         while piece := partial.read(CHUNK_SIZE):
             check.update(piece)
-    return check.size
+    return part.stat().st_size
 
 
 def _pieces(stream: Iterator[bytes]) -> Iterator[bytes]:

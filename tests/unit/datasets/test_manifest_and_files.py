@@ -10,7 +10,14 @@ import pytest
 
 from governance.dataset_errors import InvalidFilters, TamperedItem
 from governance.datasets import DatasetFilters, Member, build_manifest, read_manifest_rows, root_of_rows
-from governance.pull_files import STATE_FILE, StreamingCheck, WantedFile, cid_and_sha256, fetch_verified
+from governance.pull_files import (
+    BACKGROUND_CHECK_BYTES,
+    STATE_FILE,
+    StreamingCheck,
+    WantedFile,
+    cid_and_sha256,
+    fetch_verified,
+)
 from polyphony.contributions.errors import UnknownLicense
 from polyphony.storage.base import CHUNK_SIZE
 from polyphony.storage.errors import StorageUnavailable
@@ -129,3 +136,13 @@ def test_a_source_that_sends_too_much_is_refused(tmp_path: Path) -> None:
     short = replace(wanted[0], size=50)
     with pytest.raises(TamperedItem):
         fetch_verified([short], blobs=_Blobs(contents), folder=tmp_path, workers=1)
+
+
+def test_a_large_file_is_checked_on_its_own_thread_and_a_changed_byte_still_caught(tmp_path: Path) -> None:
+    content = bytes(range(256)) * (BACKGROUND_CHECK_BYTES // 256 + 1000)
+    wanted, contents = _wanted([content])
+    fetch_verified(wanted, blobs=_Blobs(contents), folder=tmp_path / "good", workers=1)
+    assert (tmp_path / "good" / "files" / wanted[0].cid).read_bytes() == content
+    contents[wanted[0].cid] = content[:-1] + b"\x00"
+    with pytest.raises(TamperedItem, match="contribution 1"):
+        fetch_verified(wanted, blobs=_Blobs(contents), folder=tmp_path / "bad", workers=1)

@@ -1,0 +1,172 @@
+"""Verified pull throughput against a plain read of the same CIDs, and the manifest build time for 100,000 members.
+
+The files sit in a local CID store served by the API's `/ipfs/{cid}` gateway (uvicorn, its own process, as a
+trainer reaches it). The verified pull (`governance.pull_files.fetch_verified`: stream to disk, re-cut into
+256 KiB leaves, recompute the UnixFS CID and the sha256 on the way, 8 files at once) is timed against a
+plain read of the same CIDs through the same gateway with the same parallelism, written to disk unhashed.
+Each figure is the best of a few alternating runs, so a neighbour's burst of CPU does not decide it.
+Goal: the verified pull at least 0.9 of the plain read's throughput.
+
+    .venv/bin/python bench/pull.py     # writes bench/out/pull.json
+"""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from cli.stack import free_port
+from governance.datasets import Member, build_manifest
+from governance.pull import GatewayBlobs
+from governance.pull_files import WantedFile, fetch_verified
+from polyphony.storage.local import LocalStorage
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+OUT = REPO_ROOT / "bench" / "out" / "pull.json"
+SMALL_FILES = 1000
+SMALL_FILE_BYTES = 100_000
+LARGE_FILE_BYTES = 500_000_000
+MANIFEST_MEMBERS = 100_000
+WORKERS = 8
+REPEATS = 3
+
+
+def main() -> None:
+    """Measure, print, write bench/out/pull.json."""
+    with tempfile.TemporaryDirectory(prefix="polyphony-bench-pull-") as scratch:
+        home = Path(scratch)
+        store = LocalStorage(home / "ipfs")
+        small = [_stored(store, os.urandom(SMALL_FILE_BYTES), number) for number in range(1, SMALL_FILES + 1)]
+        large = [_stored_large(store, home / "large.bin")]
+        figures: dict[str, float | str] = {}
+        with api_gateway(home) as url, httpx.Client(base_url=url, limits=httpx.Limits(max_connections=16)) as http:
+            blobs = GatewayBlobs(http)
+            figures.update(_compare("1000_files", small, blobs=blobs, scratch=home))
+            figures.update(_compare("500mb", large, blobs=blobs, scratch=home))
+        figures["manifest_build_s_100k"] = round(_manifest_build_s(store), 2)
+    figures["anchor"] = "plain read of the same CIDs through the same gateway, same parallelism"
+    figures["ratio"] = min(float(figures["pull_vs_raw_ratio_1000_files"]), float(figures["pull_vs_raw_ratio_500mb"]))
+    figures["repeats"] = REPEATS
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=2) + "\n")
+    for name, value in figures.items():
+        print(f"{name:<40} {value}")
+
+
+def _stored(store: LocalStorage, content: bytes, number: int) -> WantedFile:
+    blob = store.add(io.BytesIO(content))
+    return WantedFile(number, blob.cid, blob.sha256, blob.size)
+
+
+def _stored_large(store: LocalStorage, path: Path) -> WantedFile:
+    with path.open("wb") as out:
+        for _ in range(LARGE_FILE_BYTES // (1 << 24)):
+            out.write(os.urandom(1 << 24))
+        out.write(os.urandom(LARGE_FILE_BYTES % (1 << 24)))
+    with path.open("rb") as content:
+        blob = store.add(content)
+    path.unlink()
+    return WantedFile(1, blob.cid, blob.sha256, blob.size)
+
+
+def _compare(label: str, wanted: list[WantedFile], *, blobs: GatewayBlobs, scratch: Path) -> dict[str, float]:
+    total_mb = sum(item.size for item in wanted) / 1e6
+    pull_s, raw_s = [], []
+    for run in range(REPEATS):
+        raw_s.append(_timed_raw(wanted, blobs=blobs, folder=scratch / f"raw-{label}-{run}"))
+        folder = scratch / f"pull-{label}-{run}"
+        started = time.perf_counter()
+        fetch_verified(wanted, blobs=blobs, folder=folder, workers=WORKERS)
+        pull_s.append(time.perf_counter() - started)
+        shutil.rmtree(folder)
+    return {
+        f"pull_mb_s_{label}": round(total_mb / min(pull_s), 1),
+        f"raw_mb_s_{label}": round(total_mb / min(raw_s), 1),
+        f"pull_vs_raw_ratio_{label}": round(min(raw_s) / min(pull_s), 3),
+    }
+
+
+def _timed_raw(wanted: list[WantedFile], *, blobs: GatewayBlobs, folder: Path) -> float:
+    folder.mkdir(parents=True)
+
+    def read(item: WantedFile) -> None:
+        with (folder / item.cid).open("wb") as out:
+            for piece in blobs.cat(item.cid):
+                out.write(piece)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        list(pool.map(read, wanted))
+    seconds = time.perf_counter() - started
+    shutil.rmtree(folder)
+    return seconds
+
+
+def _manifest_build_s(store: LocalStorage) -> float:
+    members = [
+        Member(
+            contribution_id=number,
+            cid=f"bafkrei{number:052d}",
+            sha256=f"{number:064x}",
+            size=1000 + number,
+            format="jsonl",
+            modality="text",
+            language="en",
+            license="CC-BY-4.0",
+            contributor=f"0x{number:040x}",
+            score=5000 + number % 5000,
+            policy_hash="0x" + "ab" * 32,
+            batch_root="0x" + "cd" * 32,
+            batch_tx="0x" + "ef" * 32,
+            batch_manifest_cid="bafybatch",
+            chain_id=31337,
+        )
+        for number in range(1, MANIFEST_MEMBERS + 1)
+    ]
+    started = time.perf_counter()
+    built = build_manifest(members, name="bench", description="100,000 members")
+    store.add(io.BytesIO(built.content))
+    return time.perf_counter() - started
+
+
+@contextmanager
+def api_gateway(home: Path) -> Iterator[str]:
+    """The API under uvicorn on a free loopback port, serving `home`'s CID store; stopped by its pid."""
+    port = free_port()
+    environment = {**os.environ, "POLYPHONY_HOME": str(home)}
+    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port), "--log-level", "warning"], env=environment, cwd=REPO_ROOT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/openapi.json", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("the API did not start")
+
+
+if __name__ == "__main__":
+    main()
