@@ -125,6 +125,8 @@ def test_verify_score_reproduces_the_score_and_names_a_tampered_dimension(
     result = CliRunner().invoke(cli, ["verify", "score", str(contribution_id), "--api", api_url])
     assert result.exit_code == 0, result.output
     assert "report byte-identical" in result.output
+    from_storage = ["verify", "score", str(contribution_id), "--api", api_url, "--from-storage"]
+    assert CliRunner().invoke(cli, from_storage).exit_code == 0
 
     _tamper(contribution_id, lambda report: report["dimensions"]["language"].update(value=1))
     result = CliRunner().invoke(cli, ["verify", "score", str(contribution_id), "--api", api_url])

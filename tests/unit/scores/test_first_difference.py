@@ -1,11 +1,16 @@
 """Naming the first difference between a recomputed report and a stored one, and the anchoring order."""
 
+from typing import Any
+
 import pytest
 
 from cli.verify_score import first_difference
 from polyphony.scoring_index import anchoring_position
 
-REPORT = {"score": 7000, "dimensions": {"language": {"value": 9900, "reason": "en"}, "pii": {"value": 0}}}
+REPORT: dict[str, Any] = {
+    "score": 7000,
+    "dimensions": {"language": {"value": 9900, "reason": "en"}, "pii": {"value": 0}},
+}
 
 
 @pytest.mark.parametrize(
