@@ -50,8 +50,9 @@ class Analysis:
     """Everything computable from the bytes alone, before the shared near-duplicate index is asked.
 
     - `content_sha256`: hex sha256 of the uploaded bytes.
-    - `text_sha256`: hex sha256 of the normalised text (see `workers.scoring.text.normalise`), None for images
-      and for uploads with no text at all.
+    - `text_sha256`: hex sha256 of the normalised text (see `workers.scoring.text.normalise`) of a text-modality
+      upload: the whole file for plain text, the records' texts joined by blank lines for JSONL, CSV and Parquet.
+      Equal text_sha256 means an exact copy. None for tabular and image uploads (exact copies by file bytes only).
     - `minhash`: the MinHash signature of the normalised text's word 5-grams (see `workers.scoring.minhash`),
       None when there is no word or the modality has no near-duplicate check.
     - `lsh_bands`: one hex key per LSH band, what the shared index stores; empty when `minhash` is None.
