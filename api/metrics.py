@@ -1,19 +1,33 @@
-"""The API's Prometheus metrics: requests by route and status, their latency, and the last health check."""
+"""The API's Prometheus metrics: requests by route and status, their latency, and the last health check.
 
+When the API runs several worker processes, `polyphony up` gives them a shared PROMETHEUS_MULTIPROC_DIR:
+each worker writes its metrics there, and a scrape, whichever worker answers it, reads every worker's.
+"""
+
+import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 from polyphony.health import ComponentHealth
 
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 REQUESTS = Counter("polyphony_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram("polyphony_http_request_seconds", "Time to answer an HTTP request", ["method", "route"])
-COMPONENT_UP = Gauge("polyphony_component_up", "1 when the part answered the last health check", ["component"])
+# A health check runs in one worker: its latest answer, from whichever worker, is the one to show.
+COMPONENT_UP = Gauge(
+    "polyphony_component_up", "1 when the part answered the last health check", ["component"],
+    multiprocess_mode="mostrecent",
+)  # fmt: skip
 COMPONENT_LATENCY = Gauge(
-    "polyphony_component_latency_seconds", "Latency of the part in the last health check", ["component"]
-)
+    "polyphony_component_latency_seconds", "Latency of the part in the last health check", ["component"],
+    multiprocess_mode="mostrecent",
+)  # fmt: skip
 
 
 def install_metrics(app: FastAPI) -> None:
@@ -35,3 +49,23 @@ def record_health(components: Mapping[str, ComponentHealth]) -> None:
     for name, component in components.items():
         COMPONENT_UP.labels(name).set(1 if component.status == "up" else 0)
         COMPONENT_LATENCY.labels(name).set(component.latency_ms / 1000)
+
+
+def exposition() -> bytes:
+    """What a scrape reads: this process's metrics, or every worker's when the API runs several."""
+    if not os.environ.get(MULTIPROCESS_DIR):
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(_EveryWorker())
+    return generate_latest(registry)
+
+
+class _EveryWorker(Collector):
+    """The request and health metrics merged over every worker's files, then what only this process collects
+    (Redis-backed collectors read the same shared state from any worker; process_* describe this worker)."""
+
+    def collect(self) -> Iterator[Metric]:
+        merged = list(MultiProcessCollector(None).collect())  # type: ignore[no-untyped-call]
+        names = {metric.name for metric in merged}
+        yield from merged
+        yield from (metric for metric in REGISTRY.collect() if metric.name not in names)

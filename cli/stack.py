@@ -5,6 +5,7 @@ its own session, so Ctrl-C reaches this supervisor alone and it stops the childr
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,6 +40,7 @@ class Part:
     command: list[str]
     listens: str
     ready: Callable[[], bool] = lambda: True
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
@@ -59,7 +61,7 @@ class Stack:
                 part.command,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=self._child_env(),
+                env={**self._child_env(), **part.env},
                 cwd=PROJECT_ROOT,
                 start_new_session=True,
             )
@@ -187,14 +189,27 @@ def beat_part(settings: Settings) -> Part:
 
 
 def api_part(settings: Settings) -> Part:
-    """The HTTP API under uvicorn, on loopback."""
+    """The HTTP API under uvicorn, on loopback: one worker process per CPU core unless configured otherwise.
+
+    One process runs Python on one core at a time; uploads check and hash their bytes in Python, so a second
+    worker is what lets concurrent uploads use a second core. Several workers share their metrics through a
+    folder emptied here, before they start.
+    """
     port = settings.polyphony_api_port
+    workers = settings.polyphony_api_workers or os.cpu_count() or 1
     command = [
         sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", settings.polyphony_log_level,
+        "--port", str(port), "--log-level", settings.polyphony_log_level, "--workers", str(workers),
     ]  # fmt: skip
+    env: dict[str, str] = {}
+    if workers > 1:
+        metrics_dir = settings.home / "api-metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     base = f"http://127.0.0.1:{port}"
-    return Part("api", command, f"{base} (docs {base}/docs)", ready=lambda: _http_answers(f"{base}/metrics"))
+    listens = f"{base} (docs {base}/docs), {workers} worker{'s' if workers > 1 else ''}"
+    return Part("api", command, listens, ready=lambda: _http_answers(f"{base}/metrics"), env=env)
 
 
 def _http_answers(url: str) -> bool:

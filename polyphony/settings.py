@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     polyphony_redis_port: int = Field(default=6380, description="Port of the embedded Redis (127.0.0.1).")
     polyphony_chain_port: int = Field(default=8545, description="Port of the embedded anvil (127.0.0.1).")
     polyphony_log_level: str = Field(default="info", description="Log level of every process of the stack.")
+    polyphony_api_workers: int = Field(
+        default=0, ge=0, description="API worker processes under uvicorn; 0 = one per CPU core."
+    )
     polyphony_max_upload_bytes: int = Field(
         default=1 << 30, ge=1, description="Largest file one upload may carry, in bytes (413 past it)."
     )
