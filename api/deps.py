@@ -77,6 +77,7 @@ def current_contributor(
 
 
 CurrentContributor = Annotated[str, Depends(current_contributor)]
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def limit_uploads(me: CurrentContributor, client: ClientHost, redis: RedisDep, settings: SettingsDep) -> None:

@@ -33,7 +33,7 @@ from cli.client import ClientError, PolyphonyClient, Uploaded
 from polyphony.contributions.formats import declared_format
 from polyphony.contributions.licenses import check_license
 from polyphony.errors import PolyphonyError
-from polyphony.settings import get_settings
+from polyphony.settings import EMBEDDED_CHAIN_ID, get_settings
 
 KEY_VARIABLE = "POLYPHONY_CONTRIBUTOR_KEY"
 EXIT_CLAIM_REFUSED = 1
@@ -71,6 +71,9 @@ def contribute(
         Path | None, typer.Option(help=f"Your wallet's private key (hex); else ${KEY_VARIABLE}.")
     ] = None,
     api: ApiOption = None,
+    chain_id: Annotated[
+        int, typer.Option("--chain-id", help="The chain the API runs on (you sign in for it); default: anvil's.")
+    ] = EMBEDDED_CHAIN_ID,
 ) -> None:
     """Upload FILE, sign its claim with your key, and print its contribution id, CID and status.
 
@@ -89,7 +92,7 @@ def contribute(
             language=language,
             consent=consent_text,
         )
-        with _progress() as progress, PolyphonyClient(_api(api), account) as client:
+        with _progress() as progress, PolyphonyClient(_api(api), account, chain_id=chain_id) as client:
             sha256 = _sha256(file, progress)
             client.sign_in()
             uploaded = _upload(client, file, form=form, sha256=sha256, progress=progress)

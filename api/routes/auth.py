@@ -1,16 +1,19 @@
-"""Sign-in with Ethereum (EIP-4361): `GET /auth/nonce`, `POST /auth/login` → bearer token, `GET /auth/me`."""
+"""Sign-in with Ethereum (EIP-4361): `GET /auth/nonce`, `POST /auth/login` → bearer token, `GET /auth/me`,
+`POST /auth/logout`."""
 
+import time
 from collections import defaultdict
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from api.deps import ClientHost, CurrentContributor, RedisDep, SettingsDep
+from api.deps import BearerCredentials, ClientHost, CurrentContributor, RedisDep, SettingsDep
 from api.schemas import AccessTokenPublic, ErrorPublic, NoncePublic, SignedInPublic, SignInRequest
 from chain import siwe
 from chain.errors import ChainUnavailable
 from chain.sign_in import login, new_nonce
 from polyphony.auth.errors import ExpiredToken, InvalidToken, MissingToken, RedisUnavailable, UnknownNonce
+from polyphony.auth.tokens import revoke_token
 from polyphony.errors import PolyphonyError
 from polyphony.ratelimit import RateLimited
 
@@ -69,3 +72,10 @@ def sign_in(body: SignInRequest, client: ClientHost, redis: RedisDep, settings: 
 def me(address: CurrentContributor) -> SignedInPublic:
     """Whom the bearer token signs in as: a cheap way for a client to check its token."""
     return SignedInPublic(address=address)
+
+
+@router.post("/logout", status_code=204, response_class=Response, responses=error_responses(*_TOKEN))
+def logout(redis: RedisDep, credentials: BearerCredentials) -> Response:
+    """Sign out: the bearer token this request carries is revoked at once (204), whatever its lifetime left."""
+    revoke_token(redis, credentials.credentials if credentials else None, now=time.time())
+    return Response(status_code=204)

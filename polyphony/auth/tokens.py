@@ -49,5 +49,14 @@ def contributor_of(redis: Redis, token: str | None, *, now: float) -> str:
     return str(fields["address"])
 
 
+def revoke_token(redis: Redis, token: str | None, *, now: float) -> str:
+    """Sign out: `token` stops opening anything at once; the address it was for (errors as `contributor_of`)."""
+    address = contributor_of(redis, token, now=now)
+    assert token is not None
+    with redis_errors():
+        redis.delete(_key(token))
+    return address
+
+
 def _key(token: str) -> str:
     return _KEY + hashlib.sha256(token.encode()).hexdigest()

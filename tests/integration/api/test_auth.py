@@ -85,6 +85,16 @@ def test_two_sign_ins_get_two_different_tokens_for_the_same_address(client: Test
     assert client.get("/auth/me", headers=bearer(first)).json() == client.get("/auth/me", headers=bearer(second)).json()
 
 
+def test_a_signed_out_token_opens_nothing_and_other_tokens_still_work(client: TestClient, settings: Settings) -> None:
+    kept = client.post("/auth/login", json=signed(client, WALLET, settings)).json()["access_token"]
+    token = client.post("/auth/login", json=signed(client, WALLET, settings)).json()["access_token"]
+    assert client.post("/auth/logout", headers=bearer(token)).status_code == 204
+    assert error_code(client.get("/auth/me", headers=bearer(token))) == "invalid_token"
+    assert error_code(client.post("/auth/logout", headers=bearer(token))) == "invalid_token"
+    assert error_code(client.post("/auth/logout")) == "missing_token"
+    assert client.get("/auth/me", headers=bearer(kept)).status_code == 200
+
+
 def test_every_nonce_is_new(client: TestClient) -> None:
     nonces = {client.get("/auth/nonce").json()["nonce"] for _ in range(5)}
     assert len(nonces) == 5

@@ -147,6 +147,13 @@ def test_a_file_the_api_refuses_is_one_line_with_its_code(api_url: str, tmp_path
     _fails_with_one_line(contribute(broken, "--key-file", str(key_file)), "not_jsonl", "Line 2")
 
 
+def test_signing_in_for_another_chain_than_the_apis_is_one_line_naming_it(
+    api_url: str, dataset: Path, key_file: Path
+) -> None:
+    finished = contribute(dataset, "--key-file", str(key_file), "--chain-id", "8453")
+    _fails_with_one_line(finished, "siwe_wrong_chain", "31337")
+
+
 def test_an_unreachable_api_is_one_line(dataset: Path, key_file: Path) -> None:
     finished = contribute(dataset, "--key-file", str(key_file), "--api", "http://127.0.0.1:9")
     _fails_with_one_line(finished, "cannot reach http://127.0.0.1:9", "polyphony up")
