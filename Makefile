@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.setup-done
 NODE_STAMP := node_modules/.setup-done
 
-.PHONY: setup run test lint bench contracts
+.PHONY: setup run test lint bench contracts demo
 
 setup: $(SETUP_STAMP) $(NODE_STAMP)  ## Create .venv and install pinned Python and npm dependencies (fast when done)
 
@@ -37,3 +37,6 @@ bench: setup  ## Run every benchmark; each writes bench/out/<name>.json
 
 contracts: setup  ## Recompile chain/contracts/*.sol into chain/artifacts/ (commit the result)
 	$(BIN)/python -m chain.compile
+
+demo: setup  ## Play the whole mission on a fresh embedded stack (a few minutes), printing each step
+	$(BIN)/polyphony demo

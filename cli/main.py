@@ -3,6 +3,8 @@
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -10,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from cli.contribute import contribute, status
 from cli.datasets import dataset_app, model_app, pull
+from cli.demo import run_demo
 from cli.deploy import deploy_contracts
 from cli.governance import delegate, propose, vote
 from cli.rewards import claim, epoch_app, verify_epoch
@@ -41,6 +44,14 @@ console = Console(soft_wrap=True)
 def up() -> None:
     """Start the whole stack (embedded Redis and anvil unless configured), and stop it all on Ctrl-C."""
     sys.exit(run_stack(get_settings(), console))
+
+
+@app.command()
+def demo(
+    home: Annotated[Path | None, typer.Option(help="Keep the demo's state here; default: a temporary folder.")] = None,
+) -> None:
+    """Play the whole mission on a fresh embedded stack: contribute, score, pay, vote, pull, train, trace."""
+    sys.exit(run_demo(home, console))
 
 
 @app.command()

@@ -93,9 +93,17 @@ def _queued_key(policy_hash_: str, contribution_id: int) -> str:
 
 @app.task(name="scoring.enqueue_due")
 def enqueue_due() -> int:
-    """Send every anchored, unscored contribution for scoring, in anchoring order; return how many went."""
+    """Send every anchored, unscored contribution for scoring, in anchoring order; return how many went.
+
+    Nothing is scored under a policy before that policy is pinned and registered on-chain, so every score can be
+    checked against the registry: until then this sends the registration instead.
+    """
     _, phash = current_policy()
     with session_scope() as session:
+        registered = service.policy(session, phash)
+        if registered is None or registered.block_number is None:
+            jobs.enqueue(session, "chain.register_scoring_policy")
+            return 0
         due = service.due(session, policy_hash=phash, limit=DUE_PER_RUN)
         fresh = [i for i in due if _redis().set(_queued_key(phash, i), 1, nx=True, ex=QUEUED_TTL_S)]
         for contribution_id in fresh:

@@ -1,0 +1,331 @@
+"""`polyphony demo`: the whole mission on a fresh embedded stack, one printed step at a time.
+
+Every step runs the same `polyphony` command a person would type (shown with a `$`), against a stack started
+in a throwaway state folder on free ports, so it never touches `var/` or a running `make run`. The only thing a
+real deployment could not do is the time travel: the demo moves anvil's clock past the challenge, voting and
+timelock delays instead of waiting for them.
+"""
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow.parquet as pq
+from eth_account import Account
+from rich.console import Console
+from rich.rule import Rule
+from web3 import Web3
+
+from cli.demo_data import DemoFile, write_demo_files
+from cli.stack import free_port
+from polyphony.settings import Settings
+from polyphony.storage import storage_from_settings
+
+POLYPHONY = str(Path(sys.executable).with_name("polyphony"))
+STARTUP_TIMEOUT_S = 180.0
+WAIT_TIMEOUT_S = 240.0
+# Short delays keep the demo quick; the time travel below jumps over them anyway.
+DEMO_SETTINGS = {
+    "POLYPHONY_VOTING_DELAY_S": "1",
+    "POLYPHONY_VOTING_PERIOD_S": "300",
+    "POLYPHONY_TIMELOCK_DELAY_S": "60",
+    "POLYPHONY_REWARD_CHALLENGE_DELAY_S": "120",
+    "POLYPHONY_EPOCH_BUDGET": str(1_000_000 * 10**18),
+    # Six contributors: the default cap (10 % each) would leave half of the budget unpaid.
+    "POLYPHONY_EPOCH_CONTRIBUTOR_CAP_BPS": "3000",
+}
+
+
+class DemoFailed(Exception):
+    """A step did not come out as it should; the message says which and why."""
+
+
+class Demo:
+    """The stack under the demo, the people in it, and the steps they take."""
+
+    def __init__(self, home: Path, console: Console) -> None:
+        self.home = home
+        self.console = console
+        self.api_port = free_port()
+        self.env = {
+            **os.environ,
+            **DEMO_SETTINGS,
+            "POLYPHONY_HOME": str(home),
+            "POLYPHONY_API_PORT": str(self.api_port),
+            "POLYPHONY_REDIS_PORT": str(free_port()),
+            "POLYPHONY_CHAIN_PORT": str(free_port()),
+        }
+        for unset in ("DATABASE_URL", "REDIS_URL", "CHAIN_RPC_URL", "IPFS_API_URL", "POLYPHONY_PUBLIC_URL"):
+            self.env.pop(unset, None)
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.http = httpx.Client(base_url=self.api, timeout=60)
+        self.web3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{self.env['POLYPHONY_CHAIN_PORT']}"))
+        self.keys = home / "demo-keys"
+        self.people: dict[str, str] = {}
+
+    # -- the stack ------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def stack(self) -> Iterator[None]:
+        """`polyphony up` in the background for the demo's lifetime, stopped (all of it) at the end."""
+        log = (self.home / "up.log").open("wb")
+        process = subprocess.Popen([POLYPHONY, "up"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_healthy(process)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+
+    def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        with self.console.status("starting Redis, anvil, migrations, contracts, workers, beat and the API"):
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    raise DemoFailed(f"`polyphony up` stopped (exit {process.returncode}); see {self.home}/up.log")
+                try:
+                    if self.http.get("/health").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(1)
+        raise DemoFailed(f"the stack was not healthy after {STARTUP_TIMEOUT_S:.0f} s; see {self.home}/up.log")
+
+    # -- helpers the steps use -------------------------------------------------------------------------------
+
+    def step(self, title: str) -> None:
+        """Print the heading of the next step."""
+        self.console.print(Rule(f"[bold]{title}"))
+
+    def person(self, name: str) -> Path:
+        """A fresh wallet for `name`: its key file (what `--key-file` takes)."""
+        self.keys.mkdir(parents=True, exist_ok=True)
+        account = Account.create()
+        path = self.keys / f"{name}.key"
+        path.write_text(account.key.hex())
+        path.chmod(0o600)
+        self.people[name] = account.address
+        return path
+
+    def run(self, *args: str, key: Path | None = None) -> str:
+        """Run `polyphony ARGS` as a person would, show it and its output; its output, or DemoFailed."""
+        command = [*args, *(["--key-file", str(key)] if key else [])]
+        self.console.print(f"[dim]$ polyphony {shlex.join(_shown(command, self.home))}[/]")
+        done = subprocess.run([POLYPHONY, *command], env=self.env, capture_output=True, text=True, check=False)
+        output = (done.stdout + done.stderr).strip()
+        if output:
+            self.console.print(output, highlight=False)
+        if done.returncode != 0:
+            raise DemoFailed(f"`polyphony {args[0]}` exited {done.returncode}")
+        return done.stdout
+
+    def get(self, path: str) -> Any:
+        """The API's JSON answer to GET `path`."""
+        response = self.http.get(path)
+        if response.is_error:
+            raise DemoFailed(f"GET {path} answered {response.status_code}: {response.text}")
+        return response.json()
+
+    def show(self, path: str, pick: Callable[[Any], Any] | None = None) -> Any:
+        """GET `path`, print (a part of) the answer, return all of it."""
+        answer = self.get(path)
+        self.console.print(f"[dim]$ curl {self.api}{path}[/]")
+        self.console.print_json(json.dumps(pick(answer) if pick else answer))
+        return answer
+
+    def wait_for(self, what: str, ready: Callable[[], Any]) -> Any:
+        """Poll `ready` until it returns something truthy; that value."""
+        deadline = time.monotonic() + WAIT_TIMEOUT_S
+        with self.console.status(f"waiting for {what}"):
+            while time.monotonic() < deadline:
+                value = ready()
+                if value:
+                    return value
+                time.sleep(1)
+        raise DemoFailed(f"gave up waiting for {what} after {WAIT_TIMEOUT_S:.0f} s")
+
+    def travel(self, seconds: int, why: str) -> None:
+        """Move anvil's clock `seconds` ahead and mine a block (embedded chain only)."""
+        self.web3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        self.console.print(f"[yellow]⏩ anvil's clock moved {seconds} s ahead: {why}[/]")
+
+    def fund(self, name: str) -> None:
+        """Give `name` some test ether on anvil, for the one step that pays its own gas."""
+        self.web3.provider.make_request("anvil_setBalance", [self.people[name], hex(10**18)])  # type: ignore[arg-type]
+
+
+def _shown(command: list[str], home: Path) -> list[str]:
+    """The command as printed: paths inside the demo's folder shortened to stay readable."""
+    return [arg.replace(f"{home}/", "") for arg in command]
+
+
+def run_demo(keep: Path | None, console: Console) -> int:
+    """Play the mission on a fresh stack; 0 when every step came out right. A temporary state folder is removed
+    after a success and kept (with the logs) after a failure; a folder given with `keep` is always kept."""
+    home = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="polyphony-demo-"))
+    home.mkdir(parents=True, exist_ok=True)
+    demo = Demo(home, console)
+    try:
+        with demo.stack():
+            play(demo)
+    except DemoFailed as failure:
+        console.print(f"[red]demo:[/] {failure}. State and logs are kept in {home}")
+        return 1
+    console.print(Rule("[bold green]The loop is closed: data in, contributors paid, vote, verified pull, model"))
+    if keep is None:
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+def play(demo: Demo) -> None:
+    """The mission: contribute, score, anchor, reward, delegate, curate, vote, approve, pull, train, trace."""
+    files = write_demo_files(demo.home / "demo-data")
+    keys = {name: demo.person(name) for name in (*files, "trainer")}
+    ids = contribute_all(demo, files, keys)
+    scored = watch_scoring(demo, ids)
+    verify_some(demo, ids)
+    pay_epoch(demo, keys, scored)
+    round_number = approve_round(demo, keys, ids)
+    pull_and_train(demo, keys["trainer"], round_number)
+
+
+def contribute_all(demo: Demo, files: dict[str, DemoFile], keys: dict[str, Path]) -> dict[str, int]:
+    """Each contributor signs in, uploads a file and signs its claim; their contribution ids."""
+    demo.step("1. Contributors sign in, upload real data, sign their claims")
+    for name, file in files.items():
+        demo.console.print(f"[bold]{name}[/] ({demo.people[name]}) contributes {file.title!r}")
+        language = ["--language", file.language] if file.language else []
+        demo.run(
+            "contribute", str(file.path), "--title", file.title, "--license", file.license_id,
+            "--modality", file.modality, *language, "--consent", "I consent to training community models on this.",
+            key=keys[name],
+        )  # fmt: skip
+    return {name: _contribution_of(demo, demo.people[name]) for name in files}
+
+
+def _contribution_of(demo: Demo, address: str) -> int:
+    page = demo.get(f"/contributions?contributor={address}")
+    return int(page["items"][0]["id"])
+
+
+def watch_scoring(demo: Demo, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Wait until every contribution is anchored on-chain and scored; show the scores and why."""
+    demo.step("2. Claims are anchored on-chain in a Merkle batch; workers score them")
+
+    def all_scored() -> dict[str, dict[str, Any]] | None:
+        found = {name: demo.get(f"/contributions/{number}") for name, number in ids.items()}
+        done = all(c["status"] == "anchored" and c["verdict"] in ("pass", "fail") for c in found.values())
+        return found if done else None
+
+    scored: dict[str, dict[str, Any]] = demo.wait_for("anchoring and scoring", all_scored)
+    for name, contribution in scored.items():
+        demo.console.print(
+            f"{name:6} #{contribution['id']:<3} {contribution['status']:9} score {contribution['score']:>5}"
+            f" {contribution['verdict']:4}  {contribution['explanation']}"
+        )
+    demo.show(f"/contributions/{ids['eve']}", lambda c: {"near_duplicate": c["dimensions"]["near_duplicate"]})
+    return scored
+
+
+def verify_some(demo: Demo, ids: dict[str, int]) -> None:
+    """An auditor checks a proof and a score without trusting the API's database."""
+    demo.step("3. Anyone verifies a provenance proof and recomputes a score")
+    demo.run("verify", "provenance", str(ids["alice"]))
+    demo.run("verify", "score", str(ids["eve"]))
+
+
+def pay_epoch(demo: Demo, keys: dict[str, Path], scored: dict[str, dict[str, Any]]) -> None:
+    """Close the reward epoch, let its root activate, and have every contributor claim without gas."""
+    demo.step("4. The epoch closes: the budget is split, its root goes on-chain")
+    demo.run("epoch", "close")
+    demo.show("/epochs/1")
+    demo.travel(int(DEMO_SETTINGS["POLYPHONY_REWARD_CHALLENGE_DELAY_S"]) + 1, "past the reward challenge delay")
+    demo.wait_for("the keeper to activate epoch 1's root", lambda: demo.get("/epochs/1")["status"] == "active")
+    demo.step("5. Contributors claim their tokens; the relayer pays the gas")
+    for name in scored:
+        if int(demo.get(f"/rewards/{demo.people[name]}")["claimable"]) > 0:
+            demo.run("claim", key=keys[name])
+    demo.show(f"/contributions/{scored['alice']['id']}", lambda c: {"reward": c["reward"]})
+    demo.run("verify", "epoch", "1")
+
+
+def approve_round(demo: Demo, keys: dict[str, Path], ids: dict[str, int]) -> int:
+    """Holders delegate; a curator builds a dataset and proposes it; holders vote; the timelock approves it."""
+    round_number = 1
+    demo.step("6. Token holders delegate their votes (signed, relayed)")
+    holders = [name for name in ids if int(demo.get(f"/rewards/{demo.people[name]}")["claimed"]) > 0]
+    for name in holders:
+        demo.run("delegate", key=keys[name])
+    demo.step("7. A curator builds a dataset and proposes it for round 1")
+    demo.run(
+        "dataset", "create", "--name", "Python reference texts", "--min-score", "1", "--language", "en",
+        "--modality", "text", key=keys["alice"],
+    )  # fmt: skip
+    dataset = demo.get("/datasets")["items"][0]
+    demo.run("propose", "--dataset", str(dataset["id"]), "--round", str(round_number),
+             key=keys["alice"])  # fmt: skip
+    demo.wait_for("the proposal to be on-chain", lambda: _proposal(demo)["state"] != "unsubmitted")
+    demo.travel(int(DEMO_SETTINGS["POLYPHONY_VOTING_DELAY_S"]) + 1, "past the voting delay")
+    demo.step("8. Holders vote; the keeper queues and executes the proposal")
+    for name in holders:
+        demo.run("vote", "1", "against" if name == "frank" else "for", key=keys[name])
+    demo.travel(int(DEMO_SETTINGS["POLYPHONY_VOTING_PERIOD_S"]) + 1, "past the end of the vote")
+    demo.wait_for("the keeper to queue it", lambda: _proposal(demo)["state"] == "queued")
+    demo.travel(int(DEMO_SETTINGS["POLYPHONY_TIMELOCK_DELAY_S"]) + 1, "past the timelock delay")
+    demo.wait_for("the keeper to execute it", lambda: _proposal(demo)["state"] == "executed")
+    demo.show("/proposals/1", lambda p: {k: p[k] for k in ("state", "votes", "quorum", "transactions")})
+    demo.wait_for(f"round {round_number}'s approval to be indexed", lambda: _approved(demo, round_number))
+    demo.show(f"/rounds/{round_number}")
+    return round_number
+
+
+def _proposal(demo: Demo) -> dict[str, Any]:
+    found: dict[str, Any] = demo.get("/proposals/1")
+    return found
+
+
+def _approved(demo: Demo, round_number: int) -> bool:
+    response = demo.http.get(f"/rounds/{round_number}")
+    return response.status_code == 200 and bool(response.json().get("datasets"))
+
+
+def pull_and_train(demo: Demo, trainer_key: Path, round_number: int) -> None:
+    """A trainer pulls the approved round, verified end to end, trains, and registers the model."""
+    demo.step("9. A trainer pulls round 1, verified end to end")
+    out = demo.home / "round-1"
+    demo.run("pull", "--round", str(round_number), "--out", str(out))
+    demo.console.print("written: " + ", ".join(sorted(path.name for path in out.iterdir())))
+    demo.step("10. The trainer registers the model; its lineage names everyone")
+    model = train_word_counts(out, demo.home / "model.json", settings=Settings(polyphony_home=demo.home))
+    demo.console.print(f"trained a word-frequency model on the pulled text, published as {model}")
+    demo.fund("trainer")
+    demo.run("model", "register", "--round", str(round_number), "--cid", model, key=trainer_key)
+    models = demo.get("/models")
+    demo.show(f"/models/{models[0]['id']}/lineage")
+
+
+def train_word_counts(pulled: Path, model: Path, *, settings: Settings) -> str:
+    """The demo's stand-in for training: word frequencies over the pulled text, published to storage; its CID."""
+    counts: dict[str, int] = {}
+    for row in pq.read_table(pulled / "text.parquet", columns=["text"]).column("text").to_pylist():
+        for word in str(row).lower().split():
+            counts[word] = counts.get(word, 0) + 1
+    top = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:1000])
+    model.write_text(json.dumps({"kind": "word-frequency model", "top_words": top}, indent=1), encoding="utf-8")
+    with model.open("rb") as stream:
+        return storage_from_settings(settings).add(stream).cid
