@@ -9,6 +9,7 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
@@ -28,6 +29,7 @@ MAX_FIELDS = 16
 FRAMING_ALLOWANCE = MAX_FIELDS * MAX_FIELD_BYTES
 # File bytes are handed on in pieces of about this size: one storage chunk.
 HAND_OFF_BYTES = CHUNK_SIZE
+T = TypeVar("T")
 
 
 class NotMultipart(UnsupportedMediaType):
@@ -43,9 +45,14 @@ class UploadTooLarge(TooLarge):
 
 
 async def receive_upload(
-    request: Request, *, storage: Storage, spool_dir: Path, max_bytes: int, limits: FormatLimits
-) -> ReceivedUpload:
-    """Stream the request's multipart body: text fields in memory (small), the file on to storage and its check."""
+    request: Request, *, storage: Storage, spool_dir: Path, max_bytes: int, limits: FormatLimits,
+    keep: Callable[[ReceivedUpload], T],
+) -> T:  # fmt: skip
+    """Stream the request's multipart body: text fields in memory (small), the file on to storage and its check;
+    then, on a worker thread, wait for those to finish and `keep` what arrived (one thread hop for both).
+
+    Whatever is refused, at any point, leaves nothing pinned and no spool file behind.
+    """
     boundary = _boundary(request.headers.get("content-type", ""))
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes + FRAMING_ALLOWANCE:
@@ -64,7 +71,7 @@ async def receive_upload(
                 await receiver.hand_off(space)
         parser.finalize()
         await receiver.hand_off(space)
-        return await run_in_threadpool(receiver.result, idempotency_key=request.headers.get("idempotency-key"))
+        return await run_in_threadpool(receiver.keep, keep, idempotency_key=request.headers.get("idempotency-key"))
     except MultipartParseError as error:
         await run_in_threadpool(receiver.discard)
         raise MalformedUpload(f"the multipart body could not be read: {error}") from None
@@ -183,15 +190,20 @@ class _Receiver:
         self.file.feed(bytes(self.pending))
         self.pending.clear()
 
-    def result(self, *, idempotency_key: str | None) -> ReceivedUpload:
-        """What arrived, once storage and the check have read all of it (blocking); no file part is a mistake."""
+    def keep(self, keep: Callable[[ReceivedUpload], T], *, idempotency_key: str | None) -> T:
+        """`keep` what arrived once storage and the check have read all of it (blocking); then drop the spool file."""
         if self.file is None or not self._file_done:
             raise MalformedUpload("the upload has no complete part named 'file'")
         blob, report = self.file.finish()
-        return ReceivedUpload(
+        received = ReceivedUpload(
             blob=blob, report=report, spool_path=self.file.spool_path, filename=self.filename or "",
             content_type=self.content_type, fields=self.fields, idempotency_key=idempotency_key,
         )  # fmt: skip
+        try:
+            return keep(received)
+        finally:
+            if received.spool_path is not None:  # a file whose format was checked once it had arrived
+                received.spool_path.unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Abandon a refused upload (blocking): nothing of it is pinned, and its spool file goes."""

@@ -1,9 +1,9 @@
 """Contributions: upload, list, follow, sign the claim, and prove it on-chain."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from web3 import Web3
 
 from api.contribution_schemas import (
@@ -44,17 +44,10 @@ async def upload(
     were already uploaded by the same contributor.
     """
     limits = FormatLimits()
-    received = await receive_upload(
+    contribution, created = await receive_upload(
         request, storage=storage, spool_dir=settings.spool_dir, max_bytes=settings.polyphony_max_upload_bytes,
-        limits=limits,
+        limits=limits, keep=partial(ingest, contributor=me, storage=storage, limits=limits),
     )  # fmt: skip
-    try:
-        contribution, created = await run_in_threadpool(
-            ingest, received, contributor=me, storage=storage, limits=limits
-        )
-    finally:
-        if received.spool_path is not None:  # a file whose format was checked once it had arrived
-            received.spool_path.unlink(missing_ok=True)
     response.status_code = 201 if created else 200
     return ContributionPublic.of(contribution)
 

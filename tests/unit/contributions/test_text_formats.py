@@ -198,3 +198,32 @@ def test_one_huge_line_is_refused_without_reading_it_whole(tmp_path: Path) -> No
         with pytest.raises(LineTooLong):
             check_content(upload, fmt=TEXT, limits=FormatLimits(max_line_bytes=2**20))
         assert peak() < 4 * 2**20, f"peak {peak()} bytes for a 20 MiB line"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"escaped lone surrogate": "\\ud800"}',  # JSON text json reads, the faster parser does not
+        '{"deep": ' + "[" * 300 + "]" * 300 + "}",
+        '{"huge": 1e999, "long": ' + "9" * 4300 + "}",
+        '{"twice": 1, "twice": 2}',
+    ],
+)
+def test_json_lines_accepted_by_pythons_json_are_accepted(tmp_path: Path, line: str) -> None:
+    assert check(tmp_path, line.encode() + b"\n", JSONL).records == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('{"a": Infinity}', "Infinity is not a JSON value"),
+        ('{"long": ' + "9" * 4301 + "}", "digits"),
+        ('{"a": 1,}', "Expecting property name enclosed in double quotes"),
+        ('{"a": "tab\tinside"}', "Invalid control character"),
+        ('{"a": 01}', "Expecting ',' delimiter"),
+    ],
+)
+def test_json_lines_refused_by_pythons_json_are_refused_in_its_words(tmp_path: Path, line: str, says: str) -> None:
+    with pytest.raises(NotJsonl) as refused:
+        check(tmp_path, b'{"first": "fine"}\n' + line.encode() + b"\n", JSONL)
+    assert "line 2" in refused.value.message.lower() and says in refused.value.message, refused.value.message
