@@ -87,10 +87,10 @@ def toxicity(probabilities: Sequence[int], *, profile: Mapping[str, Any]) -> Dim
 def redundancy(units: Sequence[str], *, noun: str, profile: Mapping[str, Any]) -> Dimension:
     """Internal redundancy: the share of the upload's characters in units (records, paragraphs) repeated in it."""
     good, bad = profile["good_bp"], profile["bad_bp"]
-    counts = Counter(unit.strip() for unit in units)
+    counts = Counter(map(str.strip, units))
     repeated = sum((count - 1) * len(unit) for unit, count in counts.items() if count > 1)
     copies = sum(count - 1 for count in counts.values())
-    value = share(repeated, sum(len(unit) for unit in units))
+    value = share(repeated, sum(map(len, units)))
     score = linear_score(value, good=good, bad=bad)
     compared = {"good_bp": good, "bad_bp": bad}
     if copies == 0:

@@ -2,14 +2,18 @@
 of documents"; banding as in Leskovec, Rajaraman and Ullman, "Mining of Massive Datasets", ch. 3).
 
 Every hash is spelled out so anyone can recompute a signature in another language:
-- word hash: the first 8 bytes, little-endian, of blake2b(word as UTF-8, digest_size=8);
+- word hash: each code point c_k of the word at offset k (0 for its first character) gives
+  f((k << 32) | c_k), f(x) = y xor (y >> 32) with y = x * 0x9E3779B97F4A7C15; the word hash is the splitmix64
+  finaliser (Steele, Lea and Flood 2014) of the sum of those values. A sum of per-character terms is computed for
+  every word at once with numpy, with no Python object per word;
 - shingle hash of words w0..w4: h = w0, then h = (h * 0x100000001b3) xor w_k mod 2^64 for k = 1..4, then the
-  splitmix64 finaliser (Steele, Lea and Flood 2014);
-- permutation j: p_j(h) = ((a_j * h + b_j) mod 2^64) >> 32 (multiply-shift, Dietzfelbinger et al. 1997), with
-  a_j (forced odd) and b_j the first 8 bytes, little-endian, of blake2b(f"{seed}:{j}:a" / ":b", digest_size=8);
-- signature value j: the minimum of p_j over the document's distinct shingles (a 32-bit integer);
+  splitmix64 finaliser;
+- permutation j: p_j(x) = (a_j * x + b_j) mod 2^32 of x, the high 32 bits of the shingle hash, with a_j (forced
+  odd) and b_j the first 4 bytes, little-endian, of blake2b(f"{seed}:{j}:a" / ":b", digest_size=8): a bijection
+  of the 32-bit values per j, in 32-bit arithmetic, which CPUs vectorise (64-bit products they do not);
+- signature value j: the minimum of p_j over the document's shingles (a 32-bit integer);
 - band key b: hex of blake2b(bytes([b]) + rows of band b as little-endian uint32, digest_size=10).
-A text of fewer words than a shingle is one shingle of all its words. All arithmetic is uint64 with wrap-around,
+A text of fewer words than a shingle is one shingle of all its words. All arithmetic is unsigned with wrap-around,
 which numpy does identically on every platform.
 """
 
@@ -23,20 +27,29 @@ import numpy.typing as npt
 
 U64 = npt.NDArray[np.uint64]
 _FNV_PRIME = np.uint64(0x100000001B3)
-# Word hashes are a pure function of the word, so a process keeps them: most words recur from text to text.
-_WORD_HASHES: dict[str, int] = {}
-_WORD_HASHES_MAX = 2**20
-_CHUNK = 4096  # shingles per block: a block times 128 permutations is 4 MB of uint64
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_CHUNK = 8192  # shingles per block: a block times 128 permutations is 4 MB of uint32
 
 
 def word_hashes(words: Sequence[str]) -> U64:
-    """The 64-bit hash of each word (blake2b-64), computed once per distinct word and kept for later texts."""
-    if len(_WORD_HASHES) > _WORD_HASHES_MAX:
-        _WORD_HASHES.clear()
-    for word in dict.fromkeys(words):
-        if word not in _WORD_HASHES:
-            _WORD_HASHES[word] = _blake64(word.encode())
-    return np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
+    """The 64-bit hash of each word (see the module docstring)."""
+    lengths = np.fromiter(map(len, words), dtype=np.intp, count=len(words))
+    chars = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return hash_words(chars, np.cumsum(lengths) - lengths)
+
+
+def hash_words(chars: npt.NDArray[np.uint32], first: npt.NDArray[np.intp]) -> U64:
+    """The hash of each word, given the words' code points end to end and the index where each word starts."""
+    if len(first) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    lengths = np.diff(np.append(first, len(chars)))
+    offsets = np.arange(len(chars), dtype=np.uint64) - np.repeat(first.astype(np.uint64), lengths)
+    terms = offsets << np.uint64(32)
+    terms |= chars
+    with np.errstate(over="ignore"):
+        terms *= _GOLDEN
+        terms ^= terms >> np.uint64(32)
+        return _splitmix64(np.add.reduceat(terms, first))
 
 
 def ngram_hashes(hashes: U64, n: int) -> U64:
@@ -57,15 +70,14 @@ def signature(hashes: U64, *, config: Mapping[str, Any]) -> tuple[int, ...] | No
         return None
     # A repeated shingle cannot change a minimum, so the shingles are not deduplicated first.
     shingles = _splitmix64(ngram_hashes(hashes, int(config["shingle_words"])))
+    high = (shingles >> np.uint64(32)).astype(np.uint32)
     a, b = _permutations(str(config["seed"]), int(config["num_perm"]))
-    lowest = np.full(len(a), np.iinfo(np.uint64).max, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for start in range(0, len(shingles), _CHUNK):
-            block = shingles[start : start + _CHUNK, None] * a
-            block += b
-            np.minimum(lowest, block.min(axis=0), out=lowest)
-    # The shift is monotone, so it commutes with the minimum: shift once at the end.
-    return tuple(int(value) for value in lowest >> np.uint64(32))
+    lowest = np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start in range(0, len(high), _CHUNK):
+        block = high[start : start + _CHUNK, None] * a
+        block += b
+        np.minimum(lowest, block.min(axis=0), out=lowest)
+    return tuple(lowest.tolist())
 
 
 def band_keys(minhash: Sequence[int] | None, *, config: Mapping[str, Any]) -> tuple[str, ...]:
@@ -105,7 +117,7 @@ def _splitmix64(values: U64) -> U64:
 
 
 @cache
-def _permutations(seed: str, count: int) -> tuple[U64, U64]:
-    a = np.array([_blake64(f"{seed}:{j}:a".encode()) | 1 for j in range(count)], dtype=np.uint64)
-    b = np.array([_blake64(f"{seed}:{j}:b".encode()) for j in range(count)], dtype=np.uint64)
+def _permutations(seed: str, count: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    a = np.array([_blake64(f"{seed}:{j}:a".encode()) & 0xFFFFFFFF | 1 for j in range(count)], dtype=np.uint32)
+    b = np.array([_blake64(f"{seed}:{j}:b".encode()) & 0xFFFFFFFF for j in range(count)], dtype=np.uint32)
     return a, b

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
 from typing import Any
 
 import fasttext
@@ -90,15 +91,18 @@ class ProfanityModel:
 
     def probabilities(self, units: Sequence[str]) -> list[float]:
         """The probability that each unit is offensive."""
-        pairs = [
-            (unit_index, term)
-            for unit_index, unit in enumerate(units)
-            for token in self._token.findall(unit.lower())
-            if (term := self.vocabulary.get(token, -1)) >= 0
-        ]
+        tokens: list[str] = []
+        sizes = []
+        for unit in units:
+            found = self._token.findall(unit.lower())
+            tokens += found
+            sizes.append(len(found))
+        terms = np.fromiter(map(self.vocabulary.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        unit_of = np.repeat(np.arange(len(units), dtype=np.int64), sizes)
+        known = terms >= 0
         decisions = np.tile(self.intercept, (len(units), 1))
-        if pairs:
-            keys, counts = np.unique(np.array(pairs, dtype=np.int64) @ [len(self.idf), 1], return_counts=True)
+        if known.any():
+            keys, counts = np.unique(unit_of[known] * len(self.idf) + terms[known], return_counts=True)
             unit_of, term_of = np.divmod(keys, len(self.idf))
             weights = counts * self.idf[term_of]
             norms = np.sqrt(np.bincount(unit_of, weights=weights**2, minlength=len(units)))

@@ -85,7 +85,7 @@ def _parse_text(text: str) -> Parsed:
     paragraphs = tuple(para for para in (p.strip() for p in text.split("\n\n")) if para)
     if not paragraphs:
         return _invalid("empty_file", "The file holds only blank lines.")
-    lines = sum(1 for line in text.split("\n") if line.strip())
+    lines = sum(map(bool, map(str.strip, text.split("\n"))))
     explanation = "The file is UTF-8 text."
     valid = Dimension(value=BP, score=BP, compared_with="utf-8", reason="valid_text", explanation=explanation)
     return Parsed(valid, units=paragraphs, text=text, records=lines)

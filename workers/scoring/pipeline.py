@@ -53,7 +53,7 @@ def analyse(content: bytes, *, content_format: str, modality: str, policy: Polic
         return _analyse_text(base, parsed=parsed, tokens=tokens, config=config)
     shown = {
         "validity": parsed.validity,
-        "pii": dimensions.pii(parsed.text, words=len(tokens.words), profile=config["pii"]),
+        "pii": dimensions.pii(parsed.text, words=tokens.word_count, profile=config["pii"]),
         "redundancy": dimensions.redundancy(parsed.units, noun="record", profile=config["redundancy"]),
     }
     # No text_sha256: the text of a table leaves out its numbers, so equal text is no proof of an equal table.

@@ -112,7 +112,10 @@ def report_bytes(report: ScoreReport) -> bytes:
 
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, no whitespace, non-ASCII kept as UTF-8; floats are refused so no machine can round differently."""
-    return json.dumps(_refuse_floats(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # Read back by the C scanner, which calls these hooks only for a float, NaN or an infinity.
+    json.loads(text, parse_float=_refuse_float, parse_constant=_refuse_float)
+    return text.encode()
 
 
 def _plain(value: Any) -> Any:
@@ -124,13 +127,5 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _refuse_floats(value: Any) -> Any:
-    if isinstance(value, float):
-        raise TypeError("a float in a canonical document: convert it to an integer (basis points) first")
-    if isinstance(value, Mapping):
-        for item in value.values():
-            _refuse_floats(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _refuse_floats(item)
-    return value
+def _refuse_float(literal: str) -> Any:
+    raise TypeError(f"a float ({literal}) in a canonical document: convert it to an integer (basis points) first")

@@ -12,6 +12,7 @@ statistics are defined by:
 The bounds come from the policy's per-modality profile; the defaults below are policy v1's text profile.
 """
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -265,7 +266,23 @@ ONE_STATISTIC_RULES: tuple[type[Rule], ...] = (
 
 
 def quality_rules(profile: Mapping[str, Any]) -> list[Rule]:
-    """The heuristic quality pipeline a modality profile describes, in the profile's key order sorted by name."""
+    """The heuristic quality pipeline a modality profile describes, in the profile's key order sorted by name.
+
+    Built once per profile and kept: rules hold only their bounds, and a changed profile misses the cache.
+    """
+    built = _BUILT.get(id(profile))
+    if built is None or built[0] != profile:
+        if len(_BUILT) > _BUILT_MAX:
+            _BUILT.clear()
+        built = _BUILT[id(profile)] = (copy.deepcopy(profile), _build_rules(profile))
+    return built[1]
+
+
+_BUILT: dict[int, tuple[Mapping[str, Any], list[Rule]]] = {}
+_BUILT_MAX = 64
+
+
+def _build_rules(profile: Mapping[str, Any]) -> list[Rule]:
     by_name = {rule.name: rule for rule in ONE_STATISTIC_RULES}
     rules: list[Rule] = []
     for name, bounds in sorted(profile.items()):

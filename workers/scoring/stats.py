@@ -7,11 +7,12 @@ the line-level ones on the stripped non-blank lines; symbol counts with str.coun
 
 from collections import Counter
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
 
-from workers.scoring.minhash import ngram_hashes, word_hashes
+from workers.scoring.minhash import word_hashes
 from workers.scoring.results import BP
 from workers.scoring.text import Tokens
 
@@ -23,9 +24,6 @@ TERMINAL = (".", "!", "?", '"', "\u201d", "'", "\u2019", ":", ";")  # with closi
 SHORT_LINE_CHARS = 30  # FineWeb's short line
 _BASE_N = 5  # the shortest n-gram of Gopher's duplicate-n-gram statistics
 _FNV_PRIME = np.uint64(0x100000001B3)  # as in workers.scoring.minhash.ngram_hashes
-# Whether a word (a \\w+ run) holds a letter, kept per distinct word as the word hashes are.
-_HAS_LETTER: dict[str, bool] = {}
-_HAS_LETTER_MAX = 2**20
 
 
 def share(part: int, whole: int) -> int:
@@ -38,10 +36,11 @@ class TextStatistics:
 
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
+        self._folded = {1: tokens.hashes}
 
     @cached_property
     def words(self) -> int:
-        return len(self.tokens.words)
+        return self.tokens.word_count
 
     @cached_property
     def word_chars(self) -> int:
@@ -59,13 +58,7 @@ class TextStatistics:
 
     @cached_property
     def alpha_words_bp(self) -> int:
-        words = self.tokens.words
-        if len(_HAS_LETTER) > _HAS_LETTER_MAX:
-            _HAS_LETTER.clear()
-        for word in dict.fromkeys(words):
-            if word not in _HAS_LETTER:
-                _HAS_LETTER[word] = not word.replace("_", "0").isdigit()
-        return share(sum(map(_HAS_LETTER.__getitem__, words)), len(words))
+        return share(self.tokens.letter_words, self.words)
 
     @cached_property
     def stop_words_per_mille(self) -> int:
@@ -78,25 +71,26 @@ class TextStatistics:
 
     @cached_property
     def bullet_lines_bp(self) -> int:
-        return share(sum(1 for line in self.lines if line.startswith(BULLETS)), len(self.lines))
+        return share(sum(map(str.startswith, self.lines, repeat(BULLETS))), len(self.lines))
 
     @cached_property
     def ellipsis_lines_bp(self) -> int:
-        return share(sum(1 for line in self.lines if line.endswith(("...", "…"))), len(self.lines))
+        return share(sum(map(str.endswith, self.lines, repeat(("...", "…")))), len(self.lines))
 
     @cached_property
     def punctuated_lines_bp(self) -> int:
-        return share(sum(1 for line in self.lines if line.endswith(TERMINAL)), len(self.lines))
+        return share(sum(map(str.endswith, self.lines, repeat(TERMINAL))), len(self.lines))
 
     @cached_property
     def short_lines_bp(self) -> int:
-        return share(sum(1 for line in self.lines if len(line) <= SHORT_LINE_CHARS), len(self.lines))
+        return share(sum(map(SHORT_LINE_CHARS.__ge__, map(len, self.lines))), len(self.lines))
 
     @cached_property
     def javascript_lines_bp(self) -> int:
         if "javascript" not in self.tokens.normalised:
             return 0
-        return share(sum(1 for line in self.lines if "javascript" in line.lower()), len(self.lines))
+        mentions = map(str.__contains__, map(str.lower, self.lines), repeat("javascript"))
+        return share(sum(mentions), len(self.lines))
 
     @cached_property
     def lorem_ipsum_per_mille_words(self) -> int:
@@ -138,11 +132,14 @@ class TextStatistics:
         """
         if self.words < n:
             return 0
-        grams = ngram_hashes(self.tokens.hashes, n)
-        order = np.argsort(grams, kind="stable")
+        grams = self._grams(n)
+        maybe = _sharing_a_bucket(grams)
+        if len(maybe) == 0:
+            return 0
+        order = maybe[np.argsort(grams[maybe], kind="stable")]
         ordered = grams[order]
         run_starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        lengths = np.diff(np.append(run_starts, len(grams)))
+        lengths = np.diff(np.append(run_starts, len(ordered)))
         top = int(lengths.max())
         if top < 2:
             return 0
@@ -160,12 +157,12 @@ class TextStatistics:
         if self.words < n:
             return 0
         if n <= _BASE_N:
-            starts = np.flatnonzero(_repeated(ngram_hashes(self.tokens.hashes, n)))
+            starts = np.flatnonzero(_repeated(self._grams(n)))
         else:
             base = self._repeated_base
             count = self.words - n + 1
             candidates = np.flatnonzero(base[:count] & base[n - _BASE_N : n - _BASE_N + count])
-            starts = candidates[_repeated(_ngrams_at(self.tokens.hashes, candidates, n))]
+            starts = candidates[_repeated(self._grams(n)[candidates])]
         if len(starts) == 0:
             return 0
         edges = np.bincount(starts, minlength=self.words + 1) - np.bincount(starts + n, minlength=self.words + 1)
@@ -174,33 +171,44 @@ class TextStatistics:
 
     @cached_property
     def _repeated_base(self) -> npt.NDArray[np.bool_]:
-        return _repeated(ngram_hashes(self.tokens.hashes, _BASE_N))
+        return _repeated(self._grams(_BASE_N))
+
+    def _grams(self, n: int) -> npt.NDArray[np.uint64]:
+        """`ngram_hashes(hashes, n)` (n at most the word count), each n from n - 1: one fold step per n."""
+        if n not in self._folded:
+            shorter = self._grams(n - 1)
+            with np.errstate(over="ignore"):
+                self._folded[n] = shorter[:-1] * _FNV_PRIME ^ self.tokens.hashes[n - 1 :]
+        return self._folded[n]
 
     @cached_property
     def _word_chars_cumulative(self) -> npt.NDArray[np.int64]:
         return np.concatenate(([0], np.cumsum(self.tokens.word_lengths)))
 
 
+def _sharing_a_bucket(grams: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+    """The positions whose value shares its hash-table bucket (low bits) with another position, in order.
+
+    Every value occurring more than once is among them; with 8 buckets per value few others are, so the sorts
+    that follow see a fraction of the text (a counting pass is much cheaper than a sort).
+    """
+    size = 1 << max(6, (8 * len(grams)).bit_length())
+    buckets = (grams & np.uint64(size - 1)).astype(np.intp)
+    return np.flatnonzero(np.bincount(buckets, minlength=size)[buckets] > 1)
+
+
 def _repeated(grams: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
     """Which positions hold a value that occurs more than once."""
-    order = np.argsort(grams)
+    mask = np.zeros(len(grams), dtype=bool)
+    maybe = _sharing_a_bucket(grams)
+    if len(maybe) == 0:
+        return mask
+    order = maybe[np.argsort(grams[maybe], kind="stable")]
     ordered = grams[order]
     same = ordered[1:] == ordered[:-1]
-    hit = np.zeros(len(grams), dtype=bool)
-    hit[1:] = same
-    hit[:-1] |= same
-    mask = np.empty_like(hit)
-    mask[order] = hit
+    mask[order[1:][same]] = True
+    mask[order[:-1][same]] = True
     return mask
-
-
-def _ngrams_at(hashes: npt.NDArray[np.uint64], starts: npt.NDArray[np.intp], n: int) -> npt.NDArray[np.uint64]:
-    """`ngram_hashes(hashes, n)[starts]`, computed at those positions only."""
-    combined = hashes[starts]
-    with np.errstate(over="ignore"):
-        for k in range(1, n):
-            combined = combined * _FNV_PRIME ^ hashes[starts + k]
-    return combined
 
 
 def _repeats(items: list[str]) -> tuple[int, int]:
