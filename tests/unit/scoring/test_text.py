@@ -13,7 +13,7 @@ TEXTS = [
     "  \uff28ello\r\n\tWORLD  ",  # fullwidth H, mixed whitespace
     "Straße café naïve ÉCOLE — «quotes» and snake_case_names 42 4_2 ²³ x²",
     "日本語のテキスト、句読点。Ελληνικά κείμενα; русский текст!",
-    "emoji 🙂 between words 🙂🙂 and astral 𝐀𝐁𝐂 letters",
+    "emoji 🙂 between words 🙂🙂 and astral \U0001d400\U0001d401 letters",
     "",
     "...!!! ---",
 ]
