@@ -160,7 +160,11 @@ TEXT_DETECTORS: tuple[Detector, ...] = (PrivateKey(), Secret(), Email(), Iban())
 NUMBER_DETECTORS: tuple[Detector, ...] = (Card(), Ipv4(), Phone())
 DETECTORS = TEXT_DETECTORS + NUMBER_DETECTORS
 _NUMBER_RUN = re.compile(r"\d[\d .()/-]*\d\)?")
-_MIN_RUN_DIGITS = 4
+# A run can hold an item only with 4 digits and 3 dots (an IPv4 address) or 9 digits (a phone number; a card
+# needs 13): other runs, most version numbers and dates, are skipped without running the detectors.
+_MIN_DOTTED_DIGITS = 4
+_MIN_PLAIN_DIGITS = 9
+_SEPARATORS = str.maketrans("", "", " .()/-")
 
 
 def luhn_valid(digits: list[int]) -> bool:
@@ -185,7 +189,8 @@ def pii_counts(text: str) -> dict[str, int]:
             text = _blank(text, spans)
     counts |= dict.fromkeys((detector.kind for detector in NUMBER_DETECTORS), 0)
     for run in _NUMBER_RUN.finditer(text):
-        if sum(map(str.isdigit, run.group())) < _MIN_RUN_DIGITS:
+        digits = len(run.group().translate(_SEPARATORS))
+        if digits < _MIN_PLAIN_DIGITS and (digits < _MIN_DOTTED_DIGITS or run.group().count(".") < 3):
             continue
         # One character either side: the detectors' boundary checks look at them.
         region = text[max(0, run.start() - 1) : run.end() + 1]
