@@ -19,7 +19,7 @@ from typing import BinaryIO, Generic, TypeVar
 from polyphony.contributions.formats import ContentFormat, ContentReport, FormatLimits, check_stream
 from polyphony.storage.base import CHUNK_SIZE, Storage, StoredBlob
 
-PIPE_CAPACITY = 4 * 2**20
+PIPE_CAPACITY = 2 * 2**20  # per consumer: with the hand-off buffer and block writes, ~6 MB an upload whatever its size
 T = TypeVar("T")
 
 
