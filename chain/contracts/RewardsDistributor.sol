@@ -51,7 +51,9 @@ contract RewardsDistributor is AccessControl {
     );
     event RootActivated(uint256 indexed epoch, bytes32 indexed root, uint256 minted);
     event RootRevoked(uint256 indexed epoch, bytes32 indexed root);
-    event Claimed(address indexed account, uint256 amount, uint256 cumulativeAmount);
+    /// @dev The amount paid is the difference from the account's previous Claimed event (or zero): logging it
+    /// too would cost every claim 256 gas more for a figure any indexer derives.
+    event Claimed(address indexed account, uint256 cumulativeAmount);
 
     error EmptyRoot();
     error EpochNotAfter(uint256 activeEpoch);
@@ -113,7 +115,7 @@ contract RewardsDistributor is AccessControl {
         uint256 alreadyClaimed = claimed[account];
         if (cumulativeAmount <= alreadyClaimed) revert NothingToClaim();
         claimed[account] = cumulativeAmount;
-        emit Claimed(account, cumulativeAmount - alreadyClaimed, cumulativeAmount);
+        emit Claimed(account, cumulativeAmount);
         token.safeTransfer(account, cumulativeAmount - alreadyClaimed);
     }
 }
