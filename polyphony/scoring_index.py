@@ -1,10 +1,15 @@
 """The duplicate index every scoring worker shares, in Redis: never in one worker's memory.
 
 Per scoring policy it keeps, for each indexed contribution, its anchoring position (batch id, then leaf order),
-its file and normalised-text sha256, its MinHash LSH band keys and its MinHash signature. Each key is a
-sorted set scored by anchoring position, so "which contributions came before position p" is one range read,
-and the answer does not depend on the order in which workers added their entries: a contribution is compared
-only with entries whose position is lower than its own, whoever wrote them and whenever.
+its file and normalised-text sha256, its MinHash LSH band keys and its MinHash signature. Lookups go by value:
+one Redis hash per kind of value (file sha256, text sha256, and one per LSH band number) maps the raw bytes of a
+value to the packed records (anchoring position, contribution id) of every contribution that has it. So a
+policy's index is a fixed, small number of keys however many contributions it holds (a key per value costs
+~190 bytes of Redis bookkeeping before its content; 16 bands made that ~3 KB per contribution). The records under
+one value are few (a band value is shared by near copies only), so reading them all and keeping those whose
+position is lower than the reader's is cheap, and the answer does not depend on the order in which workers added
+their entries: a contribution is compared only with entries whose position is lower than its own, whoever wrote
+them and whenever.
 
 The corpus embedding centroid for the advisory novelty dimension lives here too (a running sum and a count).
 """
@@ -42,21 +47,21 @@ class ScoringIndex:
     def __init__(self, redis: Redis, *, policy_hash: str) -> None:
         self.redis = redis
         self.prefix = f"polyphony:scoring:{policy_hash}:"
+        self._add = redis.register_script(_ADD_ENTRY)
 
     def add(self, entry: IndexEntry) -> None:
         """Index `entry` (again: adding the same entry twice changes nothing)."""
-        member, position = str(entry.contribution_id), float(entry.position)
-        keys = [self._key("file", entry.content_sha256), *(self._key("band", band) for band in entry.lsh_bands)]
+        values = [("file", entry.content_sha256), *((f"band:{b}", band) for b, band in enumerate(entry.lsh_bands))]
         if entry.text_sha256 is not None:
-            keys.append(self._key("text", entry.text_sha256))
-        pipe = self.redis.pipeline(transaction=True)
-        if entry.minhash is not None:
-            pipe.hset(self._key("signatures"), member, _pack(entry.minhash))
-        for key in keys:
-            pipe.zadd(key, {member: position})
-        # Last: an entry counts as indexed only once everything above is in (MULTI/EXEC applies it at once).
-        pipe.zadd(self._key("indexed"), {member: position})
-        pipe.execute()
+            values.append(("text", entry.text_sha256))
+        signature = _pack(entry.minhash) if entry.minhash is not None else b""
+        record = _RECORD.pack(entry.position, entry.contribution_id)
+        # One script: Redis runs it at once, so an entry counts as indexed only with everything else in.
+        self._add(
+            keys=[self._key("indexed"), self._key("signatures"), *(self._key(kind) for kind, _ in values)],
+            args=[str(entry.contribution_id), str(entry.position), record, signature,
+                  *(bytes.fromhex(value) for _, value in values)],
+        )  # fmt: skip
 
     def add_placeholder(self, contribution_id: int, *, position: int) -> None:
         """Count a contribution whose bytes cannot be read as indexed, with nothing to compare: later ones go on."""
@@ -64,18 +69,16 @@ class ScoringIndex:
 
     def earliest_copy(self, *, content_sha256: str, text_sha256: str | None, before: int) -> int | None:
         """The earliest contribution before position `before` with the same file or normalised-text sha256."""
-        keys = [self._key("file", content_sha256)]
+        values = [("file", content_sha256)]
         if text_sha256 is not None:
-            keys.append(self._key("text", text_sha256))
-        found = [hit for key in keys for hit in self._before(key, before, limit=1)]
-        return min(found, key=lambda hit: hit[1])[0] if found else None
+            values.append(("text", text_sha256))
+        found = self._before(values, before)
+        return min(found)[1] if found else None
 
     def near_candidates(self, lsh_bands: Iterable[str], *, before: int) -> list[int]:
         """Contributions before position `before` sharing at least one LSH band, in anchoring order."""
-        positions: dict[int, float] = {}
-        for band in lsh_bands:
-            positions.update(self._before(self._key("band", band), before, limit=None))
-        return sorted(positions, key=lambda contribution_id: (positions[contribution_id], contribution_id))
+        found = self._before([(f"band:{b}", band) for b, band in enumerate(lsh_bands)], before)
+        return [contribution_id for _, contribution_id in sorted(found)]
 
     def signatures(self, contribution_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
         """The MinHash signatures of `contribution_ids` that the index holds."""
@@ -105,14 +108,42 @@ class ScoringIndex:
             str(contribution_id), struct.pack(f"<{len(embedding)}d", *embedding),
         )  # fmt: skip
 
-    def _before(self, key: str, before: int, *, limit: int | None) -> list[tuple[int, float]]:
-        start = 0 if limit is not None else None
-        hits = self.redis.zrangebyscore(key, "-inf", f"({before}", start=start, num=limit, withscores=True)
-        return [(int(hit[0]), float(hit[1])) for hit in hits]
+    def _before(self, values: Sequence[tuple[str, str]], before: int) -> set[tuple[int, int]]:
+        """The (position, contribution id) records held under any of `values` whose position is below `before`."""
+        pipe = self.redis.pipeline(transaction=False)
+        for kind, value in values:
+            pipe.hget(self._key(kind), bytes.fromhex(value))
+        held = b"".join(_bytes(raw) for raw in pipe.execute() if raw is not None)
+        return {record for record in _RECORD.iter_unpack(held) if record[0] < before}
 
     def _key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+
+# A record: anchoring position and contribution id, little-endian. Records are appended under a value once each.
+_RECORD = struct.Struct("<QI")
+
+# KEYS: indexed set, signatures hash, then one hash per value; ARGV: member, position, record, packed signature
+# (empty for none), then each value's raw bytes. Records are compared at record boundaries only.
+_ADD_ENTRY = """
+local record, size = ARGV[3], #ARGV[3]
+for i = 3, #KEYS do
+  local value = ARGV[i + 2]
+  local held = redis.call('HGET', KEYS[i], value)
+  if not held then
+    redis.call('HSET', KEYS[i], value, record)
+  else
+    local seen = false
+    for at = 1, #held, size do
+      if string.sub(held, at, at + size - 1) == record then seen = true break end
+    end
+    if not seen then redis.call('HSET', KEYS[i], value, held .. record) end
+  end
+end
+if #ARGV[4] > 0 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[4]) end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1
+"""
 
 # Vector addition in Lua on 8-byte little-endian doubles; SADD makes a second add of one contribution a no-op.
 _ADD_EMBEDDING = """
