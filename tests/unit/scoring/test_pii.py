@@ -18,6 +18,8 @@ from workers.scoring.pii import luhn_valid, pii_counts
         ("pay GB82 WEST 1234 5698 7654 33 now", "iban", 0),  # mod-97 fails
         ("pay GB82 WEST 1234 5698 7654 33 now", "phone", 0),  # and its digits are no phone number
         ("DE89370400440532013000", "iban", 1),
+        ("ISO 9001 and RFC 2822 aside, pay DE89 3704 0044 0532 0130 00", "iban", 1),
+        ("A1 B2 AB1 2AB AB-12 ab12", "iban", 0),
         ("card 4111 1111 1111 1111 expires", "card", 1),
         ("card 4111 1111 1111 1112 expires", "card", 0),  # Luhn fails
         ("card 0000 0000 0000 0000 expires", "card", 0),  # one repeated digit
