@@ -8,17 +8,19 @@ from api.metrics import install_metrics
 from api.routes import (
     auth,
     contributions,
+    datasets,
     delegations,
     epochs,
     health,
     ipfs,
     metrics,
+    models,
     proposals,
     rewards,
+    rounds,
     scores,
     tombstones,
 )
-from api.routes import datasets, models, rounds
 from api.schemas import ErrorPublic
 from polyphony.queue import SCORING_QUEUE
 from polyphony.scores.metrics import install_collector

@@ -73,7 +73,10 @@ def _start(stack: Stack, settings: Settings, console: Console) -> None:
     console.print("  [green]migrated[/] database to the newest schema")
     deploy_contracts(settings, console)
     for part in (
-        worker_part(settings), chain_worker_part(settings), scoring_worker_part(settings), beat_part(settings),
+        worker_part(settings),
+        chain_worker_part(settings),
+        scoring_worker_part(settings),
+        beat_part(settings),
         api_part(settings),
     ):
         stack.start(part)
