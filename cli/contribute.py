@@ -7,53 +7,33 @@ again, the command finds the same contribution (same bytes, same Idempotency-Key
 """
 
 import hashlib
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
 from cli.client import ClientError, PolyphonyClient, Uploaded
+from cli.command import (
+    EXIT_REFUSED,
+    ApiOption,
+    CommandFailed,
+    KeyOption,
+    api_url,
+    console,
+    explain,
+    load_wallet,
+    one_line_errors,
+    transfer_progress,
+)
 from polyphony.contributions.formats import declared_format
 from polyphony.contributions.licenses import check_license
-from polyphony.errors import PolyphonyError
-from polyphony.settings import EMBEDDED_CHAIN_ID, get_settings
+from polyphony.settings import EMBEDDED_CHAIN_ID
 
-KEY_VARIABLE = "POLYPHONY_CONTRIBUTOR_KEY"
-EXIT_CLAIM_REFUSED = 1
-EXIT_FAILED = 2
 HASH_CHUNK = 1 << 20
-
-console = Console(soft_wrap=True)
-
-ApiOption = Annotated[
-    str | None, typer.Option("--api", help="The API's base URL; default: POLYPHONY_PUBLIC_URL, else the local API.")
-]
-
-
-class CommandFailed(Exception):
-    """A failure to report as one line, with its exit code."""
-
-    def __init__(self, message: str, *, exit_code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
 
 
 def contribute(
@@ -67,9 +47,7 @@ def contribute(
     language: Annotated[str, typer.Option(help="Its language tag (en, pt-BR), if it has one.")] = "",
     consent: Annotated[str | None, typer.Option(help="Your consent text.")] = None,
     consent_file: Annotated[Path | None, typer.Option(help="A UTF-8 file holding your consent text.")] = None,
-    key_file: Annotated[
-        Path | None, typer.Option(help=f"Your wallet's private key (hex); else ${KEY_VARIABLE}.")
-    ] = None,
+    key_file: KeyOption = None,
     api: ApiOption = None,
     chain_id: Annotated[
         int, typer.Option("--chain-id", help="The chain the API runs on (you sign in for it); default: anvil's.")
@@ -79,9 +57,9 @@ def contribute(
 
     Exit code 1: the upload is stored but the API refused its claim; 2: any other error. Safe to run again.
     """
-    with _one_line_errors():
+    with one_line_errors():
         _require_file(file)
-        account = _contributor_key(key_file)
+        account = load_wallet(key_file)
         consent_text = _consent(consent, consent_file)
         form = _form(
             file,
@@ -92,7 +70,7 @@ def contribute(
             language=language,
             consent=consent_text,
         )
-        with _progress() as progress, PolyphonyClient(_api(api), account, chain_id=chain_id) as client:
+        with transfer_progress() as progress, PolyphonyClient(api_url(api), account, chain_id=chain_id) as client:
             sha256 = _sha256(file, progress)
             client.sign_in()
             uploaded = _upload(client, file, form=form, sha256=sha256, progress=progress)
@@ -105,7 +83,7 @@ def status(
     api: ApiOption = None,
 ) -> None:
     """Print a contribution's status and its timeline: each step, when, its transaction and its reason."""
-    with _one_line_errors(), PolyphonyClient(_api(api)) as client:
+    with one_line_errors(), PolyphonyClient(api_url(api)) as client:
         contribution = client.contribution(contribution_id)
     console.print(f"contribution {contribution['id']}: [bold]{escape(contribution['status'])}[/]")
     console.print(f"  cid     {contribution['cid']}\n  sha256  {contribution['sha256']}")
@@ -120,30 +98,9 @@ def status(
     console.print(table)
 
 
-def _api(api: str | None) -> str:
-    return api or get_settings().effective_public_url
-
-
 def _require_file(file: Path) -> None:
     if not file.is_file():
         raise CommandFailed(f"no file at {file}: check the path" if not file.exists() else f"{file} is not a file")
-
-
-def _contributor_key(key_file: Path | None) -> LocalAccount:
-    if key_file is not None:
-        source, secret = str(key_file), key_file.read_text(errors="replace")
-    elif os.environ.get(KEY_VARIABLE):
-        source, secret = f"${KEY_VARIABLE}", os.environ[KEY_VARIABLE]
-    else:
-        raise CommandFailed(f"no contributor key: pass --key-file FILE (your private key, hex) or set {KEY_VARIABLE}")
-    try:
-        account: LocalAccount = Account.from_key(secret.strip())
-    except ValueError:
-        # Never echo the secret itself: say where it came from and what shape it must have.
-        raise CommandFailed(
-            f"the key in {source} is not a private key: write it as 64 hex digits, 0x optional"
-        ) from None
-    return account
 
 
 def _consent(consent: str | None, consent_file: Path | None) -> str:
@@ -168,14 +125,6 @@ def _form(
         "title": title, "description": description, "license": check_license(license_id), "modality": modality,
         "language": language, "consent": consent,
     }  # fmt: skip
-
-
-def _progress() -> Progress:
-    # Only on a terminal: in a pipe or a log, the bar would be noise around the one line that matters.
-    return Progress(
-        TextColumn("{task.description:<28}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=console, disable=not console.is_terminal,
-    )  # fmt: skip
 
 
 def _sha256(file: Path, progress: Progress) -> str:
@@ -212,10 +161,10 @@ def _claimed(client: PolyphonyClient, contribution: dict[str, Any], *, sha256: s
         stored = f"contribution {contribution['id']} is stored"
         if error.status is not None:
             raise CommandFailed(
-                f"{stored}, but the API refused its claim: {_explain(error)}", exit_code=EXIT_CLAIM_REFUSED
+                f"{stored}, but the API refused its claim: {explain(error)}", exit_code=EXIT_REFUSED
             ) from None
         retry = "; run the same command again to claim it" if error.code == "unreachable" else ""
-        raise CommandFailed(f"{stored} but not claimed: {_explain(error)}{retry}") from None
+        raise CommandFailed(f"{stored} but not claimed: {explain(error)}{retry}") from None
 
 
 def _show_contributed(contribution: dict[str, Any], *, created: bool) -> None:
@@ -230,29 +179,3 @@ def _when(at: str) -> str:
     # The API keeps every time in UTC, and sends some without an offset.
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _explain(error: ClientError) -> str:
-    if error.code == "unreachable":
-        return f"{error.message}: is the API running? Start it with `polyphony up`, or pass --api URL"
-    return f"{error.message} ({error.code})"
-
-
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    """Turn an expected failure into one red line and its exit code, never a traceback."""
-    try:
-        yield
-    except CommandFailed as failed:
-        _fail(failed.message, failed.exit_code)
-    except ClientError as error:
-        _fail(_explain(error), EXIT_FAILED)
-    except PolyphonyError as error:
-        _fail(f"{error.message} ({error.code})", EXIT_FAILED)
-    except OSError as error:
-        _fail(f"cannot read {error.filename}: {error.strerror}", EXIT_FAILED)
-
-
-def _fail(message: str, exit_code: int) -> NoReturn:
-    console.print(f"[red]polyphony:[/] {escape(message)}")
-    raise typer.Exit(exit_code)

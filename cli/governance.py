@@ -7,12 +7,10 @@ Exit codes: 0 done; 2 anything else (arguments, key, an unreachable or refusing 
 """
 
 import time
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
 from eth_account.signers.local import LocalAccount
-from rich.console import Console
 from rich.markup import escape
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
@@ -21,15 +19,12 @@ from chain.client import connect, rpc_errors
 from chain.contracts import load_artifact
 from chain.tx import Call
 from cli.client import PolyphonyClient
-from cli.contribute import KEY_VARIABLE, ApiOption, CommandFailed, _api, _contributor_key, _one_line_errors
+from cli.command import ApiOption, CommandFailed, KeyOption, api_url, console, load_wallet, one_line_errors
 from polyphony.settings import get_settings
 
 RELAY_WAIT_S = 120.0
 GAS_PADDING = 60_000  # anvil under-estimates ERC20Votes moves after a delegation (DESIGN.md)
 
-console = Console(soft_wrap=True)
-
-KeyOption = Annotated[Path | None, typer.Option(help=f"Your wallet's private key (hex); else ${KEY_VARIABLE}.")]
 SelfOption = Annotated[bool, typer.Option("--self", help="Send the transaction from your wallet and pay its gas.")]
 RpcOption = Annotated[str | None, typer.Option("--rpc", help="Chain node for --self; default: CHAIN_RPC_URL.")]
 
@@ -40,7 +35,7 @@ def propose(
     own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
 ) -> None:  # fmt: skip
     """Propose your dataset for a training round: a governor proposal whose action approves it on-chain."""
-    with _one_line_errors(), PolyphonyClient(_api(api), _contributor_key(key_file)) as client:
+    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
         client.sign_in()
         body = {"dataset_id": dataset, "round": round_number, "relay": not own}
         proposal: dict[str, Any] = client.call("POST", "/proposals", json=body)
@@ -62,7 +57,7 @@ def delegate(
     own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
 ) -> None:  # fmt: skip
     """Delegate your voting power (to yourself by default): tokens vote only once delegated."""
-    with _one_line_errors(), PolyphonyClient(_api(api), _contributor_key(key_file)) as client:
+    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
         delegatee = Web3.to_checksum_address(to) if to and Web3.is_address(to) else _no_address(to, client)
         query = {"delegator": client.wallet.address, "delegatee": delegatee}
         typed: dict[str, Any] = client.call("GET", "/delegations/typed-data", params=query)
@@ -86,7 +81,7 @@ def vote(
     own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
 ) -> None:  # fmt: skip
     """Vote on a proposal with the votes you held (delegated) at its snapshot."""
-    with _one_line_errors(), PolyphonyClient(_api(api), _contributor_key(key_file)) as client:
+    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
         found: dict[str, Any] = client.call("GET", f"/proposals/{proposal}")
         if own:
             governor = _contract(rpc, "PolyphonyGovernor", found["action"]["governor"])

@@ -1,15 +1,12 @@
 """`polyphony`: the command line of Polyphony."""
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from sqlalchemy.exc import OperationalError
 
+from cli.command import console, one_line_errors
 from cli.contribute import contribute, status
 from cli.datasets import dataset_app, model_app, pull
 from cli.demo import run_demo
@@ -19,7 +16,6 @@ from cli.rewards import claim, epoch_app, verify_epoch
 from cli.up import run_stack
 from cli.verify import verify_app
 from polyphony.db import make_engine
-from polyphony.errors import PolyphonyError
 from polyphony.migrations import upgrade_to_head
 from polyphony.settings import get_settings
 
@@ -36,8 +32,6 @@ app.command()(status)
 app.command()(propose)
 app.command()(delegate)
 app.command()(vote)
-# soft_wrap: an error is one line, whatever the terminal's width.
-console = Console(soft_wrap=True)
 
 
 @app.command()
@@ -57,26 +51,13 @@ def demo(
 @app.command()
 def deploy() -> None:
     """Deploy the contract set on the configured chain (once; later calls find it and audit nothing new)."""
-    with exit_on_error():
+    with one_line_errors():
         deploy_contracts(get_settings(), console)
 
 
 @app.command()
 def migrate() -> None:
     """Bring the configured database to the newest schema."""
-    with exit_on_error():
+    with one_line_errors():
         upgrade_to_head(make_engine(get_settings().effective_database_url))
     console.print("database is at the newest schema")
-
-
-@contextmanager
-def exit_on_error() -> Iterator[None]:
-    """Turn an expected failure into one red line and exit code 2, never a traceback."""
-    try:
-        yield
-    except PolyphonyError as error:
-        console.print(f"[red]polyphony:[/] {error.message}")
-        sys.exit(2)
-    except OperationalError as error:
-        console.print(f"[red]polyphony:[/] cannot use the database: {str(error.orig).strip().splitlines()[0]}")
-        sys.exit(2)

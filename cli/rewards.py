@@ -6,63 +6,46 @@ Exit codes: 0 done; 1 a verification failed or a claim was refused; 2 anything e
 """
 
 import json
-import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
-from rich.console import Console
-from rich.table import Table
 from sqlmodel import select
 from web3 import Web3
 
 from chain.client import connect, rpc_errors
 from chain.contracts import load_artifact, read_deployment
-from cli.client import ClientError, PolyphonyClient
+from cli.client import PolyphonyClient
+from cli.command import (
+    ApiOption,
+    CommandFailed,
+    KeyOption,
+    api_url,
+    console,
+    load_wallet,
+    one_line_errors,
+    report_checks,
+)
 from governance.epoch_verify import ProposedRoot, ScoreLookup, check_epoch
 from governance.epochs import EpochPolicy, close_epoch
 from polyphony.db import session_scope
-from polyphony.errors import PolyphonyError
 from polyphony.models.epoch import Epoch, EpochStatus
 from polyphony.models.job import utcnow
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 
-KEY_VARIABLE = "POLYPHONY_CONTRIBUTOR_KEY"
 GAS_PADDING = 60_000  # anvil under-estimates ERC20Votes transfers (DESIGN.md)
-console = Console(soft_wrap=True)
 epoch_app = typer.Typer(help="Reward epochs: close the next one (operator).", no_args_is_help=True)
-ApiOption = Annotated[str | None, typer.Option("--api", help="The API's base URL; default: this machine's stack.")]
-
-
-class CommandFailed(Exception):
-    """A failure to report as one line."""
-
-
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    try:
-        yield
-    except (PolyphonyError, ClientError) as error:
-        console.print(f"[red]polyphony:[/] {error.message}")
-        raise typer.Exit(2) from None
-    except CommandFailed as error:
-        console.print(f"[red]polyphony:[/] {error}")
-        raise typer.Exit(2) from None
 
 
 @epoch_app.command("close")
 def close(wait: Annotated[float, typer.Option(help="Seconds to wait for its root to be proposed.")] = 60.0) -> None:
     """Close the next epoch now: split the budget over what was scored, pin the report, propose the root."""
     settings = get_settings()
-    with _one_line_errors(), rpc_errors(settings.effective_chain_rpc_url):
+    with one_line_errors(), rpc_errors(settings.effective_chain_rpc_url):
         deployment = read_deployment(settings.deployments_dir, connect(settings.effective_chain_rpc_url).eth.chain_id)
         if deployment is None:
             raise CommandFailed("the contracts are not deployed on this chain: run `polyphony deploy` first")
@@ -92,9 +75,7 @@ def _wait_for_proposal(number: int, *, timeout_s: float) -> str:
 
 def claim(
     api: ApiOption = None,
-    key_file: Annotated[
-        Path | None, typer.Option(help=f"Your wallet's private key (hex); else ${KEY_VARIABLE}.")
-    ] = None,
+    key_file: KeyOption = None,
     account: Annotated[
         str | None, typer.Option(help="Claim for this address (relayed only); default: your key's.")
     ] = None,
@@ -102,12 +83,11 @@ def claim(
     wait: Annotated[float, typer.Option(help="Seconds to wait for the relayed claim to be mined.")] = 120.0,
 ) -> None:
     """Claim your rewards: relayed by the backend (no gas) by default, or sent by your own key with --self."""
-    base = api or get_settings().effective_public_url
-    with _one_line_errors(), PolyphonyClient(base) as client:
+    with one_line_errors(), PolyphonyClient(api_url(api)) as client:
         if pay_gas:
-            _claim_yourself(client, _wallet(key_file))
+            _claim_yourself(client, load_wallet(key_file))
             return
-        claimed = client.call("POST", "/rewards/claims", json={"account": account or _wallet(key_file).address})
+        claimed = client.call("POST", "/rewards/claims", json={"account": account or load_wallet(key_file).address})
         claimed = _follow(client, claimed, timeout_s=wait)
     console.print(
         f"claim {claimed['id']} for {claimed['account']}: {claimed['amount']} base units, {claimed['status']}"
@@ -150,17 +130,6 @@ def _claim_yourself(client: PolyphonyClient, wallet: LocalAccount) -> None:
     console.print(f"claimed {standing['claimable']} base units in {receipt['transactionHash'].hex()}")
 
 
-def _wallet(key_file: Path | None) -> LocalAccount:
-    secret = key_file.read_text(errors="replace") if key_file else os.environ.get(KEY_VARIABLE)
-    if not secret:
-        raise CommandFailed(f"no key: pass --key-file FILE (your private key, hex) or set {KEY_VARIABLE}")
-    try:
-        wallet: LocalAccount = Account.from_key(secret.strip())
-    except ValueError:
-        raise CommandFailed("the key is not a private key: write it as 64 hex digits, 0x optional") from None
-    return wallet
-
-
 def verify_epoch(
     number: int,
     api: ApiOption = None,
@@ -168,8 +137,8 @@ def verify_epoch(
 ) -> None:
     """Recompute epoch <n> from its pinned report and the scores, rebuild the tree, compare with the chain."""
     settings = get_settings()
-    base = (api or settings.effective_public_url).rstrip("/")
-    with _one_line_errors(), PolyphonyClient(base) as client:
+    base = api_url(api)
+    with one_line_errors(), PolyphonyClient(base) as client:
         epoch = client.call("GET", f"/epochs/{number}")
         report = _bytes(base, epoch["report_cid"])
         previous_cid = (json.loads(report).get("previous") or {}).get("report_cid")
@@ -179,12 +148,7 @@ def verify_epoch(
         scores = None if skip_scores else _scores_from(client)
         checks = check_epoch(report=report, report_cid=epoch["report_cid"], previous=previous, proposed=proposed,
                              scores=scores)  # fmt: skip
-    table = Table("check", "", "what was found", title=f"epoch {number} ({epoch['status']})")
-    for check in checks:
-        table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAILED[/]", check.detail)
-    console.print(table)
-    if not all(check.ok for check in checks):
-        raise typer.Exit(1)
+    report_checks(checks, title=f"epoch {number} ({epoch['status']})")
 
 
 def _bytes(base: str, cid: str) -> bytes:

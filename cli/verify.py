@@ -1,76 +1,60 @@
 """`polyphony verify ...`: recompute and check what the API says, from the chain and the stored bytes."""
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from chain.client import connect, rpc_errors
 from chain.provenance import Provenance
-from chain.verify import Check, verify_provenance
+from chain.verify import verify_provenance
+from cli.command import ApiOption, api_url, one_line_errors, report_checks
 from cli.verify_score import ScoreSources, verify_score
 from polyphony.errors import PolyphonyError
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
+from polyphony.storage.base import BlobReader
 
 verify_app = typer.Typer(help="Check provenance (and later scores and epochs) without trusting the API.")
-console = Console(soft_wrap=True)
+FromStorageOption = Annotated[
+    bool,
+    typer.Option("--from-storage", help="Read bytes from the configured store instead of the API's /ipfs gateway."),
+]
 
 
 @verify_app.command("provenance")
-def provenance(
-    contribution_id: int,
-    api: str = typer.Option(None, help="The API's base URL; default: this machine's stack."),
-    from_storage: bool = typer.Option(
-        False, "--from-storage", help="Read bytes from the configured store instead of the API's /ipfs gateway."
-    ),
-) -> None:
+def provenance(contribution_id: int, api: ApiOption = None, from_storage: FromStorageOption = False) -> None:
     """Check a contribution's claim, Merkle proof, on-chain anchor and stored bytes."""
-    settings = get_settings()
-    base = api or settings.effective_public_url
-    blobs = storage_from_settings(settings) if from_storage else GatewayBlobs(base)
-    try:
+    base, blobs = _sources(api, from_storage=from_storage)
+    rpc_url = get_settings().effective_chain_rpc_url
+    with one_line_errors():
         record = _fetch_provenance(base, contribution_id)
-        with rpc_errors(settings.effective_chain_rpc_url):
-            web3 = connect(settings.effective_chain_rpc_url)
-            checks = verify_provenance(contribution_id, record, web3=web3, blobs=blobs)
-    except PolyphonyError as error:
-        console.print(f"[red]polyphony verify:[/] {error.message}")
-        raise typer.Exit(2) from None
-    _show(contribution_id, checks)
-    if not all(check.ok for check in checks):
-        raise typer.Exit(1)
+        with rpc_errors(rpc_url):
+            checks = verify_provenance(contribution_id, record, web3=connect(rpc_url), blobs=blobs)
+    report_checks(checks, title=f"provenance of contribution {contribution_id}")
 
 
 @verify_app.command("score")
-def score(
-    contribution_id: int,
-    api: str = typer.Option(None, help="The API's base URL; default: this machine's stack."),
-    from_storage: bool = typer.Option(
-        False, "--from-storage", help="Read bytes from the configured store instead of the API's /ipfs gateway."
-    ),
-) -> None:
+def score(contribution_id: int, api: ApiOption = None, from_storage: FromStorageOption = False) -> None:
     """Recompute a contribution's score from its bytes and the policy, and compare it byte for byte."""
-    settings = get_settings()
-    base = api or settings.effective_public_url
-    blobs = storage_from_settings(settings) if from_storage else GatewayBlobs(base)
-    try:
+    base, blobs = _sources(api, from_storage=from_storage)
+    rpc_url = get_settings().effective_chain_rpc_url
+    with one_line_errors():
         record = _fetch_json(base, f"/contributions/{contribution_id}/score")
-        with rpc_errors(settings.effective_chain_rpc_url):
+        with rpc_errors(rpc_url):
             sources = ScoreSources(
                 record=record, contribution=lambda other: _fetch_json(base, f"/contributions/{other}"), blobs=blobs,
-                web3=connect(settings.effective_chain_rpc_url),
+                web3=connect(rpc_url),
             )  # fmt: skip
             checks = verify_score(sources)
-    except PolyphonyError as error:
-        console.print(f"[red]polyphony verify:[/] {error.message}")
-        raise typer.Exit(2) from None
-    _show(contribution_id, checks, what="score")
-    if not all(check.ok for check in checks):
-        raise typer.Exit(1)
+    report_checks(checks, title=f"score of contribution {contribution_id}")
+
+
+def _sources(api: str | None, *, from_storage: bool) -> tuple[str, BlobReader]:
+    """The API's base URL, and where the bytes are read: the configured store, or the API's gateway."""
+    base = api_url(api)
+    return base, storage_from_settings(get_settings()) if from_storage else GatewayBlobs(base)
 
 
 def _fetch_provenance(api: str, contribution_id: int) -> Provenance:
@@ -87,13 +71,6 @@ def _fetch_json(api: str, path: str) -> dict[str, Any]:
         said = answer.json().get("error", {}) if "json" in answer.headers.get("content-type", "") else {}
         raise _ApiRefused(said.get("message") or f"the API answered {answer.status_code} for {url}")
     return dict(answer.json())
-
-
-def _show(contribution_id: int, checks: list[Check], *, what: str = "provenance") -> None:
-    table = Table("check", "", "what was found", title=f"{what} of contribution {contribution_id}")
-    for check in checks:
-        table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAILED[/]", check.detail)
-    console.print(table)
 
 
 class GatewayBlobs:

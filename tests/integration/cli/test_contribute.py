@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from chain.contracts import Deployment
 from cli.client import ClientError, PolyphonyClient
-from cli.contribute import KEY_VARIABLE
+from cli.command import KEY_VARIABLE
 from cli.stack import Stack, api_part
 from polyphony.settings import Settings
 
