@@ -1,7 +1,6 @@
 """Verify an epoch without trusting the backend: recompute its report from the inputs it lists, check those
 inputs against the scores, rebuild the tree, and compare with the root proposed on-chain."""
 
-import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -9,7 +8,7 @@ from typing import Any
 
 from chain.verify import Check
 from governance.epoch_report import compute, cumulative_of, first_difference, inputs_from_report
-from polyphony.storage.unixfs import import_file
+from polyphony.storage.unixfs import cid_of
 
 # contribution id -> (verdict, score) as the scores say now
 ScoreLookup = Callable[[int], tuple[str | None, int | None]]
@@ -22,11 +21,6 @@ class ProposedRoot:
     root: str
     total: int
     report_cid: str
-
-
-def cid_of(content: bytes) -> str:
-    """The CIDv1 (raw leaves) the store gives `content`, computed here."""
-    return import_file(io.BytesIO(content), put_block=lambda *_: None).cid
 
 
 def check_epoch(

@@ -12,6 +12,7 @@ Wire formats (https://ipld.io/specs/codecs/dag-pb/spec/ and the UnixFS spec):
 """
 
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -63,6 +64,20 @@ def import_file(
         dag.add_leaf(chunk)
         size += len(chunk)
     return StoredBlob(str(dag.finish().cid), size, content_hash.hexdigest())
+
+
+def blob_of(stream: BinaryIO) -> StoredBlob:
+    """The CID, size and sha256 the store would give everything `stream` yields, without storing a block."""
+    return import_file(stream, put_block=_discard)
+
+
+def cid_of(content: bytes) -> str:
+    """The CID the store would give `content`, without storing it."""
+    return blob_of(io.BytesIO(content)).cid
+
+
+def _discard(_cid: Cid, _block: bytes) -> None:
+    """A `put_block` that keeps nothing: for computing a CID only."""
 
 
 def read_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:

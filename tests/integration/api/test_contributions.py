@@ -1,7 +1,6 @@
 """A contributor's first contact, through the real API, Redis, storage, anvil and the chain-queue worker:
 sign in, upload, sign the claim, see it anchored, and prove it without trusting the API's database."""
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
 from polyphony.storage.local import LocalStorage
-from polyphony.storage.unixfs import import_file
+from polyphony.storage.unixfs import cid_of
 from tests.integration.api.contributor_flows import FORM, JSONL, anchor_through_the_chain_worker, claim, upload
 
 BOUNDARY = "polyphony-test-boundary"
@@ -184,7 +183,7 @@ def _assert_not_pinned(settings: Settings, content: bytes) -> None:
     """The bytes of a refused upload are held by no pin: garbage collection takes whatever was staged."""
     storage = storage_from_settings(settings)
     if isinstance(storage, LocalStorage):
-        cid = import_file(io.BytesIO(content), put_block=lambda _cid, _block: None).cid
+        cid = cid_of(content)
         assert not (storage.root / "pins" / cid).exists()
         storage.gc()
         assert not storage.has(cid)

@@ -21,7 +21,7 @@ from governance.pull_files import (
 from polyphony.contributions.errors import UnknownLicense
 from polyphony.storage.base import CHUNK_SIZE
 from polyphony.storage.errors import StorageUnavailable
-from polyphony.storage.unixfs import import_file
+from polyphony.storage.unixfs import blob_of
 
 
 def _member(number: int) -> Member:
@@ -75,7 +75,7 @@ def test_filters_are_kept_in_one_canonical_form() -> None:
 @pytest.mark.parametrize("piece", [1000, CHUNK_SIZE, 1 << 20])
 def test_the_streaming_check_gives_the_cid_the_store_gives_whatever_the_pieces(size: int, piece: int) -> None:
     content = bytes(range(256)) * (size // 256) + bytes(size % 256)
-    stored = import_file(io.BytesIO(content), put_block=lambda _cid, _block: None)
+    stored = blob_of(io.BytesIO(content))
     check = StreamingCheck()
     for start in range(0, len(content), piece):
         check.update(content[start : start + piece])

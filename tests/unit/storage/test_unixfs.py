@@ -8,7 +8,15 @@ import pytest
 
 from polyphony.storage.base import CHUNK_SIZE, MAX_LINKS
 from polyphony.storage.cid import DAG_PB, RAW, Cid
-from polyphony.storage.unixfs import FileDagBuilder, Link, decode_file_node, encode_file_node, import_file
+from polyphony.storage.unixfs import (
+    FileDagBuilder,
+    Link,
+    blob_of,
+    cid_of,
+    decode_file_node,
+    encode_file_node,
+    import_file,
+)
 from tests.support.blobs import PatternStream, pattern_bytes
 
 
@@ -40,6 +48,14 @@ def import_without_storing(stream: io.RawIOBase | io.BytesIO, **sizes: int) -> t
 def test_cid_size_and_sha256_match_kubo(size: int) -> None:
     content = pattern_bytes(size)
     assert import_without_storing(io.BytesIO(content)) == (kubo_cid(content), size, hashlib.sha256(content).hexdigest())
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, MAX_LINKS * CHUNK_SIZE + 1])
+def test_cid_size_and_sha256_of_unstored_bytes_match_kubo(size: int) -> None:
+    content = pattern_bytes(size)
+    stored = blob_of(io.BytesIO(content))
+    assert (stored.cid, stored.size, stored.sha256) == (kubo_cid(content), size, hashlib.sha256(content).hexdigest())
+    assert cid_of(content) == kubo_cid(content)
 
 
 def test_short_reads_give_the_same_cid_as_whole_chunks() -> None:
