@@ -8,6 +8,7 @@ database is caught.
 import io
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -18,7 +19,7 @@ from chain.eip712 import ContributionClaim, digest, provenance_domain, recover, 
 from chain.merkle import StandardMerkleTree
 from chain.provenance import LEAF_ENCODING, Provenance, anchored_manifest_cid
 from polyphony.storage.base import BlobReader
-from polyphony.storage.unixfs import import_file
+from polyphony.storage.unixfs import blob_of, cid_of
 
 
 @dataclass(frozen=True)
@@ -30,37 +31,47 @@ class Check:
     detail: str
 
 
-class _Failed(Exception):
+class CheckFailed(Exception):
     """A check that cannot go on (the later checks depend on it)."""
 
 
-def verify_provenance(contribution_id: int, provenance: Provenance, *, web3: Web3, blobs: BlobReader) -> list[Check]:
-    """Every check of `contribution_id`'s provenance, in order; the run stops at the first that fails."""
+CheckStep = Callable[[str, Callable[[], str]], None]
+
+
+def run_checks(steps: Callable[[CheckStep], None]) -> list[Check]:
+    """Every check `steps` runs (each through the `CheckStep` it is given), in order, up to the first that fails."""
     checks: list[Check] = []
 
     def check(name: str, test: Callable[[], str]) -> None:
         try:
             checks.append(Check(name, True, test()))
-        except _Failed as failure:
+        except CheckFailed as failure:
             checks.append(Check(name, False, str(failure)))
             raise
 
-    try:
+    with suppress(CheckFailed):
+        steps(check)
+    return checks
+
+
+def verify_provenance(contribution_id: int, provenance: Provenance, *, web3: Web3, blobs: BlobReader) -> list[Check]:
+    """Every check of `contribution_id`'s provenance, in order; the run stops at the first that fails."""
+
+    def steps(check: CheckStep) -> None:
         manifest = _load_manifest(provenance, blobs, check)
         entry = _entry_of(manifest, contribution_id, check)
         _check_claim_and_leaf(entry, manifest, provenance, check)
         _check_chain(provenance, web3, check)
         _check_content(entry, blobs, check)
-    except _Failed:
-        pass
-    return checks
+
+    return run_checks(steps)
 
 
 def _load_manifest(provenance: Provenance, blobs: BlobReader, check: Callable[..., None]) -> dict[str, Any]:
     raw = b"".join(blobs.cat(provenance.batch_cid))
 
     def manifest_bytes_match_cid() -> str:
-        _require(_cid_of(raw) == provenance.batch_cid, "the manifest's bytes do not hash to its CID")
+        require(cid_of(raw) == provenance.batch_cid, "the manifest's bytes do not hash to its CID")
         return f"{len(raw):,} bytes hash to {provenance.batch_cid}"
 
     check("manifest bytes match their CID", manifest_bytes_match_cid)
@@ -68,9 +79,7 @@ def _load_manifest(provenance: Provenance, blobs: BlobReader, check: Callable[..
 
     def manifest_tree_has_root() -> str:
         tree = StandardMerkleTree.load(manifest["tree"])
-        _require(
-            tree.root == manifest["root"] == provenance.root, f"manifest root {tree.root} is not {provenance.root}"
-        )
+        require(tree.root == manifest["root"] == provenance.root, f"manifest root {tree.root} is not {provenance.root}")
         return f"the manifest's tree rebuilds root {tree.root}"
 
     check("manifest tree rebuilds the root", manifest_tree_has_root)
@@ -81,7 +90,7 @@ def _entry_of(manifest: dict[str, Any], contribution_id: int, check: Callable[..
     entries = [claim for claim in manifest["claims"] if claim["contribution"] == contribution_id]
 
     def listed() -> str:
-        _require(len(entries) == 1, f"contribution {contribution_id} is not in the batch manifest")
+        require(len(entries) == 1, f"contribution {contribution_id} is not in the batch manifest")
         return f"contribution {contribution_id} is listed, CID {entries[0]['cid']}"
 
     check("contribution listed in the manifest", listed)
@@ -100,7 +109,7 @@ def _check_claim_and_leaf(
 
     def signed_by_contributor() -> str:
         signer = recover(typed, signature=bytes.fromhex(entry["signature"][2:]))
-        _require(
+        require(
             signer.lower() == entry["contributor"].lower(), f"the claim was signed by {signer}, not the contributor"
         )
         return f"signed by {signer} ({entry['license']})"
@@ -108,9 +117,9 @@ def _check_claim_and_leaf(
     def leaf_proven() -> str:
         values = (entry["contributor"], "0x" + entry["sha256"], "0x" + digest(typed).hex())
         tree = StandardMerkleTree.of([values], leaf_encoding=LEAF_ENCODING)
-        _require(tree.leaf_hash(0) == provenance.leaf, "the claim does not hash to the leaf")
+        require(tree.leaf_hash(0) == provenance.leaf, "the claim does not hash to the leaf")
         proven = StandardMerkleTree.load(manifest["tree"]).verify(values, provenance.proof)
-        _require(proven, "the proof does not lead from the leaf to the root")
+        require(proven, "the proof does not lead from the leaf to the root")
         return f"leaf {provenance.leaf} proven in {len(provenance.proof)} steps"
 
     check("claim signed by the contributor", signed_by_contributor)
@@ -123,13 +132,13 @@ def _check_chain(provenance: Provenance, web3: Web3, check: Callable[..., None])
     )
 
     def anchored_on_chain() -> str:
-        _require(web3.eth.chain_id == provenance.chain_id, f"the node is on chain {web3.eth.chain_id}")
+        require(web3.eth.chain_id == provenance.chain_id, f"the node is on chain {web3.eth.chain_id}")
         block = registry.functions.batchBlock(bytes.fromhex(provenance.root[2:])).call()
-        _require(block != 0, "the registry has no such root")
+        require(block != 0, "the registry has no such root")
         events = registry.events.BatchAnchored().get_logs(
             from_block=block, to_block=block, argument_filters={"root": bytes.fromhex(provenance.root[2:])}
         )
-        _require(
+        require(
             any(anchored_manifest_cid(e["args"]) == provenance.batch_cid for e in events),
             "no anchor event names the manifest",
         )
@@ -141,9 +150,9 @@ def _check_chain(provenance: Provenance, web3: Web3, check: Callable[..., None])
 def _check_content(entry: dict[str, Any], blobs: BlobReader, check: Callable[..., None]) -> None:
     def content_matches() -> str:
         stream = io.BufferedReader(_CatStream(blobs, entry["cid"]), buffer_size=1 << 20)
-        blob = import_file(stream, put_block=lambda _cid, _block: None)
-        _require(blob.cid == entry["cid"], f"the stored bytes hash to {blob.cid}")
-        _require(blob.sha256 == entry["sha256"], "the stored bytes' sha256 differs from the claim's")
+        blob = blob_of(stream)
+        require(blob.cid == entry["cid"], f"the stored bytes hash to {blob.cid}")
+        require(blob.sha256 == entry["sha256"], "the stored bytes' sha256 differs from the claim's")
         return f"{blob.size:,} bytes, sha256 {blob.sha256[:16]}…, CID {blob.cid}"
 
     check("stored bytes match the claim", content_matches)
@@ -169,10 +178,7 @@ class _CatStream(io.RawIOBase):
         return count
 
 
-def _cid_of(raw: bytes) -> str:
-    return import_file(io.BytesIO(raw), put_block=lambda _cid, _block: None).cid
-
-
-def _require(condition: bool, failure: str) -> None:
+def require(condition: bool, failure: str) -> None:
+    """Fail the running check with `failure` unless `condition` holds."""
     if not condition:
-        raise _Failed(failure)
+        raise CheckFailed(failure)

@@ -8,10 +8,8 @@ the scorer key signed this very score.
 """
 
 import hashlib
-import io
 import json
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,27 +17,22 @@ from web3 import Web3
 
 from chain.contracts import DeployedContract, Deployment
 from chain.scoring import check_attestation, policy_holds_role, registered_block
-from chain.verify import Check
+from chain.verify import Check, CheckFailed, CheckStep, require, run_checks
 from polyphony.errors import PolyphonyError
 from polyphony.storage.base import BlobReader
-from polyphony.storage.unixfs import import_file
+from polyphony.storage.unixfs import cid_of
 from workers.scoring import (
     Analysis,
     Duplicates,
     Policy,
     analyse,
     finalise,
-    load_policy,
     minhash_similarity_bp,
+    policy_and_hash,
     policy_document,
-    policy_hash,
     report_bytes,
 )
 from workers.scoring.policy import UnknownPolicy
-
-
-class _Failed(Exception):
-    """A check that failed; the ones after it are not run."""
 
 
 @dataclass(frozen=True)
@@ -54,21 +47,10 @@ class ScoreSources:
 
 def verify_score(sources: ScoreSources) -> list[Check]:
     """Every check of a recorded score, in order; the run stops at the first that fails."""
-    checks: list[Check] = []
-
-    def check(name: str, test: Callable[[], str]) -> None:
-        try:
-            checks.append(Check(name, True, test()))
-        except _Failed as failure:
-            checks.append(Check(name, False, str(failure)))
-            raise
-
-    with suppress(_Failed):
-        _run(sources, check)
-    return checks
+    return run_checks(lambda check: _run(sources, check))
 
 
-def _run(sources: ScoreSources, check: Callable[[str, Callable[[], str]], None]) -> None:
+def _run(sources: ScoreSources, check: CheckStep) -> None:
     record = sources.record
     policy = _installed_policy(record, check)
     deployment = Deployment(record["chain_id"], {"provenanceRegistry": DeployedContract(record["registry"], 0)})
@@ -86,16 +68,15 @@ def _run(sources: ScoreSources, check: Callable[[str, Callable[[], str]], None])
     check("scorer's attestation", lambda: _attested(record, report.score, sources.web3, deployment))
 
 
-def _installed_policy(record: dict[str, Any], check: Callable[[str, Callable[[], str]], None]) -> Policy:
+def _installed_policy(record: dict[str, Any], check: CheckStep) -> Policy:
     found: list[Policy] = []
 
     def installed_policy_matches() -> str:
         try:
-            policy = load_policy(record["policy_version"] or "v1")
+            policy, installed = policy_and_hash(record["policy_version"] or "v1")
         except UnknownPolicy as error:
-            raise _Failed(str(error)) from None
-        installed = policy_hash(policy)
-        _require(
+            raise CheckFailed(str(error)) from None
+        require(
             installed == record["policy_hash"],
             f"the installed scoring code computes policy {installed}, the score used {record['policy_hash']}: "
             "install the version that scored it",
@@ -108,26 +89,26 @@ def _installed_policy(record: dict[str, Any], check: Callable[[str, Callable[[],
 
 
 def _policy_document_matches(record: dict[str, Any], policy: Policy, blobs: BlobReader) -> str:
-    _require(record["policy_cid"] is not None, "the policy document was not pinned yet")
+    require(record["policy_cid"] is not None, "the policy document was not pinned yet")
     pinned = b"".join(blobs.cat(record["policy_cid"]))
-    _require("0x" + hashlib.sha256(pinned).hexdigest() == record["policy_hash"], "the pinned document's sha256 differs")
-    _require(pinned == policy_document(policy), "the pinned document differs from the installed policy's")
+    require("0x" + hashlib.sha256(pinned).hexdigest() == record["policy_hash"], "the pinned document's sha256 differs")
+    require(pinned == policy_document(policy), "the pinned document differs from the installed policy's")
     return f"{len(pinned):,} bytes at {record['policy_cid']} hash to the policy hash"
 
 
 def _policy_registered(record: dict[str, Any], web3: Web3, deployment: Deployment) -> str:
     block = registered_block(web3, deployment, record["policy_hash"])
-    _require(block > 0, f"policy {record['policy_hash']} is not registered on the registry {record['registry']}")
+    require(block > 0, f"policy {record['policy_hash']} is not registered on the registry {record['registry']}")
     return f"registered in block {block}"
 
 
-def _fetch(blobs: BlobReader, cid: str | None, check: Callable[[str, Callable[[], str]], None]) -> bytes:
-    _require(cid is not None, "the contribution has no CID")
+def _fetch(blobs: BlobReader, cid: str | None, check: CheckStep) -> bytes:
+    require(cid is not None, "the contribution has no CID")
     content = b"".join(blobs.cat(str(cid)))
 
     def bytes_match_cid() -> str:
-        computed = import_file(io.BytesIO(content), put_block=lambda _cid, _block: None).cid
-        _require(computed == cid, f"the fetched bytes hash to {computed}, not {cid}")
+        computed = cid_of(content)
+        require(computed == cid, f"the fetched bytes hash to {computed}, not {cid}")
         return f"{len(content):,} bytes hash to {cid}"
 
     check("bytes match the CID", bytes_match_cid)
@@ -141,14 +122,14 @@ def _duplicates_hold(analysis: Analysis, duplicates: Duplicates, sources: ScoreS
         same = other.content_sha256 == analysis.content_sha256 or (
             other.text_sha256 is not None and other.text_sha256 == analysis.text_sha256
         )
-        _require(same, f"contribution {duplicates.exact_of} is no exact copy: neither its file nor text sha256 match")
+        require(same, f"contribution {duplicates.exact_of} is no exact copy: neither its file nor text sha256 match")
         said.append(f"exact copy of {duplicates.exact_of}")
     if duplicates.near_of is not None:
         other = _analyse_other(duplicates.near_of, sources, policy)
-        _require(analysis.minhash is not None and other.minhash is not None, "a near copy needs two MinHash signatures")
+        require(analysis.minhash is not None and other.minhash is not None, "a near copy needs two MinHash signatures")
         assert analysis.minhash is not None and other.minhash is not None
         similarity = minhash_similarity_bp(analysis.minhash, other.minhash)
-        _require(
+        require(
             similarity == duplicates.near_similarity_bp,
             f"similarity with {duplicates.near_of} is {similarity} bp, recorded {duplicates.near_similarity_bp}",
         )
@@ -163,14 +144,14 @@ def _analyse_other(contribution_id: int, sources: ScoreSources, policy: Policy) 
 
 
 def _same_report(recomputed: bytes, record: dict[str, Any]) -> str:
-    _require(record["report"] is not None, f"no report was recorded (verdict {record['verdict']})")
+    require(record["report"] is not None, f"no report was recorded (verdict {record['verdict']})")
     stored = json.loads(record["report"])
     expected = json.loads(recomputed)
     difference = first_difference(expected, stored) or first_difference(
         {"score": expected["score"], "verdict": expected["verdict"], "dimensions": expected["dimensions"]},
         {"score": record["score"], "verdict": record["verdict"], "dimensions": _scored(record["dimensions"])},
     )
-    _require(difference is None and record["report"].encode() == recomputed, difference or "the bytes differ")
+    require(difference is None and record["report"].encode() == recomputed, difference or "the bytes differ")
     digest = hashlib.sha256(recomputed).hexdigest()[:16]
     return f"{len(recomputed):,} bytes, sha256 {digest}…, score {expected['score']}"
 
@@ -202,18 +183,13 @@ def _where(path: tuple[str, ...]) -> str:
 
 
 def _attested(record: dict[str, Any], score: int, web3: Web3, deployment: Deployment) -> str:
-    _require(record["attestation_signature"] is not None, "the score carries no scorer signature")
+    require(record["attestation_signature"] is not None, "the score carries no scorer signature")
     try:
         check_attestation(
             contribution_cid=record["cid"], score=score, policy_hash=record["policy_hash"], deployment=deployment,
             scorer=record["scorer"], signature=record["attestation_signature"],
         )  # fmt: skip
     except PolyphonyError as error:
-        raise _Failed(error.message) from None
-    _require(policy_holds_role(web3, deployment, record["scorer"]), f"{record['scorer']} holds no POLICY_ROLE")
+        raise CheckFailed(error.message) from None
+    require(policy_holds_role(web3, deployment, record["scorer"]), f"{record['scorer']} holds no POLICY_ROLE")
     return f"signed by the scorer {record['scorer']}, which holds POLICY_ROLE on the registry"
-
-
-def _require(condition: bool, failure: str) -> None:
-    if not condition:
-        raise _Failed(failure)

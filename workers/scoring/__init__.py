@@ -6,7 +6,14 @@ hashes and band keys, then `finalise` scores with what it found. `report_bytes` 
 
 from workers.scoring.minhash import minhash_similarity_bp
 from workers.scoring.pipeline import analyse, finalise
-from workers.scoring.policy import Policy, UnknownPolicy, load_policy, policy_document, policy_hash
+from workers.scoring.policy import (
+    Policy,
+    UnknownPolicy,
+    load_policy,
+    policy_and_hash,
+    policy_document,
+    policy_hash,
+)
 from workers.scoring.results import Analysis, Dimension, Duplicates, ScoreReport, report_bytes
 
 __all__ = [
@@ -20,6 +27,7 @@ __all__ = [
     "finalise",
     "load_policy",
     "minhash_similarity_bp",
+    "policy_and_hash",
     "policy_document",
     "policy_hash",
     "report_bytes",

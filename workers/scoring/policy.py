@@ -55,6 +55,13 @@ def policy_hash(policy: Policy) -> str:
 
 
 @cache
+def policy_and_hash(version: str) -> tuple[Policy, str]:
+    """The policy of that version and its hash, loaded once per process."""
+    policy = load_policy(version)
+    return policy, policy_hash(policy)
+
+
+@cache
 def _hash(version: str, config: bytes) -> str:
     return "0x" + hashlib.sha256(_document(version, config)).hexdigest()
 

@@ -52,10 +52,9 @@ from workers.scoring import (
     Policy,
     analyse,
     finalise,
-    load_policy,
     minhash_similarity_bp,
+    policy_and_hash,
     policy_document,
-    policy_hash,
     report_bytes,
 )
 from workers.scoring.parse import parse
@@ -75,11 +74,9 @@ class WaitingForEarlier(Exception):
     """Contributions earlier in anchoring order are not in the index yet."""
 
 
-@lru_cache
 def current_policy() -> tuple[Policy, str]:
-    """The policy this worker scores with, and its hash (the hash reads every model file once per process)."""
-    policy = load_policy(POLICY_VERSION)
-    return policy, policy_hash(policy)
+    """The policy this worker scores with, and its hash."""
+    return policy_and_hash(POLICY_VERSION)
 
 
 @lru_cache
