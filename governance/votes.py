@@ -188,6 +188,18 @@ def accept_delegation(
     with rpc_errors():
         typed = typed_data(domain_of(token), message=Delegation(delegatee, nonce, expiry))
         _check_signer(typed, signature=signature, signer=delegator, kind="delegation")
+    already = DelegationAlreadyRelayed(
+        f"a delegation of {delegator} with nonce {nonce} was already handed in: a signature counts once"
+    )
+    # Checked before the chain's nonce: once the first copy is mined the nonce has moved on, and a replay should
+    # still hear that it is a replay rather than that its nonce is stale.
+    handed_in = select(RelayedDelegation.id).where(
+        RelayedDelegation.chain_id == deployment.chain_id, RelayedDelegation.token == token.address,
+        RelayedDelegation.delegator == delegator, RelayedDelegation.nonce == nonce,
+    )  # fmt: skip
+    if session.exec(handed_in).first() is not None:
+        raise already
+    with rpc_errors():
         _check_delegation_usable(web3, token, delegator=delegator, nonce=nonce, expiry=expiry)
     delegation = RelayedDelegation(
         chain_id=deployment.chain_id, token=token.address, delegator=delegator, delegatee=delegatee, nonce=nonce,
@@ -197,9 +209,7 @@ def accept_delegation(
     try:
         session.flush()
     except IntegrityError:
-        raise DelegationAlreadyRelayed(
-            f"a delegation of {delegator} with nonce {nonce} was already handed in: a signature counts once"
-        ) from None
+        raise already from None
     enqueue(session, "chain.relay_delegation", delegation_id=delegation.id)
     return delegation
 
