@@ -82,6 +82,8 @@ def use_private_state(home: Path) -> None:
     """Point the settings (read on first use, not at import) at `home`, its own database and a free port."""
     port = free_port()
     os.environ["POLYPHONY_HOME"] = str(home)
+    os.environ["POLYPHONY_REDIS_PORT"] = str(free_port())
+    os.environ.pop("REDIS_URL", None)
     os.environ["POLYPHONY_CHAIN_PORT"] = str(port)
     os.environ["CHAIN_RPC_URL"] = f"http://127.0.0.1:{port}"
     os.environ["DATABASE_URL"] = f"sqlite:///{home / 'polyphony.db'}"

@@ -29,7 +29,7 @@ from rich.console import Console
 from sqlalchemy import insert
 
 from chain.contracts import DeployedContract, Deployment
-from cli.stack import Stack, anvil_part
+from cli.stack import Stack, anvil_part, redis_part
 from governance.epoch_report import reward_tree
 from governance.epochs import EpochPolicy, close_epoch
 from polyphony.db import get_engine, session_scope
@@ -124,6 +124,8 @@ def main() -> None:
         use_private_state(Path(home))
         stack = Stack(get_settings(), Console(quiet=True))
         try:
+            # A real broker: closing hands the root's proposal to the chain queue after its commit.
+            stack.start(redis_part(get_settings()))
             figures: dict[str, Any] = epoch_close()
             figures |= tree_build()
             stack.start(anvil_part(get_settings()))
