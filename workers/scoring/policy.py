@@ -4,6 +4,7 @@ The policy document is the config plus everything else that decides a score: the
 compute it and the sha256 of every model file they load. Two machines with the same document give the same bytes.
 """
 
+import copy
 import hashlib
 import importlib.util
 import json
@@ -51,7 +52,20 @@ def policy_document(policy: Policy) -> bytes:
 
 def policy_hash(policy: Policy) -> str:
     """The policy's name: "0x" + sha256 hex of `policy_document(policy)` (sha256, so `sha256sum` recomputes it)."""
-    return _hash(policy.version, canonical_json(policy.config))
+    # Kept per policy object: comparing the config with a copy costs far less than serialising it again, and a
+    # config changed in place since misses.
+    known = _HASHES.get(id(policy))
+    if known is not None and known[0] is policy and known[1] == policy.config:
+        return known[2]
+    if len(_HASHES) > _HASHES_MAX:
+        _HASHES.clear()
+    digest = _hash(policy.version, canonical_json(policy.config))
+    _HASHES[id(policy)] = (policy, copy.deepcopy(policy.config), digest)
+    return digest
+
+
+_HASHES: dict[int, tuple[Policy, Mapping[str, Any], str]] = {}
+_HASHES_MAX = 64
 
 
 @cache

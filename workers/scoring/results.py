@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 BP = 10_000  # basis points in one
+_SCALARS = frozenset({int, str, bool, type(None)})
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ def canonical_json(value: Any) -> bytes:
 
 def _plain(value: Any) -> Any:
     """Mappings and sequences as dicts and lists, for JSON."""
+    if type(value) in _SCALARS:  # most values: one type lookup before the abstract-class checks
+        return value
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
