@@ -29,7 +29,6 @@ from governance.datasets import read_manifest_rows, root_of_rows
 from governance.lineage import ApprovedManifest, lineage_document
 from governance.pull_files import (
     WantedFile,
-    cid_and_sha256,
     fetch_verified,
     read_fully,
     write_atomically,
@@ -38,6 +37,7 @@ from governance.pull_files import (
 from polyphony.errors import Unavailable
 from polyphony.storage.base import BlobReader
 from polyphony.storage.cid import normalize_cid
+from polyphony.storage.unixfs import cid_of
 
 PAGE = 500
 PARQUET_BATCH_ROWS = 10_000
@@ -112,7 +112,7 @@ def approved_on_chain(web3: Web3, *, registry: str, round_number: int, listed: l
 def verified_manifest(blobs: BlobReader, *, root: str, manifest_cid: str) -> tuple[bytes, ApprovedManifest]:
     """The manifest's bytes, checked against its CID, and its rows, checked against the approved root."""
     content = read_fully(blobs, manifest_cid)
-    if cid_and_sha256(content)[0] != manifest_cid:
+    if cid_of(content) != manifest_cid:
         raise TamperedItem(f"the manifest of dataset {root} ({manifest_cid}) does not hash to its CID: refused")
     try:
         rows = read_manifest_rows(json.loads(content))

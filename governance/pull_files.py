@@ -44,14 +44,29 @@ class StreamingCheck:
     """The CID and sha256 of bytes fed in any pieces: re-cut into 256 KiB leaves exactly as Kubo cuts them."""
 
     def __init__(self) -> None:
-        self._dag = FileDagBuilder(lambda _cid, _block: None)
+        self._leaves = LeafCheck()
         self._sha256 = hashlib.sha256()
-        self._pending = bytearray()
-        self.size = 0
 
     def update(self, piece: bytes) -> None:
         """Hash `piece` (any length)."""
         self._sha256.update(piece)
+        self._leaves.update(piece)
+
+    def finish(self) -> tuple[str, str]:
+        """The CID and sha256 (hex) of everything fed."""
+        return self._leaves.finish(), self._sha256.hexdigest()
+
+
+class LeafCheck:
+    """The CID alone of bytes fed in any pieces."""
+
+    def __init__(self) -> None:
+        self._dag = FileDagBuilder(lambda _cid, _block: None)
+        self._pending = bytearray()
+        self.size = 0
+
+    def update(self, piece: bytes) -> None:
+        """Hash `piece` (any length) into the leaves."""
         self.size += len(piece)
         if not self._pending and len(piece) == CHUNK_SIZE:
             self._dag.add_leaf(piece)  # the common case: the source yields whole chunks, nothing to copy
@@ -61,39 +76,42 @@ class StreamingCheck:
             self._dag.add_leaf(bytes(self._pending[:CHUNK_SIZE]))
             del self._pending[:CHUNK_SIZE]
 
-    def finish(self) -> tuple[str, str]:
-        """The CID and sha256 (hex) of everything fed."""
+    def finish(self) -> str:
+        """The CID of everything fed."""
         if self._pending or self.size == 0:
             self._dag.add_leaf(bytes(self._pending))
-        return str(self._dag.finish().cid), self._sha256.hexdigest()
+        return str(self._dag.finish().cid)
 
 
 class BackgroundCheck:
-    """A `StreamingCheck` fed on its own thread, so hashing a large file overlaps with receiving it.
+    """A `StreamingCheck` split over two cores: the sha256 on the receiving thread, the CID's leaves on a thread
+    of their own, so both hashes of a large file overlap with receiving it.
 
     hashlib releases the GIL while it hashes, so the two really run at once; the queue is bounded, so a slow
     hash slows the download instead of holding the file in memory.
     """
 
     def __init__(self) -> None:
-        self._check = StreamingCheck()
+        self._leaves = LeafCheck()
+        self._sha256 = hashlib.sha256()
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=BACKGROUND_QUEUE_PIECES)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while (piece := self._queue.get()) is not None:
-            self._check.update(piece)
+            self._leaves.update(piece)
 
     def update(self, piece: bytes) -> None:
-        """Hand `piece` to the hashing thread."""
+        """Hash `piece` here and hand it to the leaf thread."""
         self._queue.put(piece)
+        self._sha256.update(piece)
 
     def finish(self) -> tuple[str, str]:
-        """Wait for the hashing thread; the CID and sha256 of everything fed."""
+        """Wait for the leaf thread; the CID and sha256 of everything fed."""
         self._queue.put(None)
         self._thread.join()
-        return self._check.finish()
+        return self._leaves.finish(), self._sha256.hexdigest()
 
 
 class PullState:
@@ -181,14 +199,6 @@ def _pieces(stream: Iterator[bytes]) -> Iterator[bytes]:
 def read_fully(blobs: BlobReader, cid: str) -> bytes:
     """The whole content of a (small) CID, e.g. a manifest."""
     return b"".join(blobs.cat(cid))
-
-
-def cid_and_sha256(content: bytes) -> tuple[str, str]:
-    """The Kubo CID and sha256 of `content`."""
-    check = StreamingCheck()
-    for start in range(0, len(content), CHUNK_SIZE):
-        check.update(content[start : start + CHUNK_SIZE])
-    return check.finish()
 
 
 def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:

@@ -15,7 +15,6 @@ from governance.pull_files import (
     STATE_FILE,
     StreamingCheck,
     WantedFile,
-    cid_and_sha256,
     fetch_verified,
 )
 from polyphony.contributions.errors import UnknownLicense
@@ -101,9 +100,9 @@ class _Blobs:
 def _wanted(contents: list[bytes]) -> tuple[list[WantedFile], dict[str, bytes]]:
     wanted, by_cid = [], {}
     for number, content in enumerate(contents, start=1):
-        cid, sha256 = cid_and_sha256(content)
-        wanted.append(WantedFile(number, cid, sha256, len(content)))
-        by_cid[cid] = content
+        blob = blob_of(io.BytesIO(content))
+        wanted.append(WantedFile(number, blob.cid, blob.sha256, len(content)))
+        by_cid[blob.cid] = content
     return wanted, by_cid
 
 
