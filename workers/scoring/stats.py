@@ -138,12 +138,12 @@ class TextStatistics:
             return 0
         order = maybe[np.argsort(grams[maybe], kind="stable")]
         ordered = grams[order]
-        run_starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        run_starts = _nonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
         lengths = np.diff(np.append(run_starts, len(ordered)))
         top = int(lengths.max())
         if top < 2:
             return 0
-        firsts = order[run_starts[np.flatnonzero(lengths == top)[:64]]]
+        firsts = order[run_starts[_nonzero(lengths == top)[:64]]]
         cumulative = self._word_chars_cumulative
         chars = int((cumulative[firsts + n] - cumulative[firsts]).max())
         return share(top * chars, self.word_chars)
@@ -157,11 +157,13 @@ class TextStatistics:
         if self.words < n:
             return 0
         if n <= _BASE_N:
-            starts = np.flatnonzero(_repeated(self._grams(n)))
+            starts = _nonzero(_repeated(self._grams(n)))
         else:
             base = self._repeated_base
             count = self.words - n + 1
-            candidates = np.flatnonzero(base[:count] & base[n - _BASE_N : n - _BASE_N + count])
+            candidates = _nonzero(base[:count] & base[n - _BASE_N : n - _BASE_N + count])
+            if len(candidates) == 0:
+                return 0
             starts = candidates[_repeated(self._grams(n)[candidates])]
         if len(starts) == 0:
             return 0
@@ -186,6 +188,12 @@ class TextStatistics:
         return np.concatenate(([0], np.cumsum(self.tokens.word_lengths)))
 
 
+def _nonzero(values: npt.NDArray[np.generic]) -> npt.NDArray[np.intp]:
+    """The indices of a 1-D array's non-zero values: np.flatnonzero without its reshaping wrapper, which costs more
+    than the search on the short arrays of one document."""
+    return values.nonzero()[0]
+
+
 def _sharing_a_bucket(grams: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
     """The positions whose value shares its hash-table bucket (low bits) with another position, in order.
 
@@ -194,7 +202,7 @@ def _sharing_a_bucket(grams: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
     """
     size = 1 << max(6, (8 * len(grams)).bit_length())
     buckets = (grams & np.uint64(size - 1)).astype(np.intp)
-    return np.flatnonzero(np.bincount(buckets, minlength=size)[buckets] > 1)
+    return _nonzero(np.bincount(buckets, minlength=size)[buckets] > 1)
 
 
 def _repeated(grams: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
