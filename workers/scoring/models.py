@@ -106,9 +106,12 @@ class ProfanityModel:
             unit_of, term_of = np.divmod(keys, len(self.idf))
             weights = counts * self.idf[term_of]
             norms = np.sqrt(np.bincount(unit_of, weights=weights**2, minlength=len(units)))
-            for fold in range(self.coef.shape[1]):
-                raw = np.bincount(unit_of, weights=weights * self.coef[term_of, fold], minlength=len(units))
-                decisions[:, fold] += np.divide(raw, norms, out=np.zeros_like(raw), where=norms > 0)
+            # Every fold in one bincount over (unit, fold) cells: each cell still adds its terms in term order.
+            folds = self.coef.shape[1]
+            cells = (unit_of[:, None] * folds + np.arange(folds)).ravel()
+            terms_by_fold = (weights[:, None] * self.coef[term_of]).ravel()
+            raw = np.bincount(cells, weights=terms_by_fold, minlength=len(units) * folds).reshape(len(units), folds)
+            decisions += np.divide(raw, norms[:, None], out=np.zeros_like(raw), where=norms[:, None] > 0)
         calibrated = 1.0 / (1.0 + np.exp(self.a * decisions + self.b))
         return [float(p) for p in calibrated.mean(axis=1)]
 

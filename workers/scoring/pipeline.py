@@ -40,8 +40,10 @@ def analyse(content: bytes, *, content_format: str, modality: str, policy: Polic
     config = policy.config
     content_sha256 = hashlib.sha256(content).hexdigest()
     parsed = parse(content, content_format=content_format, config=config)
-    base = Analysis(content_sha256, None, None, (), None, {"validity": parsed.validity}, modality, content_format)
-    base = dataclasses.replace(base, size=len(content), records=parsed.records)
+    base = Analysis(
+        content_sha256, None, None, (), None, {"validity": parsed.validity}, modality, content_format,
+        size=len(content), records=parsed.records,
+    )  # fmt: skip
     if not parsed.ok:
         return base
     if modality == Modality.IMAGE:
@@ -76,19 +78,23 @@ def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Map
         "redundancy": dimensions.redundancy(parsed.units, noun=noun, profile=config["redundancy"]),
     }
     minhash = signature(tokens.hashes, config=config["minhash"])
-    return dataclasses.replace(
-        base,
+    return Analysis(
+        base.content_sha256,
         text_sha256=tokens.sha256,
         minhash=minhash,
         lsh_bands=band_keys(minhash, config=config["minhash"]),
         language=guess.language,
         dimensions=_weighed(shown, config=config, modality="text"),
+        modality=base.modality,
+        content_format=base.content_format,
+        size=base.size,
+        records=base.records,
     )
 
 
 def _weighed(shown: Mapping[str, Dimension], *, config: Mapping[str, Any], modality: str) -> dict[str, Dimension]:
     weights = config["modalities"][modality]["weights"]
-    return {name: dataclasses.replace(dim, weight=weights.get(name, 0)) for name, dim in shown.items()}
+    return {name: dim.weighed(weights.get(name, 0)) for name, dim in shown.items()}
 
 
 def finalise(analysis: Analysis, *, duplicates: Duplicates, policy: Policy) -> ScoreReport:

@@ -31,6 +31,12 @@ class Dimension:
     gate: bool = False
     features: Mapping[str, int] = field(default_factory=dict)
 
+    def weighed(self, weight: int) -> "Dimension":
+        """This dimension with another weight (the constructor, not dataclasses.replace: ten times cheaper)."""
+        return Dimension(
+            self.value, self.score, self.compared_with, self.reason, self.explanation, weight, self.gate, self.features
+        )
+
     def public(self) -> dict[str, Any]:
         """The JSON-able form stored with the score and shown to contributors."""
         shown: dict[str, Any] = {

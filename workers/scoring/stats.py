@@ -62,7 +62,8 @@ class TextStatistics:
 
     @cached_property
     def stop_words_per_mille(self) -> int:
-        found = int(np.isin(self.tokens.hashes, _STOP_HASHES).sum())
+        # Eight values: one broadcast comparison costs less than np.isin's sort or table.
+        found = int(np.count_nonzero(self.tokens.hashes[:, None] == _STOP_HASHES))
         return found * 1000 // self.words if self.words else 0
 
     @cached_property
