@@ -35,14 +35,14 @@ def word_hashes(words: Sequence[str]) -> U64:
     """The 64-bit hash of each word (see the module docstring)."""
     lengths = np.fromiter(map(len, words), dtype=np.intp, count=len(words))
     chars = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return hash_words(chars, np.cumsum(lengths) - lengths)
+    return hash_words(chars, first=np.cumsum(lengths) - lengths, lengths=lengths)
 
 
-def hash_words(chars: npt.NDArray[np.uint32], first: npt.NDArray[np.intp]) -> U64:
-    """The hash of each word, given the words' code points end to end and the index where each word starts."""
+def hash_words(chars: npt.NDArray[np.uint32], *, first: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]) -> U64:
+    """The hash of each word, given the words' code points end to end, the index where each word starts and its
+    length."""
     if len(first) == 0:
         return np.zeros(0, dtype=np.uint64)
-    lengths = np.diff(np.append(first, len(chars)))
     offsets = np.arange(len(chars), dtype=np.uint64) - np.repeat(first.astype(np.uint64), lengths)
     terms = offsets << np.uint64(32)
     terms |= chars

@@ -130,7 +130,7 @@ def _plain(value: Any) -> Any:
     if type(value) in _SCALARS:  # most values: one type lookup before the abstract-class checks
         return value
     if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): item if type(item) in _SCALARS else _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return value

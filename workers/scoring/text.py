@@ -80,16 +80,19 @@ class Tokens:
         return hashlib.sha256(self.normalised.encode()).hexdigest()
 
     @cached_property
-    def _word_classes(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8], npt.NDArray[np.intp]]:
-        """The word characters' code points and classes, and the index of each word's first one among them."""
+    def _word_classes(
+        self,
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """The word characters' code points and classes, the index of each word's first one among them, and each
+        word's length."""
         points = code_points(self.casefolded)
         classes = character_classes()[points]
         in_word = (classes & WORD_CHAR).astype(bool)
         edges = np.diff(in_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-        starts = np.flatnonzero(edges == 1)
-        lengths = np.flatnonzero(edges == -1) - starts
+        starts = (edges == 1).nonzero()[0]
+        lengths = (edges == -1).nonzero()[0] - starts
         first = np.cumsum(lengths) - lengths  # word starts once the other characters are dropped
-        return points[in_word], classes[in_word], first
+        return points[in_word], classes[in_word], first, lengths
 
     @cached_property
     def word_count(self) -> int:
@@ -97,18 +100,17 @@ class Tokens:
 
     @cached_property
     def word_lengths(self) -> npt.NDArray[np.int64]:
-        chars, _, first = self._word_classes
-        return np.diff(np.append(first, len(chars))).astype(np.int64)
+        return self._word_classes[3].astype(np.int64, copy=False)
 
     @cached_property
     def hashes(self) -> npt.NDArray[np.uint64]:
-        chars, _, first = self._word_classes
-        return hash_words(chars, first)
+        chars, _, first, lengths = self._word_classes
+        return hash_words(chars, first=first, lengths=lengths)
 
     @cached_property
     def letter_words(self) -> int:
         """Words holding a character other than a digit or the underscore."""
-        _, classes, first = self._word_classes
+        _, classes, first, _ = self._word_classes
         if len(first) == 0:
             return 0
         others = np.add.reduceat((classes & DIGIT_CHAR) == 0, first)
