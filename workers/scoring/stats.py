@@ -139,8 +139,12 @@ class TextStatistics:
             return 0
         order = maybe[np.argsort(grams[maybe], kind="stable")]
         ordered = grams[order]
-        run_starts = _nonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        lengths = np.diff(np.append(run_starts, len(ordered)))
+        new_run = np.ones(len(ordered), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=new_run[1:])
+        run_starts = _nonzero(new_run)
+        lengths = np.empty_like(run_starts)
+        np.subtract(run_starts[1:], run_starts[:-1], out=lengths[:-1])
+        lengths[-1] = len(ordered) - run_starts[-1]
         top = int(lengths.max())
         if top < 2:
             return 0
