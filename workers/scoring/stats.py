@@ -172,9 +172,13 @@ class TextStatistics:
             starts = candidates[_repeated(self._grams(n)[candidates])]
         if len(starts) == 0:
             return 0
-        edges = np.bincount(starts, minlength=self.words + 1) - np.bincount(starts + n, minlength=self.words + 1)
-        covered = np.cumsum(edges[: self.words]) > 0
-        return share(int(self.tokens.word_lengths[covered].sum()), self.word_chars)
+        # The union of the spans [start, start + n): each adds the words past the furthest end before it.
+        reach = np.maximum.accumulate(starts + n)
+        lows = starts.copy()
+        np.maximum(starts[1:], reach[:-1], out=lows[1:])
+        np.minimum(lows, reach, out=lows)
+        cumulative = self._word_chars_cumulative
+        return share(int((cumulative[reach] - cumulative[lows]).sum()), self.word_chars)
 
     @cached_property
     def _repeated_base(self) -> npt.NDArray[np.bool_]:
