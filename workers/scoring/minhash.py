@@ -84,10 +84,10 @@ def band_keys(minhash: Sequence[int] | None, *, config: Mapping[str, Any]) -> tu
     """One hex key per LSH band; two signatures sharing any key are near-duplicate candidates."""
     if minhash is None:
         return ()
-    rows = int(config["rows"])
-    values = np.asarray(minhash, dtype="<u4")
+    width = int(config["rows"]) * 4  # bytes of one band's rows
+    packed = np.asarray(minhash, dtype="<u4").tobytes()
     return tuple(
-        hashlib.blake2b(bytes([band]) + values[band * rows : (band + 1) * rows].tobytes(), digest_size=10).hexdigest()
+        hashlib.blake2b(bytes([band]) + packed[band * width : (band + 1) * width], digest_size=10).hexdigest()
         for band in range(int(config["bands"]))
     )
 
