@@ -113,8 +113,9 @@ class Iban(Detector):
         return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
 
     def find(self, text: str) -> list[tuple[int, int]]:
-        # Two capitals then two digits start every IBAN; looking for that alone, from the digits (rarer than
-        # capitals in prose), costs half of the full pattern's scan, and most texts hold none.
+        # Two capitals then two digits start every IBAN; looking for that alone costs less than the full pattern's
+        # scan, and most texts hold none. Scanning for the capitals measured faster than for the digits with a
+        # look-behind, on prose and on man pages alike.
         return super().find(text) if _IBAN_START.search(text) else []
 
 
@@ -164,7 +165,7 @@ TEXT_DETECTORS: tuple[Detector, ...] = (PrivateKey(), Secret(), Email(), Iban())
 # These look only inside runs of digits and separators with at least 4 digits, found by one fast scan.
 NUMBER_DETECTORS: tuple[Detector, ...] = (Card(), Ipv4(), Phone())
 DETECTORS = TEXT_DETECTORS + NUMBER_DETECTORS
-_IBAN_START = re.compile(r"\d(?<=[A-Z][A-Z]\d)\d")
+_IBAN_START = re.compile(r"[A-Z][A-Z]\d\d")
 _NUMBER_RUN = re.compile(r"\d[\d .()/-]*\d\)?")
 # A run can hold an item only with 4 digits and 3 dots (an IPv4 address) or 9 digits (a phone number; a card
 # needs 13): other runs, most version numbers and dates, are skipped without running the detectors.
