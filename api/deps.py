@@ -23,7 +23,9 @@ from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the unit of work commits before the response leaves, so a client that reads back what it just
+# wrote, from this API worker or another one, finds it (the default runs the commit after the response is sent).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
