@@ -1,5 +1,7 @@
 """The bundled models: loaded from the wheels, sampled as the policy says, probabilities as basis points."""
 
+from pathlib import Path
+
 import joblib
 import pytest
 
@@ -8,6 +10,7 @@ from workers.scoring.models import detect_language, sample_units, to_bp, toxicit
 from workers.scoring.policy import model_files
 
 POLICY = load_policy("v1")
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scoring"
 SENTENCES = [
     "You are a kind and thoughtful person.",
     "What a load of crap, you stupid idiot, fuck off.",
@@ -49,6 +52,15 @@ def test_language_is_detected_offline_from_the_bundled_model(text, language):
     guess = detect_language([text])
     assert guess.language == language
     assert guess.confidence_bp > 5000
+
+
+def test_a_man_page_reads_as_english_from_its_joined_sample():
+    page = (FIXTURES / "ls_man.txt").read_text(encoding="utf-8")
+    units = [paragraph for paragraph in page.split("\n\n") if paragraph.strip()]
+    guess = detect_language(sample_units(units, config={"sample_units": 4, "unit_chars": 200}))
+    assert guess.language == "en"
+    assert guess.confidence_bp > 5000
+    assert guess.units == 4
 
 
 def test_sample_takes_evenly_spaced_units_cut_to_size():
