@@ -45,7 +45,7 @@ def _module_text(folder: Path, module: str) -> DemoFile:
     text = pydoc.plain(pydoc.render_doc(importlib.import_module(module)))
     path = folder / f"{module}-reference.txt"
     path.write_text(text, encoding="utf-8")
-    return DemoFile(path, f"Reference of Python's {module} module", "PSF-2.0", "text", "en")
+    return DemoFile(path, f"Python {module} module reference", "PSF-2.0", "text", "en")
 
 
 def _near_copy(folder: Path, original: DemoFile) -> DemoFile:
