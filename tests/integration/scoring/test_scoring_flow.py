@@ -2,11 +2,14 @@
 gets one score with its reasons, copies by other addresses are caught in anchoring order, a storage failure is a
 retried no-verdict, and `polyphony verify score` reproduces the score or names the tampered dimension."""
 
+import io
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
@@ -19,6 +22,7 @@ from polyphony.db import session_scope
 from polyphony.models.score import ContributionScore
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
+from polyphony.storage.kubo import KuboStorage
 from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.integration.scoring.conftest import score_due, wait_for_verdict
 
@@ -99,19 +103,31 @@ def test_a_storage_failure_is_a_retried_no_verdict_never_a_low_score(
     contribution_id = contribute(contributor, text_of("MPL-2.0"), "mpl.txt")
     assert anchor_through_the_chain_worker() is not None
     cid = contributor.call("GET", f"/contributions/{contribution_id}")["cid"]
-    [block] = [path for path in settings.home.rglob(cid) if path.parent.parent.name == "blocks"]
-    hidden = block.with_name(block.name + ".away")
-    shutil.move(block, hidden)
+    bring_back = _lose_bytes(settings, cid)
     try:
         shown = wait_for_verdict(contributor, contribution_id, final=False)
         assert shown["verdict"] == "no-verdict" and shown["score"] is None
         assert "Not scored yet" in shown["explanation"]
         assert "scoring_deferred" in [step["step"] for step in shown["timeline"]]
     finally:
-        shutil.move(hidden, block)
+        bring_back()
 
     shown = wait_for_verdict(contributor, contribution_id)
     assert shown["verdict"] in ("pass", "fail") and shown["score"] is not None
+
+
+def _lose_bytes(settings: Settings, cid: str) -> Callable[[], object]:
+    """Make the configured store lose `cid`'s bytes; the function that brings them back."""
+    if settings.ipfs_api_url:
+        node = KuboStorage(settings.ipfs_api_url)
+        content = b"".join(node.cat(cid))
+        node.unpin(cid)
+        httpx.post(f"{settings.ipfs_api_url}/api/v0/repo/gc", timeout=120).raise_for_status()
+        return lambda: node.add(io.BytesIO(content))
+    [block] = [path for path in settings.home.rglob(cid) if path.parent.parent.name == "blocks"]
+    hidden = block.with_name(block.name + ".away")
+    shutil.move(block, hidden)
+    return lambda: shutil.move(hidden, block)
 
 
 def test_verify_score_reproduces_the_score_and_names_a_tampered_dimension(
