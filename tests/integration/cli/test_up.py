@@ -69,6 +69,11 @@ def _rpc(url: str, method: str, params: list[object]) -> object:
 def test_up_serves_green_health_stops_cleanly_and_keeps_state_across_restarts(tmp_path: Path) -> None:
     env = _stack_env(tmp_path / "var")
     env.pop("CHAIN_RPC_URL", None)  # this test is about the embedded chain and its persisted state
+    # Its beat closes epochs, scores and keeps proposals: run on the suite's database and queue, that work would
+    # land in other tests' state. So the stack gets its own database, and its own Redis database number.
+    env.pop("DATABASE_URL", None)
+    if env.get("REDIS_URL"):
+        env["REDIS_URL"] = env["REDIS_URL"].rsplit("/", 1)[0] + "/9"
     storage = storage_from_settings(Settings(polyphony_home=tmp_path / "var"))
     chain = f"http://127.0.0.1:{env['POLYPHONY_CHAIN_PORT']}"
     output = tmp_path / "up.log"
