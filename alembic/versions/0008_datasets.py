@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("item_count", sa.Integer(), nullable=False),
         sa.Column("root", sqlmodel.sql.sqltypes.AutoString(length=66), nullable=False),
         sa.Column("manifest_cid", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("approved_round", sa.Integer(), nullable=True),
+        sa.Column("approved_round", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )

@@ -27,7 +27,7 @@ class Dataset(SQLModel, table=True):
     root: str = Field(max_length=66, index=True)  # 0x-hex Merkle root over the included contributions
     manifest_cid: str = Field(max_length=100, index=True)
     # Set when the dataset registry's approval event for this (root, manifest CID) is indexed.
-    approved_round: int | None = Field(default=None, index=True)
+    approved_round: int | None = Field(default=None, sa_type=BigInteger, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
