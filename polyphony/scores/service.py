@@ -201,18 +201,6 @@ def score_record(session: Session, contribution_id: int) -> ScoreRecord:
     )  # fmt: skip
 
 
-def list_scores(
-    session: Session, *, policy_hash: str | None, verdict: Verdict | None, offset: int, limit: int
-) -> list[ContributionScore]:
-    """One page of scores, newest first."""
-    query = select(ContributionScore)
-    if policy_hash is not None:
-        query = query.where(ContributionScore.policy_hash == policy_hash)
-    if verdict is not None:
-        query = query.where(ContributionScore.verdict == verdict)
-    return list(session.exec(query.order_by(col(ContributionScore.id).desc()).offset(offset).limit(limit)))
-
-
 def policy(session: Session, policy_hash: str) -> ScoringPolicy | None:
     """The recorded policy document of `policy_hash`, if it was pinned."""
     return session.exec(select(ScoringPolicy).where(ScoringPolicy.policy_hash == policy_hash)).first()
