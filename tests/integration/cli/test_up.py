@@ -94,6 +94,40 @@ def test_up_serves_green_health_stops_cleanly_and_keeps_state_across_restarts(tm
         assert storage.has(blob.cid)
 
 
+def test_a_killed_up_takes_every_part_with_it(tmp_path: Path) -> None:
+    # An orphaned worker goes on taking jobs from whatever Redis next listens on its port, for a stack that is gone.
+    home = tmp_path / "var"
+    env = _stack_env(home)
+    for service in ("DATABASE_URL", "REDIS_URL", "CHAIN_RPC_URL", "IPFS_API_URL"):
+        env.pop(service, None)
+    output = tmp_path / "up.log"
+    with output.open("ab") as log:
+        up = subprocess.Popen([POLYPHONY, "up"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_healthy(f"http://127.0.0.1:{env['POLYPHONY_API_PORT']}", up, output)
+        assert len(_processes_of(home)) >= 5, output.read_text()  # redis, anvil, three workers, beat, the API
+    finally:
+        up.kill()
+        up.wait()
+    deadline = time.monotonic() + 60
+    while _processes_of(home) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_of(home) == [], "still running after `polyphony up` was killed"
+
+
+def _processes_of(home: Path) -> list[str]:
+    """The command lines of live processes started for the stack in `home` (zombies have no environment)."""
+    marker = f"POLYPHONY_HOME={home.resolve()}".encode()
+    found = []
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            if marker in (process / "environ").read_bytes().split(b"\0"):
+                found.append((process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:  # it ended while we looked
+            continue
+    return found
+
+
 def _up_fails(env: dict[str, str]) -> tuple[int, str]:
     finished = subprocess.run([POLYPHONY, "up"], env=env, capture_output=True, text=True, timeout=60)
     return finished.returncode, (finished.stdout + finished.stderr).strip()
