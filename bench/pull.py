@@ -2,7 +2,7 @@
 
 The files sit in a local CID store served by the API's `/ipfs/{cid}` gateway (uvicorn, its own process, as a
 trainer reaches it). The verified pull (`governance.pull_files.fetch_verified`: stream to disk, re-cut into
-256 KiB leaves, recompute the UnixFS CID and the sha256 on the way, 8 files at once) is timed against a
+256 KiB leaves and recompute the UnixFS CID on the way, 8 files at once) is timed against a
 plain read of the same CIDs through the same gateway with the same parallelism, written to disk unhashed.
 Each figure is the best of a few alternating runs, so a neighbour's burst of CPU does not decide it.
 Goal: the verified pull at least 0.9 of the plain read's throughput.
@@ -65,7 +65,7 @@ def main() -> None:
 
 def _stored(store: LocalStorage, content: bytes, number: int) -> WantedFile:
     blob = store.add(io.BytesIO(content))
-    return WantedFile(number, blob.cid, blob.sha256, blob.size)
+    return WantedFile(number, blob.cid, blob.size)
 
 
 def _stored_large(store: LocalStorage, path: Path) -> WantedFile:
@@ -76,7 +76,7 @@ def _stored_large(store: LocalStorage, path: Path) -> WantedFile:
     with path.open("rb") as content:
         blob = store.add(content)
     path.unlink()
-    return WantedFile(1, blob.cid, blob.sha256, blob.size)
+    return WantedFile(1, blob.cid, blob.size)
 
 
 def _compare(label: str, wanted: list[WantedFile], *, blobs: GatewayBlobs, scratch: Path) -> dict[str, float]:

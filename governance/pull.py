@@ -5,7 +5,7 @@
    manifest CID is the one used, not the API's); the API must list as many datasets as the chain counts.
 2. Each manifest is read by CID, its bytes must rebuild that CID, and its rows must rebuild the approved root.
 3. Contributions withdrawn since (the API's `/tombstones`) are dropped.
-4. Every file streams to disk with its CID and sha256 checked on the way (`pull_files`), in parallel, resumably.
+4. Every file streams to disk with its CID checked on the way (`pull_files`), in parallel, resumably.
 5. Parquet (text and tabular records, one row each), the Croissant manifests and a lineage file are written.
 No database is needed: a trainer runs this on any machine with the API's URL and a chain node.
 """
@@ -153,7 +153,7 @@ def pull_round(
     dropped = tombstoned(api)
     every_row = {int(row["contribution_id"]): row for manifest in manifests for row in manifest.rows}
     rows = {number: row for number, row in every_row.items() if number not in dropped}
-    wanted = [WantedFile(number, row["cid"], row["sha256"], int(row["size"])) for number, row in sorted(rows.items())]
+    wanted = [WantedFile(number, row["cid"], int(row["size"])) for number, row in sorted(rows.items())]
     on_total(sum(item.size for item in {item.cid: item for item in wanted}.values()))
     fetch_verified(wanted, blobs=blobs, folder=out, workers=workers, on_bytes=on_bytes)
     parquet = write_parquet(out, [rows[number] for number in sorted(rows)])

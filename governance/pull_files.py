@@ -1,13 +1,15 @@
-"""The file half of a pull: stream each file to disk, checking its CID and sha256 as the bytes pass, resumably.
+"""The file half of a pull: stream each file to disk, checking its CID as the bytes pass, resumably.
 
 A file is written to `files/<cid>.part` while it streams and renamed to `files/<cid>` only once its bytes
-rebuild its CID (Kubo's UnixFS layout, recomputed with the storage code) and its sha256; then its CID is
-appended to the state file. A re-run skips what the state file lists, and resumes a `.part` from its length
-with a byte range, re-hashing only the part already on disk.
+rebuild its CID (Kubo's UnixFS layout, recomputed with the storage code); then its CID is appended to the state
+file. A re-run skips what the state file lists, and resumes a `.part` from its length with a byte range,
+re-hashing only the part already on disk.
+
+The CID alone fixes the bytes: its leaves are sha256 digests of the content, and the contributor signed the CID
+in the same claim as the file's sha256. So each byte is hashed once on its way in; the manifest keeps the sha256
+for tools that check files by it.
 """
 
-import hashlib
-import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,18 +22,14 @@ from polyphony.storage.base import CHUNK_SIZE, BlobReader
 from polyphony.storage.unixfs import FileDagBuilder
 
 STATE_FILE = ".polyphony-pull-state"
-# Files from this size on are hashed on a thread of their own; smaller ones are many, in parallel already.
-BACKGROUND_CHECK_BYTES = 8 << 20
-BACKGROUND_QUEUE_PIECES = 64
 
 
 @dataclass(frozen=True)
 class WantedFile:
-    """A file the pull must hold: whose it is (for error messages), its CID, sha256 and size."""
+    """A file the pull must hold: whose it is (for error messages), its CID and size."""
 
     contribution_id: int
     cid: str
-    sha256: str
     size: int
 
     @property
@@ -41,24 +39,7 @@ class WantedFile:
 
 
 class StreamingCheck:
-    """The CID and sha256 of bytes fed in any pieces: re-cut into 256 KiB leaves exactly as Kubo cuts them."""
-
-    def __init__(self) -> None:
-        self._leaves = LeafCheck()
-        self._sha256 = hashlib.sha256()
-
-    def update(self, piece: bytes) -> None:
-        """Hash `piece` (any length)."""
-        self._sha256.update(piece)
-        self._leaves.update(piece)
-
-    def finish(self) -> tuple[str, str]:
-        """The CID and sha256 (hex) of everything fed."""
-        return self._leaves.finish(), self._sha256.hexdigest()
-
-
-class LeafCheck:
-    """The CID alone of bytes fed in any pieces."""
+    """The CID of bytes fed in any pieces: re-cut into 256 KiB leaves exactly as Kubo cuts them."""
 
     def __init__(self) -> None:
         self._dag = FileDagBuilder(lambda _cid, _block: None)
@@ -81,37 +62,6 @@ class LeafCheck:
         if self._pending or self.size == 0:
             self._dag.add_leaf(bytes(self._pending))
         return str(self._dag.finish().cid)
-
-
-class BackgroundCheck:
-    """A `StreamingCheck` split over two cores: the sha256 on the receiving thread, the CID's leaves on a thread
-    of their own, so both hashes of a large file overlap with receiving it.
-
-    hashlib releases the GIL while it hashes, so the two really run at once; the queue is bounded, so a slow
-    hash slows the download instead of holding the file in memory.
-    """
-
-    def __init__(self) -> None:
-        self._leaves = LeafCheck()
-        self._sha256 = hashlib.sha256()
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=BACKGROUND_QUEUE_PIECES)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (piece := self._queue.get()) is not None:
-            self._leaves.update(piece)
-
-    def update(self, piece: bytes) -> None:
-        """Hash `piece` here and hand it to the leaf thread."""
-        self._queue.put(piece)
-        self._sha256.update(piece)
-
-    def finish(self) -> tuple[str, str]:
-        """Wait for the leaf thread; the CID and sha256 of everything fed."""
-        self._queue.put(None)
-        self._thread.join()
-        return self._leaves.finish(), self._sha256.hexdigest()
 
 
 class PullState:
@@ -151,22 +101,20 @@ def fetch_verified(
 
 def _fetch_one(item: WantedFile, *, blobs: BlobReader, files: Path, on_bytes: Callable[[int], None]) -> str:
     final, part = files / item.cid, files / f"{item.cid}.part"
-    check = StreamingCheck() if item.size < BACKGROUND_CHECK_BYTES else BackgroundCheck()
+    check = StreamingCheck()
     offset = _rehash_part(part, check, item) if part.exists() else 0
     on_bytes(offset)
     received = offset
-    try:
-        with part.open("ab") as out:
-            for piece in _pieces(blobs.cat(item.cid, offset=offset) if offset < item.size else iter(())):
-                check.update(piece)
-                out.write(piece)
-                on_bytes(len(piece))
-                received += len(piece)
-                if received > item.size:
-                    break  # a source that sends more than the manifest's size is wrong; say so below
-    finally:
-        cid, sha256 = check.finish()  # also stops a background check when the source failed
-    if cid != item.cid or sha256 != item.sha256 or received != item.size:
+    with part.open("ab") as out:
+        for piece in _pieces(blobs.cat(item.cid, offset=offset) if offset < item.size else iter(())):
+            check.update(piece)
+            out.write(piece)
+            on_bytes(len(piece))
+            received += len(piece)
+            if received > item.size:
+                break  # a source that sends more than the manifest's size is wrong; say so below
+    cid = check.finish()
+    if cid != item.cid or received != item.size:
         part.unlink(missing_ok=True)
         raise TamperedItem(
             f"{item.label}: the bytes received hash to {cid} ({received:,} bytes), not to the CID the approved "
@@ -176,7 +124,7 @@ def _fetch_one(item: WantedFile, *, blobs: BlobReader, files: Path, on_bytes: Ca
     return item.cid
 
 
-def _rehash_part(part: Path, check: "StreamingCheck | BackgroundCheck", item: WantedFile) -> int:
+def _rehash_part(part: Path, check: StreamingCheck, item: WantedFile) -> int:
     """Feed what an interrupted run left on disk to `check`; return where to resume."""
     if part.stat().st_size > item.size:
         part.unlink()

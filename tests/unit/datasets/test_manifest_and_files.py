@@ -11,7 +11,6 @@ import pytest
 from governance.dataset_errors import InvalidFilters, TamperedItem
 from governance.datasets import DatasetFilters, Member, build_manifest, read_manifest_rows, root_of_rows
 from governance.pull_files import (
-    BACKGROUND_CHECK_BYTES,
     STATE_FILE,
     StreamingCheck,
     WantedFile,
@@ -78,7 +77,7 @@ def test_the_streaming_check_gives_the_cid_the_store_gives_whatever_the_pieces(s
     check = StreamingCheck()
     for start in range(0, len(content), piece):
         check.update(content[start : start + piece])
-    assert check.finish() == (stored.cid, stored.sha256)
+    assert check.finish() == stored.cid
 
 
 class _Blobs:
@@ -101,7 +100,7 @@ def _wanted(contents: list[bytes]) -> tuple[list[WantedFile], dict[str, bytes]]:
     wanted, by_cid = [], {}
     for number, content in enumerate(contents, start=1):
         blob = blob_of(io.BytesIO(content))
-        wanted.append(WantedFile(number, blob.cid, blob.sha256, len(content)))
+        wanted.append(WantedFile(number, blob.cid, len(content)))
         by_cid[blob.cid] = content
     return wanted, by_cid
 
@@ -137,8 +136,8 @@ def test_a_source_that_sends_too_much_is_refused(tmp_path: Path) -> None:
         fetch_verified([short], blobs=_Blobs(contents), folder=tmp_path, workers=1)
 
 
-def test_a_large_file_is_checked_on_its_own_thread_and_a_changed_byte_still_caught(tmp_path: Path) -> None:
-    content = bytes(range(256)) * (BACKGROUND_CHECK_BYTES // 256 + 1000)
+def test_a_file_of_many_leaves_is_fetched_whole_and_a_byte_changed_in_its_last_leaf_caught(tmp_path: Path) -> None:
+    content = bytes(range(256)) * (5 * CHUNK_SIZE // 256 + 1000)
     wanted, contents = _wanted([content])
     fetch_verified(wanted, blobs=_Blobs(contents), folder=tmp_path / "good", workers=1)
     assert (tmp_path / "good" / "files" / wanted[0].cid).read_bytes() == content
