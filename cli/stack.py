@@ -115,7 +115,10 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _end_with_the_supervisor() -> None:
-    """Runs in the child between fork and exec: ask the kernel for SIGTERM when the supervisor dies."""
+    """Runs in the child between fork and exec: ask the kernel for SIGTERM when the supervisor dies.
+
+    The kernel watches the thread that started the child, not the process: start parts from a thread that lives
+    as long as the stack (the main thread, as `polyphony up`, the tests and the benchmarks do)."""
     if sys.platform == "linux":
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
