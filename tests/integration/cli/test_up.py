@@ -109,10 +109,13 @@ def test_a_killed_up_takes_every_part_with_it(tmp_path: Path) -> None:
     finally:
         up.kill()
         up.wait()
+    ports = [env[port] for port in ("POLYPHONY_API_PORT", "POLYPHONY_REDIS_PORT", "POLYPHONY_CHAIN_PORT")]
     deadline = time.monotonic() + 60
-    while _processes_of(home) and time.monotonic() < deadline:
+    while (_processes_of(home) or any(map(_listening, ports))) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _processes_of(home) == [], "still running after `polyphony up` was killed"
+    # Redis rewrites its own process title over its environment, so it is known by its port.
+    assert not any(map(_listening, ports)), "a port still has a listener after `polyphony up` was killed"
 
 
 def _processes_of(home: Path) -> list[str]:
