@@ -8,6 +8,7 @@ taking jobs from whatever Redis next listens on its port, with the settings of a
 
 import ctypes
 import os
+import random
 import shutil
 import signal
 import socket
@@ -123,11 +124,34 @@ def _end_with_the_supervisor() -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+# Ports handed out for servers come from below the kernel's range for outgoing connections: a port picked from
+# that range can be taken, before the server binds it, as the local end of some client's connection.
+SERVER_PORTS_FROM = 10_000
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+PORT_TRIES = 100
+_handed_out: set[int] = set()  # a port picked but not yet bound must not be picked twice
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nothing listens on right now: for a second stack beside the first (tests, benches)."""
+    ephemeral_from = int(EPHEMERAL_RANGE.read_text().split()[0]) if EPHEMERAL_RANGE.exists() else 0
+    for _ in range(PORT_TRIES if ephemeral_from > SERVER_PORTS_FROM else 0):
+        port = random.randrange(SERVER_PORTS_FROM, ephemeral_from)  # noqa: S311 -- a port, not a secret
+        if port not in _handed_out and _bindable(port):
+            _handed_out.add(port)
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind(("127.0.0.1", 0))  # no such range here: any port the kernel picks
         return int(probe.getsockname()[1])
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def _answers(ready: Callable[[], bool]) -> bool:
