@@ -7,6 +7,7 @@ taking jobs from whatever Redis next listens on its port, with the settings of a
 """
 
 import ctypes
+import functools
 import os
 import random
 import shutil
@@ -134,24 +135,29 @@ _handed_out: set[int] = set()  # a port picked but not yet bound must not be pic
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nothing listens on right now: for a second stack beside the first (tests, benches)."""
-    ephemeral_from = int(EPHEMERAL_RANGE.read_text().split()[0]) if EPHEMERAL_RANGE.exists() else 0
-    for _ in range(PORT_TRIES if ephemeral_from > SERVER_PORTS_FROM else 0):
-        port = random.randrange(SERVER_PORTS_FROM, ephemeral_from)  # noqa: S311 -- a port, not a secret
-        if port not in _handed_out and _bindable(port):
+    below = _first_ephemeral_port()
+    for _ in range(PORT_TRIES):
+        wanted = random.randrange(SERVER_PORTS_FROM, below) if below > SERVER_PORTS_FROM else 0  # noqa: S311
+        port = _bound_port(wanted)  # 0 asks the kernel for any port, where there is no range to stay below
+        if port is not None and port not in _handed_out:
             _handed_out.add(port)
             return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))  # no such range here: any port the kernel picks
-        return int(probe.getsockname()[1])
+    raise OSError(f"no free port on 127.0.0.1 in {PORT_TRIES} tries")
 
 
-def _bindable(port: int) -> bool:
+@functools.cache
+def _first_ephemeral_port() -> int:
+    return int(EPHEMERAL_RANGE.read_text().split()[0]) if EPHEMERAL_RANGE.exists() else 0
+
+
+def _bound_port(port: int) -> int | None:
+    """The port a listener bound to `port` gets now, or None if it cannot bind it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
-            return False
-        return True
+            return None
+        return int(probe.getsockname()[1])
 
 
 def _answers(ready: Callable[[], bool]) -> bool:

@@ -105,7 +105,7 @@ def test_a_killed_up_takes_every_part_with_it(tmp_path: Path) -> None:
         up = subprocess.Popen([POLYPHONY, "up"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_healthy(f"http://127.0.0.1:{env['POLYPHONY_API_PORT']}", up, output)
-        assert len(_processes_of(home)) >= 5, output.read_text()  # redis, anvil, three workers, beat, the API
+        assert len(_processes_of(home)) >= 5, output.read_text()  # anvil, three workers, beat, the API's
     finally:
         up.kill()
         up.wait()
