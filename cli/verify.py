@@ -16,7 +16,7 @@ from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import BlobReader
 
-verify_app = typer.Typer(help="Check provenance (and later scores and epochs) without trusting the API.")
+verify_app = typer.Typer(help="Check provenance, scores and epochs without trusting the API.")
 FromStorageOption = Annotated[
     bool,
     typer.Option("--from-storage", help="Read bytes from the configured store instead of the API's /ipfs gateway."),
