@@ -11,8 +11,8 @@ from redis import Redis
 from sqlmodel import Session
 from web3 import Web3
 
+from chain.bindings import Deployment, read_deployment
 from chain.client import chain_probe, connect, served_chain_id
-from chain.contracts import Deployment, read_deployment
 from chain.errors import ContractsNotDeployed
 from polyphony.auth.tokens import contributor_of
 from polyphony.db import get_engine, get_session

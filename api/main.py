@@ -14,14 +14,14 @@ from api.routes import (
     health,
     ipfs,
     metrics,
-    models,
     proposals,
     rewards,
     rounds,
     scores,
     tombstones,
+    trained_models,
 )
-from api.schemas import ErrorPublic
+from api.schemas.errors import ErrorPublic
 from polyphony.queue import SCORING_QUEUE
 from polyphony.scores.metrics import install_collector
 
@@ -50,5 +50,5 @@ def create_app() -> FastAPI:
     app.include_router(epochs.router)
     app.include_router(datasets.router)
     app.include_router(rounds.router)
-    app.include_router(models.router)
+    app.include_router(trained_models.router)
     return app

@@ -25,8 +25,8 @@ from rich.console import Console
 from web3 import Web3
 from web3.contract import Contract
 
+from chain.bindings import Deployment, call_of
 from chain.client import connect
-from chain.contracts import Deployment, call_of
 from chain.deploy import ensure_deployed, parameters_from
 from chain.eip712 import Ballot, Delegation, domain_of, sign, split_signature, typed_data
 from chain.keys import KeyRole, ensure_dev_keys

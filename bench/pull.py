@@ -1,7 +1,7 @@
 """Verified pull throughput against a plain read of the same CIDs, and the manifest build time for 100,000 members.
 
 The files sit in a local CID store served by the API's `/ipfs/{cid}` gateway (uvicorn, its own process, as a
-trainer reaches it). The verified pull (`governance.pull_files.fetch_verified`: stream to disk, re-cut into
+trainer reaches it). The verified pull (`governance.rounds.pull_files.fetch_verified`: stream to disk, re-cut into
 256 KiB leaves and recompute the UnixFS CID on the way, 8 files at once) is timed against a
 plain read of the same CIDs through the same gateway with the same parallelism, written to disk unhashed.
 Each figure is the best of a few alternating runs, so a neighbour's burst of CPU does not decide it.
@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 
 from cli.stack import free_port
-from governance.datasets import Member, build_manifest
-from governance.pull import GatewayBlobs
-from governance.pull_files import WantedFile, fetch_verified
+from governance.datasets.service import Member, build_manifest
+from governance.rounds.pull_files import WantedFile, fetch_verified
+from polyphony.storage.gateway import GatewayBlobs
 from polyphony.storage.local import LocalStorage
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

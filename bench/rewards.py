@@ -28,14 +28,14 @@ from gas import Chain, activate_rewards, deploy, relayed_claim, seeded_address, 
 from rich.console import Console
 from sqlalchemy import insert
 
-from chain.contracts import DeployedContract, Deployment
+from chain.bindings import DeployedContract, Deployment
 from cli.stack import Stack, anvil_part, redis_part
-from governance.epoch_report import reward_tree
-from governance.epochs import EpochPolicy, close_epoch
+from governance.rewards.epochs import EpochPolicy, close_epoch
+from governance.rewards.report import reward_tree
+from polyphony.clock import utcnow
 from polyphony.db import get_engine, session_scope
 from polyphony.migrations import upgrade_to_head
 from polyphony.models.contribution import Contribution
-from polyphony.models.job import utcnow
 from polyphony.models.score import ContributionScore
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings

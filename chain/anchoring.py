@@ -10,18 +10,19 @@ import io
 
 from sqlmodel import Session, col, select
 
-from chain.client import connect, rpc_errors
-from chain.contracts import Deployment, call_of, read_deployment
+from chain.bindings import Deployment, call_of
+from chain.client import rpc_errors
 from chain.errors import NotAnchoredYet
-from chain.keys import KeyRole, load_keys
+from chain.keys import KeyRole
 from chain.merkle import proof_from_leaves
 from chain.provenance import Provenance, batch_manifest, batch_tree
-from chain.tx import SenderPolicy, TxSender
+from chain.senders import configured_deployment, sender_for
+from chain.tx import TxSender
+from polyphony.clock import utcnow
 from polyphony.contributions import service
 from polyphony.db import session_scope
 from polyphony.models.chain import ChainTransaction
 from polyphony.models.contribution import AnchorBatch, BatchStatus, Contribution, ContributionStatus
-from polyphony.models.job import utcnow
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
@@ -129,11 +130,9 @@ def provenance_of(session: Session, contribution: Contribution) -> Provenance:
 
 def anchor_with_settings(settings: Settings) -> AnchorBatch | None:
     """`anchor_claimed` on the configured chain, deployment, anchorer key and storage."""
-    web3 = connect(settings.effective_chain_rpc_url)
+    deployment = configured_deployment(settings)
+    if deployment is None:
+        return None
     with rpc_errors(settings.effective_chain_rpc_url):
-        deployment = read_deployment(settings.deployments_dir, web3.eth.chain_id)
-        if deployment is None:
-            return None
-        anchorer = load_keys(settings.keys_dir)[KeyRole.ANCHORER]
-        sender = TxSender(web3, anchorer, SenderPolicy(confirmations=settings.polyphony_chain_confirmations))
+        sender = sender_for(settings, KeyRole.ANCHORER)
         return anchor_claimed(sender=sender, deployment=deployment, storage=storage_from_settings(settings))

@@ -11,7 +11,7 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from chain.contracts import (
+from chain.bindings import (
     ARTIFACT_OF,
     DeployedContract,
     Deployment,

@@ -21,12 +21,12 @@ from web3.contract.contract import ContractEvent
 from web3.exceptions import BlockNotFound
 from web3.types import LogReceipt
 
+from chain.bindings import ARTIFACT_OF, load_artifact, read_deployment
 from chain.client import rpc_errors
-from chain.contracts import ARTIFACT_OF, load_artifact, read_deployment
 from chain.errors import WrongChain
+from polyphony.clock import utcnow
 from polyphony.db import session_scope
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
-from polyphony.models.job import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session
 from web3 import Web3
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from chain.eip712 import (
     ContributionClaim,
     Domain,

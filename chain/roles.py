@@ -6,7 +6,7 @@ OpenZeppelin's AccessControl cannot list a role's holders, so the events are the
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from chain.keys import KeyRole
 
 ROLE_NAMES = [

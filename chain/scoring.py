@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from chain.client import connect, rpc_errors, served_chain_id
-from chain.contracts import Deployment, call_of, read_deployment
+from chain.bindings import Deployment, call_of
+from chain.client import rpc_errors
 from chain.eip712 import ScoreAttestation, TypedData, provenance_domain, sign, typed_data, verify_attestation
 from chain.keys import KeyRole, load_keys
-from chain.tx import SenderPolicy, TxSender
+from chain.senders import configured_deployment, sender_for
+from chain.tx import TxSender
 from polyphony.db import session_scope
 from polyphony.scores import service
+from polyphony.scores.flow import Attest, Attestation
+from polyphony.scoring import Policy, current_policy, policy_document, policy_hash
 from polyphony.settings import Settings
 from polyphony.storage.base import Storage
 
@@ -67,29 +70,24 @@ def policy_holds_role(web3: Web3, deployment: Deployment, account: str) -> bool:
     return bool(registry.functions.hasRole(role, Web3.to_checksum_address(account)).call())
 
 
-@dataclass(frozen=True)
-class PolicyDocument:
-    """A scoring policy as the chain layer needs it: its hash, its version and its canonical bytes."""
+def register_policy(*, policy: Policy, sender: TxSender, deployment: Deployment, storage: Storage) -> int:
+    """Pin `policy`'s document and register its hash on the registry, once; return the registration block.
 
-    policy_hash: str
-    version: str
-    document: bytes
-
-
-def register_policy(*, policy: PolicyDocument, sender: TxSender, deployment: Deployment, storage: Storage) -> int:
-    """Pin `policy`'s document and register its hash on the registry, once; return the registration block."""
-    cid = storage.add(io.BytesIO(policy.document)).cid
+    A workflow that owns its transactions: the pin is recorded and committed before the registration is sent.
+    """
+    phash = policy_hash(policy)
+    cid = storage.add(io.BytesIO(policy_document(policy))).cid
     with session_scope() as session:
-        service.keep_policy(session, policy_hash=policy.policy_hash, version=policy.version, document_cid=cid)
-    block = registered_block(sender.web3, deployment, policy.policy_hash)
+        service.keep_policy(session, policy_hash=phash, version=policy.version, document_cid=cid)
+    block = registered_block(sender.web3, deployment, phash)
     tx_hash = None
     if block == 0:
         registry = deployment.bind(sender.web3, "provenanceRegistry")
-        call = call_of(registry, "registerPolicy", bytes.fromhex(policy.policy_hash.removeprefix("0x")), cid)
-        tx = sender.send(f"policy:{registry.address}:{policy.policy_hash}", call)
+        call = call_of(registry, "registerPolicy", bytes.fromhex(phash.removeprefix("0x")), cid)
+        tx = sender.send(f"policy:{registry.address}:{phash}", call)
         tx_hash, block = tx.tx_hash, int(tx.block_number or 0)
     with session_scope() as session:
-        service.mark_policy_registered(session, policy.policy_hash, tx_hash=tx_hash, block_number=block)
+        service.mark_policy_registered(session, phash, tx_hash=tx_hash, block_number=block)
     return block
 
 
@@ -103,18 +101,34 @@ class ScorerContext:
 
 def scorer_context(settings: Settings) -> ScorerContext | None:
     """The configured deployment and scorer key; None until the contracts are deployed."""
-    deployment = read_deployment(settings.deployments_dir, served_chain_id(settings))
+    deployment = configured_deployment(settings)
     if deployment is None:
         return None
     return ScorerContext(deployment, load_keys(settings.keys_dir)[KeyRole.SCORER])
 
 
-def register_policy_with_settings(settings: Settings, *, policy: PolicyDocument, storage: Storage) -> int | None:
-    """`register_policy` on the configured chain with the scorer key; None until the contracts are deployed."""
+def register_policy_with_settings(settings: Settings, *, storage: Storage) -> int | None:
+    """`register_policy` of the current policy on the configured chain with the scorer key; None until the
+    contracts are deployed."""
+    deployment = configured_deployment(settings)
+    if deployment is None:
+        return None
+    with rpc_errors(settings.effective_chain_rpc_url):
+        sender = sender_for(settings, KeyRole.SCORER)
+        return register_policy(policy=current_policy()[0], sender=sender, deployment=deployment, storage=storage)
+
+
+def attestor(settings: Settings) -> Attest | None:
+    """The scorer key's attestation of a score on the configured deployment; None until the contracts are deployed."""
     context = scorer_context(settings)
     if context is None:
         return None
-    web3 = connect(settings.effective_chain_rpc_url)
-    with rpc_errors(settings.effective_chain_rpc_url):
-        sender = TxSender(web3, context.scorer, SenderPolicy(confirmations=settings.polyphony_chain_confirmations))
-        return register_policy(policy=policy, sender=sender, deployment=context.deployment, storage=storage)
+
+    def attest(contribution_cid: str, score: int, policy_hash: str) -> Attestation:
+        signature = sign_attestation(
+            contribution_cid=contribution_cid, score=score, policy_hash=policy_hash, deployment=context.deployment,
+            scorer=context.scorer,
+        )  # fmt: skip
+        return Attestation(scorer=context.scorer.address, signature=signature)
+
+    return attest

@@ -21,9 +21,9 @@ from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCErro
 from web3.types import TxParams, TxReceipt, Wei
 
 from chain.errors import TxReverted, TxTimeout
+from polyphony.clock import utcnow
 from polyphony.db import session_scope
 from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
-from polyphony.models.job import utcnow
 
 _NONCE_LOCKS: dict[str, threading.Lock] = {}
 

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
-from chain.verify import Check
+from chain.verify.checks import Check
 from cli.client import ClientError
 from polyphony.errors import PolyphonyError
 from polyphony.settings import get_settings

@@ -14,8 +14,8 @@ from eth_account.signers.local import LocalAccount
 from rich.markup import escape
 from web3 import Web3
 
+from chain.bindings import load_artifact, read_deployment
 from chain.client import connect, rpc_errors
-from chain.contracts import load_artifact, read_deployment
 from cli.client import PolyphonyClient
 from cli.command import (
     ApiOption,
@@ -28,10 +28,11 @@ from cli.command import (
     one_line_errors,
     transfer_progress,
 )
-from governance.dataset_errors import ApprovalMismatch, PullRefused, RoundNotApproved
-from governance.pull import GatewayBlobs, PullReport, pull_round
+from governance.rounds.errors import ApprovalMismatch, PullRefused, RoundNotApproved
+from governance.rounds.pull import PullReport, pull_round
 from polyphony.settings import get_settings
 from polyphony.storage.base import BlobReader
+from polyphony.storage.gateway import GatewayBlobs
 from polyphony.storage.kubo import KuboStorage
 
 RECEIPT_TIMEOUT_S = 120

@@ -2,8 +2,8 @@
 
 from rich.console import Console
 
+from chain.bindings import Deployment, deployment_path
 from chain.client import connect, rpc_errors
-from chain.contracts import Deployment, deployment_path
 from chain.deploy import ensure_deployed, parameters_from
 from chain.keys import ensure_dev_keys, load_keys
 from chain.tx import SenderPolicy

@@ -15,8 +15,8 @@ from rich.markup import escape
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
+from chain.bindings import load_artifact
 from chain.client import connect, rpc_errors
-from chain.contracts import load_artifact
 from chain.tx import Call
 from cli.client import PolyphonyClient
 from cli.command import ApiOption, CommandFailed, KeyOption, api_url, console, load_wallet, one_line_errors

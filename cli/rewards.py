@@ -16,8 +16,8 @@ from hexbytes import HexBytes
 from sqlmodel import select
 from web3 import Web3
 
+from chain.bindings import load_artifact, read_deployment
 from chain.client import connect, rpc_errors
-from chain.contracts import load_artifact, read_deployment
 from cli.client import PolyphonyClient
 from cli.command import (
     ApiOption,
@@ -29,11 +29,11 @@ from cli.command import (
     one_line_errors,
     report_checks,
 )
-from governance.epoch_verify import ProposedRoot, ScoreLookup, check_epoch
-from governance.epochs import EpochPolicy, close_epoch
+from governance.rewards.epochs import EpochPolicy, close_epoch
+from governance.rewards.verify import ProposedRoot, ScoreLookup, check_epoch
+from polyphony.clock import utcnow
 from polyphony.db import session_scope
 from polyphony.models.epoch import Epoch, EpochStatus
-from polyphony.models.job import utcnow
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 

@@ -1,6 +1,5 @@
 """`polyphony verify ...`: recompute and check what the API says, from the chain and the stored bytes."""
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import httpx
@@ -8,13 +7,14 @@ import typer
 
 from chain.client import connect, rpc_errors
 from chain.provenance import Provenance
-from chain.verify import verify_provenance
+from chain.verify.provenance import verify_provenance
+from chain.verify.score import ScoreSources, verify_score
 from cli.command import ApiOption, api_url, one_line_errors, report_checks
-from cli.verify_score import ScoreSources, verify_score
 from polyphony.errors import PolyphonyError
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import BlobReader
+from polyphony.storage.gateway import GatewayBlobs
 
 verify_app = typer.Typer(help="Check provenance, scores and epochs without trusting the API.")
 FromStorageOption = Annotated[
@@ -54,7 +54,7 @@ def score(contribution_id: int, api: ApiOption = None, from_storage: FromStorage
 def _sources(api: str | None, *, from_storage: bool) -> tuple[str, BlobReader]:
     """The API's base URL, and where the bytes are read: the configured store, or the API's gateway."""
     base = api_url(api)
-    return base, storage_from_settings(get_settings()) if from_storage else GatewayBlobs(base)
+    return base, storage_from_settings(get_settings()) if from_storage else GatewayBlobs(httpx.Client(base_url=base))
 
 
 def _fetch_provenance(api: str, contribution_id: int) -> Provenance:
@@ -71,26 +71,6 @@ def _fetch_json(api: str, path: str) -> dict[str, Any]:
         said = answer.json().get("error", {}) if "json" in answer.headers.get("content-type", "") else {}
         raise _ApiRefused(said.get("message") or f"the API answered {answer.status_code} for {url}")
     return dict(answer.json())
-
-
-class GatewayBlobs:
-    """Bytes from an `/ipfs/{cid}` gateway: untrusted, which is fine, since every byte is hashed to its CID."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
-
-    def cat(self, cid: str, *, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
-        """Stream `cid` from the gateway (whole, or one byte range)."""
-        last = "" if length is None else str(offset + length - 1)
-        headers = {"Range": f"bytes={offset}-{last}"} if offset or length is not None else {}
-        url = f"{self.base_url}/ipfs/{cid}"
-        try:
-            with httpx.stream("GET", url, headers=headers, timeout=60) as answer:
-                if answer.status_code not in (200, 206):
-                    raise _ApiRefused(f"the gateway answered {answer.status_code} for {url}")
-                yield from answer.iter_bytes(1 << 20)
-        except httpx.TransportError as error:
-            raise _ApiUnreachable(f"cannot read {url} ({type(error).__name__})") from None
 
 
 class _ApiUnreachable(PolyphonyError):

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from polyphony.models.job import PendingJob, utcnow
+from polyphony.clock import utcnow
+from polyphony.models.job import PendingJob
 from polyphony.queue import get_celery
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,9 @@
-"""The Celery configuration every process shares: senders (API, CLI) and workers route tasks the same way."""
+"""The Celery configuration every process shares: senders (API, CLI) and workers route tasks the same way.
+
+Jobs are sent by name through this app, which registers no tasks, so a queue option on a task's decorator would
+never reach the sender. Every task's queue is therefore named here, in one table, and a task name says its
+domain (the module that defines it), not its queue.
+"""
 
 from functools import lru_cache
 
@@ -12,6 +17,46 @@ CHAIN_QUEUE = "chain"
 # Scoring is CPU-heavy: its own queue and workers, so outbox sweeps and chain work never wait behind it.
 SCORING_QUEUE = "scoring"
 
+# Every task and its queue. Each task that sends a transaction runs on the chain queue: one sender per key.
+QUEUE_OF_TASK = {
+    "jobs.flush_outbox": DEFAULT_QUEUE,
+    "storage.collect_garbage": DEFAULT_QUEUE,
+    "contributions.sweep_unfinished": DEFAULT_QUEUE,
+    "chain.index_events": CHAIN_QUEUE,
+    "chain.anchor_claims": CHAIN_QUEUE,
+    "scoring.enqueue_due": SCORING_QUEUE,
+    "scoring.score_contribution": SCORING_QUEUE,
+    "scoring.register_policy": CHAIN_QUEUE,
+    "rewards.close_due_epoch": DEFAULT_QUEUE,
+    "rewards.propose_epoch_root": CHAIN_QUEUE,
+    "rewards.keep_epochs": CHAIN_QUEUE,
+    "rewards.relay_claim": CHAIN_QUEUE,
+    "governance.submit_proposal": CHAIN_QUEUE,
+    "governance.relay_ballot": CHAIN_QUEUE,
+    "governance.relay_delegation": CHAIN_QUEUE,
+    "governance.keep_proposals": CHAIN_QUEUE,
+    "rounds.record_approvals": DEFAULT_QUEUE,
+}
+
+# Names tasks had when they were named by their queue. A job sent before the rename may still sit in the broker
+# (the outbox's own rows are renamed by migration 0010): the workers keep a forwarder under each old name.
+RENAMED_TASKS = {
+    "chain.register_scoring_policy": "scoring.register_policy",
+    "chain.propose_epoch_root": "rewards.propose_epoch_root",
+    "chain.keep_epochs": "rewards.keep_epochs",
+    "chain.relay_claim": "rewards.relay_claim",
+    "chain.submit_proposal": "governance.submit_proposal",
+    "chain.relay_ballot": "governance.relay_ballot",
+    "chain.relay_delegation": "governance.relay_delegation",
+    "chain.keep_proposals": "governance.keep_proposals",
+}
+
+
+def task_routes() -> dict[str, dict[str, str]]:
+    """Celery's `task_routes`: every task, and every old name on the queue its new name runs on."""
+    queues = {**QUEUE_OF_TASK, **{old: QUEUE_OF_TASK[new] for old, new in RENAMED_TASKS.items()}}
+    return {name: {"queue": queue} for name, queue in queues.items()}
+
 
 def make_celery(settings: Settings) -> Celery:
     """A Celery app wired to the configured Redis, with at-least-once delivery."""
@@ -21,7 +66,7 @@ def make_celery(settings: Settings) -> Celery:
         result_serializer="json",
         accept_content=["json"],
         task_default_queue=DEFAULT_QUEUE,
-        task_routes={"chain.*": {"queue": CHAIN_QUEUE}, "scoring.*": {"queue": SCORING_QUEUE}},
+        task_routes=task_routes(),
         # A task is acknowledged only when it finished, and requeued if its worker died mid-way:
         # tasks are idempotent, so running one twice is safe, losing one is not.
         task_acks_late=True,

@@ -26,7 +26,7 @@ def every(seconds: float, task: str) -> dict[str, Any]:
 app = make_celery(get_settings())
 app.conf.include = [
     f"workers.tasks.{domain}"
-    for domain in ("jobs", "chain", "storage", "contributions", "scoring", "rewards", "governance", "rounds")
+    for domain in ("jobs", "chain", "storage", "contributions", "scoring", "rewards", "governance", "rounds", "renamed")
 ]
 app.conf.beat_schedule = {
     "send jobs whose after-commit send failed": {"task": "jobs.flush_outbox", "schedule": OUTBOX_SWEEP_S},
@@ -36,7 +36,7 @@ app.conf.beat_schedule = {
     "anchor claimed contributions": every(ANCHOR_CLAIMS_S, "chain.anchor_claims"),
     "score anchored contributions": every(SCORE_DUE_S, "scoring.enqueue_due"),
     "close the reward epoch that ended": every(CLOSE_EPOCH_S, "rewards.close_due_epoch"),
-    "publish and activate reward roots": every(KEEP_EPOCHS_S, "chain.keep_epochs"),
-    "queue and execute passed proposals": every(KEEP_PROPOSALS_S, "chain.keep_proposals"),
+    "publish and activate reward roots": every(KEEP_EPOCHS_S, "rewards.keep_epochs"),
+    "queue and execute passed proposals": every(KEEP_PROPOSALS_S, "governance.keep_proposals"),
     "record approved rounds and registered models": every(RECORD_ROUNDS_S, "rounds.record_approvals"),
 }

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from api.deps import BearerCredentials, ClientHost, CurrentContributor, RedisDep, SettingsDep
-from api.schemas import AccessTokenPublic, ErrorPublic, NoncePublic, SignedInPublic, SignInRequest
+from api.schemas.auth import AccessTokenPublic, NoncePublic, SignedInPublic, SignInRequest
+from api.schemas.errors import ErrorPublic
 from chain import siwe
 from chain.errors import ChainUnavailable
 from chain.sign_in import login, new_nonce

@@ -4,22 +4,16 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from web3 import Web3
 
-from api.contribution_schemas import (
-    ClaimSignature,
-    ContributionPagePublic,
-    ContributionPublic,
-    RevocationSignature,
-    TombstonePublic,
-)
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, StorageDep, UploadAllowance
 from api.multipart import receive_upload
-from api.schemas import ErrorPublic
+from api.schemas.contributions import ClaimSignature, ContributionPagePublic, ContributionPublic, RevocationSignature
+from api.schemas.errors import ErrorPublic
+from api.schemas.tombstones import TombstonePublic
+from chain.addresses import checksum_address
 from chain.anchoring import provenance_of
-from chain.errors import InvalidAddress
 from chain.provenance import Provenance, accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
-from governance.epochs import reward_of
+from governance.rewards.epochs import reward_of
 from polyphony.contributions import service
 from polyphony.contributions.formats import FormatLimits
 from polyphony.contributions.ingest import ingest
@@ -62,7 +56,11 @@ def list_contributions(
 ) -> ContributionPagePublic:
     """Contributions, newest first, by contributor and status."""
     page, total = service.list_contributions(
-        session, contributor=_checksum(contributor), status=status, offset=offset, limit=limit
+        session,
+        contributor=None if contributor is None else checksum_address(contributor, what="contributor"),
+        status=status,
+        offset=offset,
+        limit=limit,
     )
     return ContributionPagePublic(
         items=[ContributionPublic.of(c) for c in page], total=total, offset=offset, limit=limit
@@ -128,11 +126,3 @@ def post_revocation(
         deployment=deployment,
     )  # fmt: skip
     return TombstonePublic.model_validate(tombstone, from_attributes=True)
-
-
-def _checksum(address: str | None) -> str | None:
-    if address is None:
-        return None
-    if not Web3.is_address(address):
-        raise InvalidAddress(f"'{address}' is not an Ethereum address (0x and 40 hex digits)")
-    return Web3.to_checksum_address(address)

@@ -4,11 +4,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.dataset_schemas import DatasetCreate, DatasetPagePublic, DatasetPublic
 from api.deps import CurrentContributor, SessionDep, StorageDep
-from api.schemas import ErrorPublic
-from governance import datasets
-from governance.datasets import DatasetFilters
+from api.schemas.datasets import DatasetCreate, DatasetPagePublic, DatasetPublic
+from api.schemas.errors import ErrorPublic
+from governance.datasets import service as datasets
+from governance.datasets.service import DatasetFilters
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import DeploymentDep, SessionDep, Web3Dep
-from api.proposal_schemas import DelegationRequest, RelayedDelegationPublic
-from api.schemas import ErrorPublic
-from governance import votes
+from api.schemas.delegations import DelegationRequest, RelayedDelegationPublic
+from api.schemas.errors import ErrorPublic
+from governance.proposals import votes
 from polyphony.models.proposal import RelayedDelegation
 
 router = APIRouter(prefix="/delegations", tags=["governance"])

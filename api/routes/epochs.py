@@ -5,9 +5,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import SessionDep
-from api.reward_schemas import EpochPublic
-from api.schemas import ErrorPublic
-from governance import epochs
+from api.schemas.epochs import EpochPublic
+from api.schemas.errors import ErrorPublic
+from governance.rewards import epochs
 
 router = APIRouter(prefix="/epochs", tags=["rewards"])
 

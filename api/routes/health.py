@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from api.deps import ProbesDep
 from api.metrics import record_health
-from api.schemas import HealthPublic
+from api.schemas.health import HealthPublic
 from polyphony.health import check_components
 
 router = APIRouter(tags=["operations"])

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header
 from fastapi.responses import StreamingResponse
 
 from api.deps import StorageDep
-from api.schemas import ErrorPublic
+from api.schemas.errors import ErrorPublic
 from polyphony.storage.cid import parse_cid
 from polyphony.storage.errors import InvalidRange
 

@@ -5,7 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, Web3Dep
-from api.proposal_schemas import (
+from api.schemas.errors import ErrorPublic
+from api.schemas.proposals import (
     BallotRequest,
     ProposalPagePublic,
     ProposalPublic,
@@ -13,9 +14,9 @@ from api.proposal_schemas import (
     RelayedBallotPublic,
     SupportName,
 )
-from api.schemas import ErrorPublic
-from governance import proposals, votes
-from governance.proposals import SUPPORT
+from governance.proposals import service as proposals
+from governance.proposals import votes
+from governance.proposals.service import SUPPORT
 
 router = APIRouter(prefix="/proposals", tags=["governance"])
 

@@ -5,9 +5,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DeploymentDep, SessionDep, Web3Dep
-from api.reward_schemas import ClaimPublic, ClaimRequest, RewardPublic
-from api.schemas import ErrorPublic
-from governance import claims
+from api.schemas.errors import ErrorPublic
+from api.schemas.rewards import ClaimPublic, ClaimRequest, RewardPublic
+from governance.rewards import claims
 
 router = APIRouter(prefix="/rewards", tags=["rewards"])
 

@@ -4,10 +4,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.dataset_schemas import LineagePinnedPublic, RoundDatasetPublic, RoundPublic
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, StorageDep
-from api.schemas import ErrorPublic
-from governance import lineage, rounds
+from api.schemas.errors import ErrorPublic
+from api.schemas.rounds import LineagePinnedPublic, RoundDatasetPublic, RoundPublic
+from governance.rounds import approvals as rounds
+from governance.rounds import lineage
 
 router = APIRouter(prefix="/rounds", tags=["governance"])
 

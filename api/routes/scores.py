@@ -5,8 +5,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DeploymentDep, SessionDep
-from api.schemas import ErrorPublic
-from api.score_schemas import ScorePublic
+from api.schemas.errors import ErrorPublic
+from api.schemas.scores import ScorePublic
 from polyphony.scores import service
 
 router = APIRouter(prefix="/contributions", tags=["scores"])

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.contribution_schemas import TombstonePagePublic, TombstonePublic
 from api.deps import SessionDep
+from api.schemas.tombstones import TombstonePagePublic, TombstonePublic
 from polyphony.contributions import service
 
 router = APIRouter(tags=["contributions"])

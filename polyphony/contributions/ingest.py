@@ -20,13 +20,13 @@ from pathlib import Path
 
 from sqlmodel import Session, col, delete, select
 
+from polyphony.clock import utcnow
 from polyphony.contributions import service
 from polyphony.contributions.errors import InvalidMetadata
 from polyphony.contributions.formats import ContentReport, FormatLimits, check_content, declared_format
 from polyphony.contributions.licenses import check_license
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus
-from polyphony.models.job import utcnow
 from polyphony.storage.base import Storage, StoredBlob
 from polyphony.storage.errors import BlobNotFound, StorageUnavailable
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from polyphony.clock import utcnow
 from polyphony.contributions.errors import AlreadyRevoked, ContributionNotFound, NotClaimable, NotYourContribution
 from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus, Tombstone
-from polyphony.models.job import utcnow
 from polyphony.storage.base import StoredBlob
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from polyphony.models.job import utcnow
+from polyphony.clock import utcnow
 
 
 class TxStatus(StrEnum):

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from polyphony.models.job import utcnow
+from polyphony.clock import utcnow
 
 
 class ContributionStatus(StrEnum):

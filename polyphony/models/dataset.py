@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from polyphony.models.job import utcnow
+from polyphony.clock import utcnow
 
 
 class Dataset(SQLModel, table=True):

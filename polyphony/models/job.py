@@ -1,16 +1,13 @@
 """The job outbox: a task to send, written in the same transaction as the change that asked for it."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """The current time in UTC (timezone-aware)."""
-    return datetime.now(UTC)
+from polyphony.clock import utcnow
 
 
 class PendingJob(SQLModel, table=True):

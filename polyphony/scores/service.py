@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from polyphony.clock import utcnow
 from polyphony.contributions import service as contributions
 from polyphony.models.contribution import AnchorBatch, BatchStatus, Contribution, ContributionStatus
-from polyphony.models.job import utcnow
 from polyphony.models.score import ContributionScore, ScoringPolicy, Verdict
 from polyphony.scores.errors import ScoreNotFound
-from polyphony.scoring_index import anchoring_position
+from polyphony.scores.index import anchoring_position
 
 FINAL = (Verdict.PASS, Verdict.FAIL)
 

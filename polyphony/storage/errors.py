@@ -17,3 +17,7 @@ class InvalidRange(RangeNotSatisfiable):
 
 class StorageUnavailable(Unavailable):
     code = "storage_unavailable"
+
+
+class GatewayUnavailable(Unavailable):
+    code = "gateway_unavailable"

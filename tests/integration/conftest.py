@@ -12,8 +12,8 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from web3 import Web3
 
+from chain.bindings import Deployment
 from chain.client import connect
-from chain.contracts import Deployment
 from chain.deploy import GovernanceParameters, ensure_deployed
 from chain.keys import KeyRole, ensure_dev_keys
 from cli.stack import Stack, anvil_part, chain_worker_part, redis_part, worker_part

@@ -1,4 +1,4 @@
-"""Chain tasks. Their names start with "chain." so they run on the chain queue, one at a time."""
+"""Chain tasks: the event indexer and claim anchoring (both on the chain queue, see polyphony.queue)."""
 
 from chain.anchoring import anchor_with_settings
 from chain.client import connect

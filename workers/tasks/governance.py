@@ -1,19 +1,19 @@
-"""Governance tasks. Their names start with "chain." so they run on the chain queue, one at a time."""
+"""Governance tasks: relayed proposals, ballots and delegations, and the keeper (all on the chain queue)."""
 
-from governance import keeper, votes
+from governance.proposals import keeper, votes
 from polyphony.errors import Unavailable
 from polyphony.settings import get_settings
 from workers.app import app
 
 
-@app.task(name="chain.submit_proposal", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+@app.task(name="governance.submit_proposal", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def submit_proposal(proposal_ref: int) -> str | None:
     """Send a relayed proposal's `propose` (once); return its tx hash, None when there is nothing to send."""
     relayer = keeper.relayer_from_settings(get_settings())
     return keeper.submit_proposal(proposal_ref, relayer=relayer) if relayer else None
 
 
-@app.task(name="chain.relay_ballot", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+@app.task(name="governance.relay_ballot", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def relay_ballot(ballot_id: int) -> str | None:
     """Send an accepted ballot to `castVoteBySig` (once); return its relay status."""
     relayer = keeper.relayer_from_settings(get_settings())
@@ -22,7 +22,7 @@ def relay_ballot(ballot_id: int) -> str | None:
     return str(votes.relay_ballot(ballot_id, sender=relayer.sender, deployment=relayer.deployment).status)
 
 
-@app.task(name="chain.relay_delegation", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+@app.task(name="governance.relay_delegation", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def relay_delegation(delegation_id: int) -> str | None:
     """Send an accepted delegation to `delegateBySig` (once); return its relay status."""
     relayer = keeper.relayer_from_settings(get_settings())
@@ -31,7 +31,7 @@ def relay_delegation(delegation_id: int) -> str | None:
     return str(votes.relay_delegation(delegation_id, sender=relayer.sender, deployment=relayer.deployment).status)
 
 
-@app.task(name="chain.keep_proposals", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+@app.task(name="governance.keep_proposals", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def keep_proposals() -> list[str]:
     """Submit, queue and execute the proposals that are due; return what was done."""
     relayer = keeper.relayer_from_settings(get_settings())

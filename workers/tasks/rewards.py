@@ -1,36 +1,23 @@
 """Reward epochs: close the epoch that is over (default queue), then publish, activate and relay (chain queue).
 
-Each task reloads by number or id and calls one service; each is safe to run twice (see governance/epochs.py).
+Each task reloads by number or id and calls one service; each is safe to run twice (see governance/rewards/epochs.py).
 """
 
-from chain.client import connect, rpc_errors
-from chain.contracts import Deployment, read_deployment
-from chain.keys import KeyRole, load_keys
-from chain.tx import SenderPolicy, TxSender
-from governance import claims, epochs
+from chain.keys import KeyRole
+from chain.senders import configured_deployment, sender_for
+from governance.rewards import claims, epochs
+from polyphony.clock import utcnow
 from polyphony.errors import Unavailable
-from polyphony.models.job import utcnow
-from polyphony.settings import Settings, get_settings
+from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 from workers.app import app
-
-
-def _deployment(settings: Settings) -> Deployment | None:
-    with rpc_errors(settings.effective_chain_rpc_url):
-        return read_deployment(settings.deployments_dir, connect(settings.effective_chain_rpc_url).eth.chain_id)
-
-
-def _sender(settings: Settings, role: KeyRole) -> TxSender:
-    web3 = connect(settings.effective_chain_rpc_url)
-    policy = SenderPolicy(confirmations=settings.polyphony_chain_confirmations)
-    return TxSender(web3, load_keys(settings.keys_dir)[role], policy)
 
 
 @app.task(name="rewards.close_due_epoch", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def close_due_epoch() -> int | None:
     """Close the epoch that ended, if none covers it yet; its number (its root is proposed next, by job)."""
     settings = get_settings()
-    deployment = _deployment(settings)
+    deployment = configured_deployment(settings)
     if deployment is None:
         return None
     epoch = epochs.close_due_epoch(
@@ -40,33 +27,33 @@ def close_due_epoch() -> int | None:
     return epoch.number if epoch else None
 
 
-@app.task(name="chain.propose_epoch_root", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+@app.task(name="rewards.propose_epoch_root", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def propose_epoch_root(number: int) -> str:
     """Propose epoch `number`'s cumulative root to the distributor with the rewarder key; its status after."""
     settings = get_settings()
-    deployment = _deployment(settings)
+    deployment = configured_deployment(settings)
     if deployment is None:
         return "no deployment"
-    sender = _sender(settings, KeyRole.REWARDER)
+    sender = sender_for(settings, KeyRole.REWARDER)
     return str(epochs.propose(number, sender=sender, deployment=deployment).status)
 
 
-@app.task(name="chain.keep_epochs", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+@app.task(name="rewards.keep_epochs", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def keep_epochs() -> list[int]:
     """Mark revoked roots, propose computed epochs, activate roots whose challenge delay is over."""
     settings = get_settings()
-    deployment = _deployment(settings)
+    deployment = configured_deployment(settings)
     if deployment is None:
         return []
-    return epochs.keep(sender=_sender(settings, KeyRole.REWARDER), deployment=deployment)
+    return epochs.keep(sender=sender_for(settings, KeyRole.REWARDER), deployment=deployment)
 
 
-@app.task(name="chain.relay_claim", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+@app.task(name="rewards.relay_claim", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def relay_claim(claim_id: int) -> str:
     """Send relayed claim `claim_id` with the relayer key; its status after."""
     settings = get_settings()
-    deployment = _deployment(settings)
+    deployment = configured_deployment(settings)
     if deployment is None:
         return "no deployment"
-    sender = _sender(settings, KeyRole.RELAYER)
+    sender = sender_for(settings, KeyRole.RELAYER)
     return str(claims.relay(claim_id, sender=sender, deployment=deployment).status)

@@ -1,9 +1,9 @@
 """Rounds and models from the indexed registry events: approved datasets and registered models."""
 
+from chain.bindings import read_deployment
 from chain.client import served_chain_id
-from chain.contracts import read_deployment
-from governance.lineage import record_indexed_models
-from governance.rounds import record_approvals
+from governance.rounds.approvals import record_approvals
+from governance.rounds.lineage import record_indexed_models
 from polyphony.db import session_scope
 from polyphony.settings import get_settings
 from workers.app import app

@@ -8,7 +8,7 @@ from eth_account import Account
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from cli.client import PolyphonyClient
 from polyphony.settings import Settings
 

@@ -14,7 +14,7 @@ from web3 import Web3
 
 from api.main import create_app
 from chain.provenance import Provenance
-from chain.verify import verify_provenance
+from chain.verify.provenance import verify_provenance
 from cli.client import ClientError, PolyphonyClient
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution

@@ -23,7 +23,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 from web3.types import TxParams, TxReceipt
 
-from chain.contracts import ARTIFACT_OF, Deployment, call_of, load_artifact
+from chain.bindings import ARTIFACT_OF, Deployment, call_of, load_artifact
 from chain.deploy import ensure_deployed
 from chain.keys import KeyRole
 from chain.merkle import StandardMerkleTree

@@ -6,7 +6,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from chain.contracts import ARTIFACT_OF, Deployment, call_of, read_deployment
+from chain.bindings import ARTIFACT_OF, Deployment, call_of, read_deployment
 from chain.deploy import DeploymentBroken, audit, check_code_present, ensure_deployed
 from chain.keys import KeyRole
 from chain.roles import role_holders, role_id

@@ -6,7 +6,7 @@ import os
 from eth_account.signers.local import LocalAccount
 from web3.logs import DISCARD
 
-from chain.contracts import call_of
+from chain.bindings import call_of
 from chain.eip712 import Ballot, Delegation, domain_of, sign, split_signature, typed_data
 from tests.integration.chain.governance_fixtures import (
     AGAINST,

@@ -2,7 +2,7 @@
 
 from celery.result import AsyncResult
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from chain.indexer import DEPLOYMENT_CURSOR, events
 from chain.roles import role_id
 from polyphony.db import session_scope

@@ -7,7 +7,7 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
 
-from chain.contracts import Deployment, call_of
+from chain.bindings import Deployment, call_of
 from chain.keys import KeyRole
 from chain.provenance import anchored_manifest_cid
 from chain.tx import TxSender

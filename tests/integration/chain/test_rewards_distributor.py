@@ -5,7 +5,7 @@ revoke them."""
 from hexbytes import HexBytes
 from web3 import Web3
 
-from chain.contracts import call_of
+from chain.bindings import call_of
 from chain.keys import KeyRole
 from chain.tx import Call
 from tests.integration.chain.governance_fixtures import (

@@ -17,7 +17,7 @@ from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from sqlalchemy.engine import Engine
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from cli.client import ClientError, PolyphonyClient
 from cli.command import KEY_VARIABLE
 from cli.stack import Stack, api_part

@@ -10,12 +10,12 @@ from hashlib import sha256
 from sqlalchemy.engine import Engine
 from sqlmodel import update
 
+from polyphony.clock import utcnow
 from polyphony.contributions.formats import ContentFormat, FormatLimits, check_stream
 from polyphony.contributions.ingest import ReceivedUpload, check_upload, sweep_unfinished
 from polyphony.contributions.service import UploadFacts, begin_upload, mark_stored
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution
-from polyphony.models.job import utcnow
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage

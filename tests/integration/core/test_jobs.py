@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from polyphony import jobs
+from polyphony.clock import utcnow
 from polyphony.models import PendingJob
-from polyphony.models.job import utcnow
 from polyphony.queue import get_celery, make_celery
 from polyphony.settings import Settings
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from web3 import Web3
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from cli.client import PolyphonyClient
 from cli.stack import free_port
 from polyphony.models.score import ContributionScore, Verdict

@@ -13,10 +13,10 @@ from eth_account import Account
 from typer.testing import CliRunner
 from web3 import Web3
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from cli.client import ClientError, PolyphonyClient
 from cli.main import app
-from governance.datasets import read_manifest_rows, root_of_rows
+from governance.datasets.service import read_manifest_rows, root_of_rows
 from polyphony.settings import Settings
 from tests.integration.datasets.conftest import (
     Contributed,

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 from web3 import Web3
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from cli.client import PolyphonyClient
 from cli.main import app
 from polyphony.storage.kubo import KuboStorage

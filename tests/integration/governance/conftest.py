@@ -20,7 +20,7 @@ from sqlmodel import Session
 from web3 import Web3
 
 from api.main import create_app
-from chain.contracts import Deployment, call_of
+from chain.bindings import Deployment, call_of
 from chain.indexer import index_deployment
 from cli.client import PolyphonyClient
 from polyphony.models.dataset import Dataset
@@ -115,7 +115,7 @@ class Governance:
 
         The keeper looks after every open proposal, other tests' too; only this one's moves are returned.
         """
-        result: AsyncResult[list[str]] = get_celery().send_task("chain.keep_proposals")
+        result: AsyncResult[list[str]] = get_celery().send_task("governance.keep_proposals")
         return [move.split()[0] for move in result.get(timeout=WAIT_S) if move.endswith(f" {proposal_id}")]
 
     def sign_ballot(self, voter: LocalAccount, proposal_id: str, support: str) -> str:

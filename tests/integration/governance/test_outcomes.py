@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from chain.contracts import call_of
+from chain.bindings import call_of
 from cli.client import ClientError
 from tests.integration.chain.governance_fixtures import send_as
 from tests.integration.governance.conftest import Governance, new_round

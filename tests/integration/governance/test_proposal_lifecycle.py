@@ -6,7 +6,7 @@ timelock delay; defeated proposals, proposals short of quorum and late-bought to
 
 from sqlmodel import Session
 
-from chain.contracts import call_of
+from chain.bindings import call_of
 from chain.indexer import DEPLOYMENT_CURSOR, events
 from tests.integration.chain.governance_fixtures import send_as
 from tests.integration.governance.conftest import Governance, new_round

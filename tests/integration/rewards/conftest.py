@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 from web3 import Web3
 
 from api.main import create_app
-from chain.contracts import Deployment, call_of
-from governance.epochs import EpochPolicy, close_epoch
+from chain.bindings import Deployment, call_of
+from governance.rewards.epochs import EpochPolicy, close_epoch
+from polyphony.clock import utcnow
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution, ContributionStatus, Tombstone
 from polyphony.models.epoch import Epoch, EpochStatus
-from polyphony.models.job import utcnow
 from polyphony.models.score import ContributionScore, Verdict
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
@@ -141,7 +141,7 @@ def activate(rewards_stack: Deployment, web3: Web3) -> Callable[[int], None]:
         wait_for_status(number, EpochStatus.PROPOSED)
         delay = int(rewards_stack.bind(web3, "rewardsDistributor").functions.challengeDelay().call())
         travel(web3, delay + 1)
-        run_task("chain.keep_epochs")
+        run_task("rewards.keep_epochs")
         assert epoch_status(number) == EpochStatus.ACTIVE
 
     return activated

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 from web3 import Web3
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from polyphony.db import session_scope
 from polyphony.models.epoch import Epoch, EpochReward, EpochStatus
 from polyphony.models.indexer import ChainEvent
@@ -74,11 +74,11 @@ def test_bad_reward_requests_get_clear_answers(rewards_stack: Deployment, api: T
 
 CLOSE_THEN_DIE = """
 import os, signal
-from governance.epochs import close_epoch
-from polyphony.models.job import utcnow
+from governance.rewards.epochs import close_epoch
+from polyphony.clock import utcnow
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
-from chain.contracts import read_deployment
+from chain.bindings import read_deployment
 from tests.integration.rewards.conftest import POLICY
 settings = get_settings()
 epoch = close_epoch(cutoff=utcnow(), policy=POLICY, deployment=read_deployment(settings.deployments_dir, 31337),
@@ -101,9 +101,9 @@ def test_a_close_killed_before_its_root_was_sent_pays_once_after_the_restart(
     number = int(died.stdout.split()[0])
     wait_for_status(number, EpochStatus.COMPUTED)
 
-    run_task("chain.keep_epochs")  # the restarted keeper finds the computed epoch and proposes it
+    run_task("rewards.keep_epochs")  # the restarted keeper finds the computed epoch and proposes it
     with session_scope() as session:
-        for job in session.exec(select(PendingJob).where(PendingJob.task == "chain.propose_epoch_root")):
+        for job in session.exec(select(PendingJob).where(PendingJob.task == "rewards.propose_epoch_root")):
             job.created_at = job.created_at.replace(year=2000)
             session.add(job)
     run_task("jobs.flush_outbox")  # and the stale job is sent after all: it finds the root proposed already

@@ -14,7 +14,7 @@ from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from web3 import Web3
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from cli.stack import Stack, api_part
 from polyphony.settings import Settings
 from tests.integration.rewards.conftest import scored

@@ -7,13 +7,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 from web3 import Web3
 
-from chain.contracts import Deployment
+from chain.bindings import Deployment
 from chain.merkle import verify
-from governance.epoch_report import REWARD_LEAF, compute, cumulative_of, inputs_from_report
-from governance.epochs import EpochPolicy, close_due_epoch
+from governance.rewards.epochs import EpochPolicy, close_due_epoch
+from governance.rewards.report import REWARD_LEAF, compute, cumulative_of, inputs_from_report
+from polyphony.clock import utcnow
 from polyphony.db import session_scope
 from polyphony.models.epoch import Epoch, EpochBalance, EpochReward, EpochStatus
-from polyphony.models.job import utcnow
 from polyphony.models.score import ContributionScore, Verdict
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
@@ -154,7 +154,7 @@ def test_a_revoked_root_pays_nothing_and_the_next_epoch_recomputes_from_the_last
     wait_for_status(revoked.number, EpochStatus.PROPOSED)
     as_timelock(web3, rewards_stack, "revokeRoot")
     run_task("chain.index_events")
-    run_task("chain.keep_epochs")
+    run_task("rewards.keep_epochs")
     assert wait_for_status(revoked.number, EpochStatus.REVOKED) == EpochStatus.REVOKED
     standing = api.get(f"/rewards/{erin}").json()
     assert (standing["epoch"], int(standing["cumulative"])) == (first.number, paid)

@@ -136,7 +136,7 @@ def test_verify_score_reproduces_the_score_and_names_a_tampered_dimension(
     contribution_id = contribute(contributor, text_of("LGPL-2.1"), "lgpl.txt")
     assert anchor_through_the_chain_worker() is not None
     wait_for_verdict(contributor, contribution_id)
-    assert get_celery().send_task("chain.register_scoring_policy").get(timeout=120) > 0
+    assert get_celery().send_task("scoring.register_policy").get(timeout=120) > 0
 
     result = CliRunner().invoke(cli, ["verify", "score", str(contribution_id), "--api", api_url])
     assert result.exit_code == 0, result.output

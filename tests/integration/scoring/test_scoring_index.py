@@ -5,7 +5,7 @@ import uuid
 import pytest
 from redis import Redis
 
-from polyphony.scoring_index import IndexEntry, ScoringIndex, anchoring_position
+from polyphony.scores.index import IndexEntry, ScoringIndex, anchoring_position
 
 BANDS = tuple(f"{band:02x}" * 10 for band in range(16))
 

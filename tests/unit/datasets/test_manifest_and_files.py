@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from governance.dataset_errors import InvalidFilters, TamperedItem
-from governance.datasets import DatasetFilters, Member, build_manifest, read_manifest_rows, root_of_rows
-from governance.pull_files import (
+from governance.datasets.errors import InvalidFilters
+from governance.datasets.service import DatasetFilters, Member, build_manifest, read_manifest_rows, root_of_rows
+from governance.rounds.errors import TamperedItem
+from governance.rounds.pull_files import (
     STATE_FILE,
     StreamingCheck,
     WantedFile,

@@ -3,10 +3,11 @@
 import pytest
 from pydantic import ValidationError
 
-from api.proposal_schemas import BallotRequest, DelegationRequest
+from api.schemas.delegations import DelegationRequest
+from api.schemas.proposals import BallotRequest
 from chain.eip712 import WrongSigner
-from governance.proposals import _state, approval_description, tally
-from governance.votes import _HALF_ORDER, normalised_signature
+from governance.proposals.service import _state, approval_description, tally
+from governance.proposals.votes import _HALF_ORDER, normalised_signature
 from polyphony.models.dataset import Dataset
 from polyphony.models.indexer import ChainEvent
 

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from governance.epoch_report import EpochInputs, compute, first_difference, inputs_from_report
-from governance.rewards import (
+from governance.rewards.formula import (
     BPS,
     SIZE_CAP_BYTES,
     Corpus,
@@ -16,6 +15,7 @@ from governance.rewards import (
     largest_remainder,
     terms_of,
 )
+from governance.rewards.report import EpochInputs, compute, first_difference, inputs_from_report
 
 ALICE = "0x" + "a1" * 20
 BOB = "0x" + "b2" * 20

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from cli.verify_score import first_difference
-from polyphony.scoring_index import anchoring_position
+from chain.verify.score import first_difference
+from polyphony.scores.index import anchoring_position
 
 REPORT: dict[str, Any] = {
     "score": 7000,

@@ -5,9 +5,9 @@ from pathlib import Path
 import joblib
 import pytest
 
-from workers.scoring import dimensions, load_policy
-from workers.scoring.models import detect_language, sample_units, to_bp, toxicity_bp
-from workers.scoring.policy import model_files
+from polyphony.scoring import dimensions, load_policy
+from polyphony.scoring.classifiers import detect_language, sample_units, to_bp, toxicity_bp
+from polyphony.scoring.policy import model_files
 
 POLICY = load_policy("v1")
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scoring"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workers.scoring.pii import luhn_valid, pii_counts
+from polyphony.scoring.pii import luhn_valid, pii_counts
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from workers.scoring import (
+from polyphony.scoring import (
     Duplicates,
     Policy,
     analyse,
@@ -21,7 +21,7 @@ from workers.scoring import (
     policy_hash,
     report_bytes,
 )
-from workers.scoring.policy import UnknownPolicy, model_files
+from polyphony.scoring.policy import UnknownPolicy, model_files
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scoring"
 POLICY = load_policy("v1")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workers.scoring.rules import (
+from polyphony.scoring.rules import (
     AlphaWords,
     BulletLines,
     DuplicateLines,
@@ -15,8 +15,8 @@ from workers.scoring.rules import (
     StopWords,
     linear_score,
 )
-from workers.scoring.stats import TextStatistics
-from workers.scoring.text import Tokens, normalise
+from polyphony.scoring.stats import TextStatistics
+from polyphony.scoring.text import Tokens, normalise
 
 PROSE = "The cat sat on the mat and looked at the dog. " * 3
 

@@ -5,8 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from workers.scoring.minhash import word_hashes
-from workers.scoring.text import Tokens, casefolded, normalise
+from polyphony.scoring.minhash import word_hashes
+from polyphony.scoring.text import Tokens, casefolded, normalise
 
 TEXTS = [
     "The cat sat on the mat.",

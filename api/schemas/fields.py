@@ -1,0 +1,25 @@
+"""Field types several request and response models share: signatures, 32-byte words, integer bounds."""
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_STORED_INTEGER = 2**63 - 1  # a signed 64-bit SQL integer
+
+
+def _signature(value: str) -> str:
+    if not re.fullmatch(r"0x[0-9a-fA-F]{130}", value):
+        raise ValueError("a signature is 65 bytes written as 0x and 130 hex digits, as eth_signTypedData_v4 returns")
+    return value
+
+
+def _bytes32(value: str) -> str:
+    if not re.fullmatch(r"0x[0-9a-fA-F]{64}", value):
+        raise ValueError("r and s are 32 bytes each, written as 0x and 64 hex digits")
+    return value
+
+
+Signature = Annotated[str, AfterValidator(_signature)]
+Bytes32Hex = Annotated[str, AfterValidator(_bytes32)]

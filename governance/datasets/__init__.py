@@ -1,0 +1,1 @@
+"""Datasets: filters select scored contributions, which become a pinned Croissant manifest and a Merkle root."""

@@ -1,0 +1,157 @@
+"""An epoch's report: every input, weight and amount, the formula version, and the cumulative tree it gives.
+
+The report is canonical JSON (sorted keys, no spaces, ASCII, integers that can pass 2**53 as decimal strings),
+so the same inputs give the same bytes, hence the same CID, on any machine. `compute()` is the one function
+both the epoch close and `polyphony verify epoch` run: the close pins its bytes, the verifier rebuilds them
+from the pinned report's inputs and compares byte for byte.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chain.merkle import StandardMerkleTree
+from governance.rewards.formula import FORMULA_CONSTANTS, FORMULA_VERSION, Allocation, Corpus, RewardInput, allocate
+
+REPORT_FORMAT = "polyphony-epoch-report/1"
+# The distributor's leaf: (account, token, cumulative amount), hashed as OpenZeppelin's StandardMerkleTree does.
+REWARD_LEAF = ["address", "address", "uint256"]
+
+
+@dataclass(frozen=True)
+class EpochInputs:
+    """Everything an epoch's amounts and root follow from."""
+
+    number: int
+    cutoff: str  # ISO 8601, UTC
+    budget: int
+    contributor_cap: int
+    chain_id: int
+    distributor: str
+    token: str
+    corpus: Corpus
+    items: list[RewardInput]
+    base: dict[str, int]  # the cumulative amounts of the last active epoch
+    previous: dict[str, Any] | None = None  # {"epoch", "root", "report_cid"} of that epoch
+    excluded: list[dict[str, Any]] = field(default_factory=list)  # {"contribution_id", "reason"}
+
+
+@dataclass(frozen=True)
+class EpochOutcome:
+    """What the inputs give: the split, the new cumulative amounts, their root and the report bytes."""
+
+    allocation: Allocation
+    cumulative: dict[str, int]
+    root: str
+    report: bytes
+
+    @property
+    def cumulative_total(self) -> int:
+        """The sum of every cumulative amount: the total the distributor is funded to."""
+        return sum(self.cumulative.values())
+
+
+def canonical_json(document: Any) -> bytes:
+    """The one byte form of `document`."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def reward_tree(cumulative: Mapping[str, int], *, token: str) -> StandardMerkleTree:
+    """The distributor's tree over (account, token, cumulative amount), accounts in ascending order."""
+    leaves = [[account, token, amount] for account, amount in sorted(cumulative.items(), key=_address_key)]
+    return StandardMerkleTree.of(leaves, leaf_encoding=REWARD_LEAF)
+
+
+def compute(inputs: EpochInputs) -> EpochOutcome:
+    """Split the budget, add it to the base cumulative amounts, build the tree and write the report."""
+    allocation = allocate(
+        inputs.items, budget=inputs.budget, contributor_cap=inputs.contributor_cap, corpus=inputs.corpus
+    )
+    cumulative = dict(inputs.base)
+    for account, amount in allocation.contributors.items():
+        if amount > 0:
+            cumulative[account] = cumulative.get(account, 0) + amount
+    root = reward_tree(cumulative, token=inputs.token).root if cumulative else "0x" + "00" * 32
+    report = canonical_json(_document(inputs, allocation, cumulative, root))
+    return EpochOutcome(allocation, cumulative, root, report)
+
+
+def _document(inputs: EpochInputs, allocation: Allocation, cumulative: dict[str, int], root: str) -> dict[str, Any]:
+    return {
+        "format": REPORT_FORMAT,
+        "formula": {"version": FORMULA_VERSION, "constants": FORMULA_CONSTANTS},
+        "epoch": inputs.number, "cutoff": inputs.cutoff, "chain_id": inputs.chain_id,
+        "distributor": inputs.distributor, "token": inputs.token,
+        "budget": str(inputs.budget), "contributor_cap": str(inputs.contributor_cap),
+        "allocated": str(allocation.allocated), "unallocated": str(inputs.budget - allocation.allocated),
+        "approved_corpus": inputs.corpus.to_json(),
+        "previous": inputs.previous,
+        "contributions": [_contribution(item, allocation) for item in sorted(inputs.items, key=_by_id)],
+        "excluded": sorted(inputs.excluded, key=lambda entry: int(entry["contribution_id"])),
+        "contributors": [
+            {"account": account, "amount": str(amount), "capped": account in allocation.capped}
+            for account, amount in sorted(allocation.contributors.items(), key=_address_key)
+        ],
+        "cumulative": [
+            {"account": account, "amount": str(amount)}
+            for account, amount in sorted(cumulative.items(), key=_address_key)
+        ],
+        "cumulative_total": str(sum(cumulative.values())),
+        "root": root,
+    }  # fmt: skip
+
+
+def _contribution(item: RewardInput, allocation: Allocation) -> dict[str, Any]:
+    terms = allocation.terms[item.contribution_id]
+    return {
+        **item.to_json(),
+        "terms": {**terms, "weight": str(terms["weight"])},
+        "amount": str(allocation.amounts[item.contribution_id]),
+    }
+
+
+def inputs_from_report(report: Mapping[str, Any], *, base: dict[str, int]) -> EpochInputs:
+    """The inputs a pinned report lists, with the base cumulative amounts (from the previous active report)."""
+    if report.get("format") != REPORT_FORMAT:
+        raise ValueError(f"not an epoch report of format {REPORT_FORMAT}: {report.get('format')!r}")
+    return EpochInputs(
+        number=int(report["epoch"]), cutoff=str(report["cutoff"]), budget=int(report["budget"]),
+        contributor_cap=int(report["contributor_cap"]), chain_id=int(report["chain_id"]),
+        distributor=str(report["distributor"]), token=str(report["token"]),
+        corpus=Corpus.from_json(report["approved_corpus"]),
+        items=[RewardInput.from_json(entry) for entry in report["contributions"]],
+        base=base, previous=report.get("previous"), excluded=list(report.get("excluded", [])),
+    )  # fmt: skip
+
+
+def cumulative_of(report: Mapping[str, Any]) -> dict[str, int]:
+    """The cumulative amounts a report ends with (the base of the epoch after it)."""
+    return {entry["account"]: int(entry["amount"]) for entry in report["cumulative"]}
+
+
+def first_difference(expected: Any, found: Any, path: str = "$") -> str | None:
+    """The JSON path of the first place two documents differ, with both values; None when equal."""
+    if isinstance(expected, dict) and isinstance(found, dict):
+        for key in sorted(set(expected) | set(found)):
+            if key not in expected or key not in found:
+                return f"{path}.{key}: present in only one ({'recomputed' if key in found else 'pinned'})"
+            difference = first_difference(expected[key], found[key], f"{path}.{key}")
+            if difference:
+                return difference
+        return None
+    if isinstance(expected, list) and isinstance(found, list):
+        for index, (left, right) in enumerate(zip(expected, found, strict=False)):
+            difference = first_difference(left, right, f"{path}[{index}]")
+            if difference:
+                return difference
+        return None if len(expected) == len(found) else f"{path}: {len(expected)} items pinned, {len(found)} recomputed"
+    return None if expected == found else f"{path}: pinned {expected!r}, recomputed {found!r}"
+
+
+def _by_id(item: RewardInput) -> int:
+    return item.contribution_id
+
+
+def _address_key(entry: tuple[str, int]) -> str:
+    return entry[0].lower()

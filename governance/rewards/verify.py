@@ -1,0 +1,61 @@
+"""Verify an epoch without trusting the backend: recompute its report from the inputs it lists, check those
+inputs against the scores, rebuild the tree, and compare with the root proposed on-chain."""
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chain.verify.checks import Check
+from governance.rewards.report import compute, cumulative_of, first_difference, inputs_from_report
+from polyphony.storage.unixfs import cid_of
+
+# contribution id -> (verdict, score) as the scores say now
+ScoreLookup = Callable[[int], tuple[str | None, int | None]]
+
+
+@dataclass(frozen=True)
+class ProposedRoot:
+    """What the distributor's RootProposed event for the epoch says."""
+
+    root: str
+    total: int
+    report_cid: str
+
+
+def check_epoch(
+    *, report: bytes, report_cid: str, previous: bytes | None, proposed: ProposedRoot | None, scores: ScoreLookup | None
+) -> list[Check]:
+    """Every check of one epoch, in order; byte-identical or the first difference."""
+    document = json.loads(report)
+    checks = [Check("report CID", cid_of(report) == report_cid, f"{len(report):,} bytes hash to {cid_of(report)}")]
+    base = cumulative_of(json.loads(previous)) if previous is not None else {}
+    recomputed = compute(inputs_from_report(document, base=base))
+    difference = None if recomputed.report == report else first_difference(document, json.loads(recomputed.report))
+    checks.append(Check("recomputed report", difference is None, difference or "byte-identical"))
+    if scores is not None:
+        checks.append(_scores_check(document["contributions"], scores))
+    checks.append(_chain_check(recomputed.root, total=recomputed.cumulative_total, cid=report_cid, proposed=proposed))
+    return checks
+
+
+def _scores_check(contributions: list[Mapping[str, Any]], scores: ScoreLookup) -> Check:
+    for entry in contributions:
+        verdict, score = scores(int(entry["contribution_id"]))
+        if (verdict, score) != (entry["verdict"], entry["score"]):
+            return Check(
+                "inputs match the scores", False,
+                f"contribution {entry['contribution_id']}: report {entry['verdict']} {entry['score']}, "
+                f"scores now {verdict} {score}",
+            )  # fmt: skip
+    return Check("inputs match the scores", True, f"{len(contributions):,} contributions")
+
+
+def _chain_check(root: str, *, total: int, cid: str, proposed: ProposedRoot | None) -> Check:
+    if proposed is None:
+        return Check("root on-chain", False, "no RootProposed event for this epoch on the distributor")
+    for name, mine, theirs in (("root", root, proposed.root), ("total", total, proposed.total),
+                               ("report CID", cid, proposed.report_cid)):  # fmt: skip
+        if mine != theirs:
+            return Check("root on-chain", False, f"{name}: recomputed {mine}, on-chain {theirs}")
+    return Check("root on-chain", True, f"{root} (total {total})")

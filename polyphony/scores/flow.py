@@ -1,0 +1,223 @@
+"""Scoring one contribution, end to end: a workflow that owns its transactions (read, close, compute, record).
+
+Every stored, claimed contribution is scored by the current policy once it is anchored.
+
+Why one task per contribution that waits for the earlier ones, rather than one sequencer: the CPU work (parse,
+statistics, language, toxicity, MinHash) needs nothing from any other contribution, so it runs in parallel on
+every scoring worker; only the duplicate decision needs an order. That order is the anchoring order (batch id,
+then leaf order), which is fixed once a batch is on-chain and is the same for every worker. So a task
+
+1. waits until its contribution is anchored (the beat task `scoring.enqueue_due` only sends anchored ones, in
+   anchoring order),
+2. reads the bytes and analyses them with no database transaction open,
+3. adds its own entry to the shared Redis index (`polyphony.scores.index`), tagged with its anchoring position,
+4. waits until every contribution earlier in anchoring order is in the index too (each task indexes itself
+   before it waits, so no task ever waits for a decision, only for an analysis: there is no chain of waits),
+   retrying later if they are still missing after a short wait,
+5. decides exact and near duplicates against index entries with a LOWER position only, so what it finds does
+   not depend on which worker ran first or what later contributions were already indexed,
+6. finalises, has the scorer key sign the attestation (`attest`, given by the caller: the core signs nothing)
+   and records the score in a new transaction.
+
+A storage failure records a `no-verdict` row (never a low score) and retries with backoff; a lost worker's task
+is redelivered (acks_late) and the beat task re-sends anything anchored and still unscored after a while.
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from polyphony import jobs
+from polyphony.db import session_scope
+from polyphony.errors import Unavailable
+from polyphony.models.contribution import ContributionStatus
+from polyphony.models.score import Verdict
+from polyphony.scores import metrics, service
+from polyphony.scores.duplicates import decide_duplicates
+from polyphony.scores.index import IndexEntry, ScoringIndex
+from polyphony.scores.novelty import novelty_bp, novelty_dimension
+from polyphony.scores.service import ScoreOutcome, ScoringTarget
+from polyphony.scoring import Analysis, Duplicates, Policy, analyse, current_policy, finalise, report_bytes
+from polyphony.storage.base import Storage
+from polyphony.storage.errors import BlobNotFound
+
+log = logging.getLogger(__name__)
+
+WAIT_FOR_EARLIER_S = 15.0  # a short wait in the task; past it, a retry frees the worker for others
+RECHECK_EARLIER_S = 5  # countdown of that retry
+QUEUED_TTL_S = 900  # a contribution sent for scoring is not sent again for this long (unless it finishes)
+DUE_PER_RUN = 500
+
+
+class WaitingForEarlier(Exception):
+    """Contributions earlier in anchoring order are not in the index yet."""
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """The scorer key's EIP-712 signature over (contribution CID, score, policy hash)."""
+
+    scorer: str
+    signature: str
+
+
+# (contribution CID, score, policy hash) -> the scorer's attestation; supplied by the chain layer.
+Attest = Callable[[str, int, str], Attestation]
+
+
+def send_due(redis: Redis) -> int:
+    """Send every anchored, unscored contribution for scoring, in anchoring order; return how many went.
+
+    Nothing is scored under a policy before that policy is pinned and registered on-chain, so every score can be
+    checked against the registry: until then this sends the registration instead.
+    """
+    _, phash = current_policy()
+    with session_scope() as session:
+        registered = service.policy(session, phash)
+        if registered is None or registered.block_number is None:
+            jobs.enqueue(session, "scoring.register_policy")
+            return 0
+        due = service.due(session, policy_hash=phash, limit=DUE_PER_RUN)
+        fresh = [i for i in due if redis.set(_queued_key(phash, i), 1, nx=True, ex=QUEUED_TTL_S)]
+        for contribution_id in fresh:
+            jobs.enqueue(session, "scoring.score_contribution", contribution_id=contribution_id)
+    return len(fresh)
+
+
+def _queued_key(policy_hash: str, contribution_id: int) -> str:
+    return f"polyphony:scoring:{policy_hash}:queued:{contribution_id}"
+
+
+@dataclass(frozen=True)
+class ScoringRun:
+    """What one scoring run works with: the shared index's Redis, the store, and the scorer's signature."""
+
+    redis: Redis
+    storage: Storage
+    attest: Attest | None  # None until the contracts are deployed: the score is recorded unsigned
+    task_id: str
+
+
+def score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
+    """Score one contribution under the current policy (once: a scored one is left as it is).
+
+    An infrastructure failure records a no-verdict (never a low score) and raises `Unavailable`, to be retried.
+    """
+    try:
+        return _score(contribution_id, run=run)
+    except Unavailable as error:
+        _record_no_verdict(contribution_id, reason=error.message, task_id=run.task_id)
+        raise
+    except RedisError as error:
+        _record_no_verdict(contribution_id, reason="the scoring index did not answer", task_id=run.task_id)
+        raise Unavailable(f"the scoring index (Redis) did not answer: {error}") from error
+
+
+def _score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
+    policy, phash = current_policy()
+    with session_scope() as session:
+        if service.final_score(session, contribution_id, policy_hash=phash) is not None:
+            return None
+        target = service.load_target(session, contribution_id)
+    if target.status != ContributionStatus.ANCHORED or target.position is None or target.cid is None:
+        return None  # revoked, or not anchored yet: the beat task sends it again once it is
+    index = ScoringIndex(run.redis, policy_hash=phash)
+    with _stage(run.redis, "fetch"):
+        content = _read_bytes(target, index, storage=run.storage)
+    with _stage(run.redis, "analyse"):
+        analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
+    with _stage(run.redis, "index"):
+        index.add(_entry(target, analysis))
+        _wait_for_earlier(index, position=target.position, policy_hash=phash)
+        duplicates = decide_duplicates(index, analysis, position=target.position, policy=policy)
+    with _stage(run.redis, "finalise"):
+        outcome = _outcome(target, analysis, duplicates, policy=policy, run=run)
+        novelty = novelty_bp(index, target.contribution_id, content, analysis, policy=policy)
+    with _stage(run.redis, "record"):
+        _record(contribution_id, outcome, novelty)
+    run.redis.delete(_queued_key(phash, contribution_id))
+    duplicate_of = outcome.exact_of or outcome.near_of
+    return {"score": outcome.score, "verdict": str(outcome.verdict), "duplicate_of": duplicate_of}
+
+
+def _read_bytes(target: ScoringTarget, index: ScoringIndex, *, storage: Storage) -> bytes:
+    try:
+        return b"".join(storage.cat(str(target.cid)))
+    except BlobNotFound as missing:
+        # Gone, not just down: later contributions stop waiting for it, and it is retried in case it returns.
+        index.add_placeholder(target.contribution_id, position=int(target.position or 0))
+        raise Unavailable(f"the stored bytes of contribution {target.contribution_id} are missing") from missing
+
+
+def _entry(target: ScoringTarget, analysis: Analysis) -> IndexEntry:
+    assert target.position is not None
+    return IndexEntry(
+        contribution_id=target.contribution_id, position=target.position, content_sha256=analysis.content_sha256,
+        text_sha256=analysis.text_sha256, minhash=analysis.minhash, lsh_bands=tuple(analysis.lsh_bands),
+    )  # fmt: skip
+
+
+def _wait_for_earlier(index: ScoringIndex, *, position: int, policy_hash: str) -> None:
+    deadline = time.monotonic() + WAIT_FOR_EARLIER_S
+    while True:
+        with session_scope() as session:
+            pending = service.unscored_before(session, position=position, policy_hash=policy_hash)
+        missing = index.missing(pending)
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise WaitingForEarlier(f"earlier contributions {missing[:5]} are not indexed yet")
+        time.sleep(0.2)
+
+
+def _outcome(
+    target: ScoringTarget, analysis: Analysis, duplicates: Duplicates, *, policy: Policy, run: ScoringRun
+) -> ScoreOutcome:
+    report = finalise(analysis, duplicates=duplicates, policy=policy)
+    attestation = run.attest(str(target.cid), report.score, report.policy_hash) if run.attest else None
+    return ScoreOutcome(
+        policy_hash=report.policy_hash, score=report.score, verdict=Verdict(report.verdict),
+        dimensions={name: dict(value) for name, value in dict(report.dimensions).items()}, summary=report.summary,
+        report=report_bytes(report).decode(), language=report.language, exact_of=duplicates.exact_of,
+        near_of=duplicates.near_of, near_similarity_bp=duplicates.near_similarity_bp, novelty_bp=None,
+        scorer=attestation.scorer if attestation else None,
+        attestation_signature=attestation.signature if attestation else None, task_id=run.task_id,
+    )  # fmt: skip
+
+
+def _record(contribution_id: int, outcome: ScoreOutcome, novelty: int | None) -> None:
+    dimensions = dict(outcome.dimensions)
+    if novelty is not None:
+        dimensions["semantic_novelty"] = novelty_dimension(novelty)
+    final = ScoreOutcome(**{**outcome.__dict__, "dimensions": dimensions, "novelty_bp": novelty})
+    with session_scope() as session:
+        service.record_score(session, contribution_id, outcome=final)
+
+
+def _record_no_verdict(contribution_id: int, *, reason: str, task_id: str) -> None:
+    _, phash = current_policy()
+    try:
+        with session_scope() as session:
+            service.record_no_verdict(session, contribution_id, policy_hash=phash, reason=reason, task_id=task_id)
+    except Exception as error:  # the database may be what is down: the retry will record it
+        log.warning("no-verdict of contribution %s not recorded: %s", contribution_id, error)
+
+
+@contextmanager
+def _stage(redis: Redis, name: str) -> Iterator[None]:
+    started, failed = time.perf_counter(), False
+    try:
+        yield
+    except WaitingForEarlier:
+        raise
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        metrics.observe(redis, stage=name, seconds=time.perf_counter() - started, failed=failed)

@@ -1,0 +1,157 @@
+"""The scoring pipeline: `analyse` measures the bytes, `finalise` adds what the shared index found and scores.
+
+The score is the weighted mean (rounded down) of the sub-scores of the dimensions the modality's profile weighs,
+or 0 when a gate fails: unparseable bytes, an exact copy, or a near copy at or above the policy's similarity
+threshold of an earlier contribution. The verdict is "pass" when no gate fails and the score reaches the policy's
+`pass_score`, else "fail".
+"""
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from polyphony.contributions.formats import Modality
+from polyphony.scoring import dimensions
+from polyphony.scoring.classifiers import detect_language, sample_units, toxicity_bp
+from polyphony.scoring.minhash import band_keys, signature
+from polyphony.scoring.parse import Parsed, parse
+from polyphony.scoring.policy import Policy, policy_hash
+from polyphony.scoring.results import BP, Analysis, Dimension, Duplicates, ScoreReport
+from polyphony.scoring.rules import quality_rules
+from polyphony.scoring.stats import TextStatistics
+from polyphony.scoring.text import Tokens
+
+_NAMES = {
+    "validity": "validity",
+    "quality": "text quality",
+    "language": "language",
+    "pii": "personal data",
+    "toxicity": "offensive language",
+    "redundancy": "repetition within the upload",
+    "image": "image size",
+    "exact_duplicate": "exact copy",
+    "near_duplicate": "near copy",
+}
+
+
+def analyse(content: bytes, *, content_format: str, modality: str, policy: Policy) -> Analysis:
+    """Every dimension computable from the bytes alone, plus the hashes the shared index needs."""
+    config = policy.config
+    content_sha256 = hashlib.sha256(content).hexdigest()
+    parsed = parse(content, content_format=content_format, config=config)
+    base = Analysis(
+        content_sha256, None, None, (), None, {"validity": parsed.validity}, modality, content_format,
+        size=len(content), records=parsed.records,
+    )  # fmt: skip
+    if not parsed.ok:
+        return base
+    if modality == Modality.IMAGE:
+        size = dimensions.image(parsed.width, parsed.height, profile=config["image"])
+        shown = {"validity": parsed.validity, "image": size}
+        return dataclasses.replace(base, dimensions=_weighed(shown, config=config, modality=modality))
+    tokens = Tokens(parsed.text)
+    if modality == Modality.TEXT:
+        return _analyse_text(base, parsed=parsed, tokens=tokens, config=config)
+    shown = {
+        "validity": parsed.validity,
+        "pii": dimensions.pii(parsed.text, words=tokens.word_count, profile=config["pii"]),
+        "redundancy": dimensions.redundancy(parsed.units, noun="record", profile=config["redundancy"]),
+    }
+    # No text_sha256: the text of a table leaves out its numbers, so equal text is no proof of an equal table.
+    return dataclasses.replace(base, dimensions=_weighed(shown, config=config, modality=modality))
+
+
+def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Mapping[str, Any]) -> Analysis:
+    guess = detect_language(sample_units(parsed.units, config=config["language"]))
+    profile = config["modalities"]["text"]["quality"]
+    stats = TextStatistics(tokens)
+    noun = "paragraph" if base.content_format == "text" else "record"
+    shown = {
+        "validity": parsed.validity,
+        "quality": dimensions.quality(stats, rules=quality_rules(profile), language=guess.language, profile=profile),
+        "language": dimensions.language(guess, profile=config["language"]),
+        "pii": dimensions.pii(parsed.text, words=stats.words, profile=config["pii"]),
+        "toxicity": dimensions.toxicity(
+            toxicity_bp(sample_units(parsed.units, config=config["toxicity"])), profile=config["toxicity"]
+        ),
+        "redundancy": dimensions.redundancy(parsed.units, noun=noun, profile=config["redundancy"]),
+    }
+    minhash = signature(tokens.hashes, config=config["minhash"])
+    return Analysis(
+        base.content_sha256,
+        text_sha256=tokens.sha256,
+        minhash=minhash,
+        lsh_bands=band_keys(minhash, config=config["minhash"]),
+        language=guess.language,
+        dimensions=_weighed(shown, config=config, modality="text"),
+        modality=base.modality,
+        content_format=base.content_format,
+        size=base.size,
+        records=base.records,
+    )
+
+
+def _weighed(shown: Mapping[str, Dimension], *, config: Mapping[str, Any], modality: str) -> dict[str, Dimension]:
+    weights = config["modalities"][modality]["weights"]
+    return {name: dim.weighed(weights.get(name, 0)) for name, dim in shown.items()}
+
+
+def finalise(analysis: Analysis, *, duplicates: Duplicates, policy: Policy) -> ScoreReport:
+    """The score, verdict and explanation of an analysed upload, given what the shared index found."""
+    shown = dict(analysis.dimensions)
+    shown["exact_duplicate"] = _exact(duplicates)
+    shown["near_duplicate"] = _near(analysis, duplicates, threshold=policy.config["near_duplicate"]["threshold_bp"])
+    gates = sorted(name for name, dim in shown.items() if dim.gate)
+    weighed = {name: dim for name, dim in shown.items() if dim.weight}
+    total_weight = sum(dim.weight for dim in weighed.values())
+    mean = sum(dim.weight * dim.score for dim in weighed.values()) // total_weight if total_weight else 0
+    score = 0 if gates else mean
+    pass_score = int(policy.config["pass_score"])
+    verdict = "pass" if not gates and score >= pass_score else "fail"
+    return ScoreReport(
+        policy_hash=policy_hash(policy),
+        score=score,
+        verdict=verdict,
+        dimensions={name: shown[name].public() for name in sorted(shown)},
+        summary=_summary(shown, gates=gates, score=score, pass_score=pass_score),
+        language=analysis.language,
+        content_sha256=analysis.content_sha256,
+        text_sha256=analysis.text_sha256,
+    )
+
+
+def _exact(duplicates: Duplicates) -> Dimension:
+    if duplicates.exact_of is None:
+        return Dimension(
+            0, BP, "every earlier contribution", "original", "No earlier contribution has the same content."
+        )
+    explanation = f"Contribution {duplicates.exact_of}, anchored earlier, has the same file or the same text."
+    return Dimension(1, 0, {"contribution": duplicates.exact_of}, "exact_copy", explanation, gate=True)
+
+
+def _near(analysis: Analysis, duplicates: Duplicates, *, threshold: int) -> Dimension:
+    if analysis.minhash is None:
+        return Dimension(0, BP, "not_applicable", "not_checked", "Near copies are checked for text only.")
+    similarity = duplicates.near_similarity_bp or 0
+    compared: dict[str, Any] = {"threshold_bp": threshold, "contribution": duplicates.near_of}
+    if duplicates.near_of is None or similarity < threshold:
+        explanation = f"No earlier contribution shares {threshold // 100}% or more of its 5-word phrases."
+        return Dimension(similarity, BP, compared, "no_near_copy", explanation)
+    explanation = (
+        f"About {similarity // 100}% of its 5-word phrases match contribution {duplicates.near_of}, "
+        f"anchored earlier (the limit is {threshold // 100}%)."
+    )
+    return Dimension(similarity, 0, compared, "near_copy", explanation, gate=True)
+
+
+def _summary(shown: Mapping[str, Dimension], *, gates: list[str], score: int, pass_score: int) -> str:
+    if gates:
+        reasons = " ".join(shown[name].explanation for name in gates)
+        return f"Score 0 of 10000, fail: {reasons}"
+    outcome = "pass" if score >= pass_score else f"fail (a pass needs {pass_score})"
+    weighed = sorted((dim.score, name) for name, dim in shown.items() if dim.weight)
+    weak = [f"{_NAMES[name]}: {shown[name].explanation}" for sub, name in weighed[:2] if sub < BP]
+    if not weak:
+        return f"Score {score} of 10000, {outcome}: every dimension is in its good range."
+    return f"Score {score} of 10000, {outcome}. Lowest: " + " ".join(weak)
