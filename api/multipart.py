@@ -16,10 +16,12 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
-from polyphony.contributions.formats import STREAMED_FORMATS, FormatLimits, declared_format
 from polyphony.contributions.ingest import ReceivedUpload
 from polyphony.contributions.streaming import StreamedFile
 from polyphony.errors import BadRequest, TooLarge, UnsupportedMediaType
+from polyphony.formats.checks import STREAMED_FORMATS
+from polyphony.formats.declared import declared_format
+from polyphony.formats.readers import FormatLimits
 from polyphony.storage.base import CHUNK_SIZE, Storage
 
 FILE_FIELD = "file"

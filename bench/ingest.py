@@ -47,8 +47,10 @@ from chain.deploy import ensure_deployed, parameters_from
 from chain.keys import ensure_dev_keys
 from cli.client import PolyphonyClient
 from cli.stack import Stack, anvil_part, api_part, free_port, redis_part
-from polyphony.contributions.formats import ContentFormat, FormatLimits, check_content
 from polyphony.db import get_engine
+from polyphony.formats.checks import check_content
+from polyphony.formats.declared import ContentFormat
+from polyphony.formats.readers import FormatLimits
 from polyphony.migrations import upgrade_to_head
 from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings

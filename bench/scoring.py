@@ -191,10 +191,11 @@ def race(documents: list[bytes]) -> tuple[Timer, Timer, int, int]:
 
 def index_entries(documents: list[bytes]) -> list[IndexEntry]:
     """The index entry of each document as the scoring workers make it (its hashes, MinHash and band keys alone)."""
-    config = load_policy("v1").config
+    policy = load_policy("v1")
+    config = policy.config
     entries = []
     for contribution_id, document in enumerate(documents, start=1):
-        tokens = Tokens(parse(document, content_format="text", config=config).text)
+        tokens = Tokens(parse(document, content_format="text", policy=policy).text)
         minhash = signature(tokens.hashes, config=config["minhash"])
         position = anchoring_position(batch_id=1 + contribution_id // 100, contribution_id=contribution_id)
         entries.append(

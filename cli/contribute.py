@@ -29,8 +29,8 @@ from cli.command import (
     one_line_errors,
     transfer_progress,
 )
-from polyphony.contributions.formats import declared_format
 from polyphony.contributions.licenses import check_license
+from polyphony.formats.declared import declared_format
 from polyphony.settings import EMBEDDED_CHAIN_ID
 
 HASH_CHUNK = 1 << 20

@@ -15,8 +15,8 @@ from chain.anchoring import provenance_of
 from chain.provenance import Provenance, accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
 from governance.rewards.epochs import reward_of
 from polyphony.contributions import service
-from polyphony.contributions.formats import FormatLimits
 from polyphony.contributions.ingest import ingest
+from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import ContributionStatus
 from polyphony.scores import service as scores
 

@@ -27,8 +27,8 @@ from governance.datasets.errors import (
     InvalidFilters,
     UnknownContributions,
 )
-from polyphony.contributions.formats import Modality
 from polyphony.contributions.licenses import check_license
+from polyphony.formats.declared import Modality
 from polyphony.models.contribution import AnchorBatch, Contribution, ContributionStatus, Tombstone
 from polyphony.models.dataset import Dataset, DatasetItem
 from polyphony.models.score import ContributionScore, Verdict

@@ -23,9 +23,11 @@ from sqlmodel import Session, col, delete, select
 from polyphony.clock import utcnow
 from polyphony.contributions import service
 from polyphony.contributions.errors import InvalidMetadata
-from polyphony.contributions.formats import ContentReport, FormatLimits, check_content, declared_format
 from polyphony.contributions.licenses import check_license
 from polyphony.db import session_scope
+from polyphony.formats.checks import ContentReport, check_content
+from polyphony.formats.declared import declared_format
+from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus
 from polyphony.storage.base import Storage, StoredBlob
 from polyphony.storage.errors import BlobNotFound, StorageUnavailable

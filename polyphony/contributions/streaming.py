@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Generic, TypeVar
 
-from polyphony.contributions.formats import ContentFormat, ContentReport, FormatLimits, check_stream
+from polyphony.formats.checks import ContentReport, check_stream
+from polyphony.formats.declared import ContentFormat
+from polyphony.formats.readers import FormatLimits
 from polyphony.storage.base import CHUNK_SIZE, Storage, StoredBlob
 
 PIPE_CAPACITY = 2 * 2**20  # per consumer: with the hand-off buffer and block writes, ~6 MB an upload whatever its size

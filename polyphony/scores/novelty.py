@@ -25,7 +25,7 @@ def novelty_bp(
     index: ScoringIndex, contribution_id: int, content: bytes, analysis: Analysis, *, policy: Policy
 ) -> int | None:
     """Advisory semantic novelty in basis points; None for content without text, or when the model fails."""
-    units = parse(content, content_format=analysis.content_format, config=policy.config).units
+    units = parse(content, content_format=analysis.content_format, policy=policy).units
     if not units:
         return None
     # A seeded sample (the content hash is the seed), so two workers embed the same units.

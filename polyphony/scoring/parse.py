@@ -1,177 +1,136 @@
-"""Validity: the bytes parse as their declared format, with a consistent schema and a clean encoding.
+"""Reading an upload for scoring: by policy v1's frozen rules, or, for every later policy, through the upload's
+own reader per format (`polyphony.formats.readers`), so the scorer refuses exactly what the upload refuses, with
+the same code and message (a NaN in a JSON line is `not_jsonl` in both).
 
-A parse yields the upload's units (JSONL records, CSV or Parquet rows, paragraphs of plain text) as text, the
-validity dimension, and for images their size. Structured units become text thus: a JSONL record's "text" string if
-it has one, else its top-level string values in file order joined by newlines; a row's non-empty string cells
-joined by tabs. Broken bytes are a result (a failed gate with its reason), never an exception.
+The units are built as v1 builds them (`parse_v1`): a JSONL record's text, a CSV row's non-numeric cells with
+their line breaks unified, a Parquet row's string cells, the paragraphs of plain text. Broken bytes are a result
+(a failed validity gate with its reason), never an exception.
 """
 
-import csv
 import io
-import json
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
-from PIL import Image
 
-from polyphony.contributions.formats import ContentFormat
+from polyphony.formats.checks import SNIFF_BYTES, refuse_other_format
+from polyphony.formats.declared import ContentFormat
+from polyphony.formats.errors import EmptyFile, InvalidContent
+from polyphony.formats.readers import FormatLimits, ParquetRows, TextLines, csv_rows, image_size, json_objects
+from polyphony.scoring.parse_v1 import consistency, numeric_cell, parse_v1, record_text
+from polyphony.scoring.parsed import Parsed, invalid
+from polyphony.scoring.policy import Policy
 from polyphony.scoring.results import BP, Dimension
-from polyphony.scoring.rules import linear_score
 from polyphony.scoring.text import unify_newlines
 
-
-@dataclass(frozen=True)
-class Parsed:
-    """What a parse learned: the units as text, the whole text, and the validity dimension."""
-
-    validity: Dimension
-    units: tuple[str, ...] = ()
-    text: str = ""
-    records: int = 0
-    width: int = 0
-    height: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.validity.gate
+# The upload's own limits: the scorer never reads further into a file than the upload check did.
+LIMITS = FormatLimits()
+_FROZEN = {"v1": parse_v1}
 
 
-def parse(content: bytes, *, content_format: str, config: Mapping[str, Any]) -> Parsed:
-    """Parse `content` as `content_format` and judge its validity with the policy's `validity` profile."""
+def parse(content: bytes, *, content_format: str, policy: Policy) -> Parsed:
+    """Parse `content` as `content_format` by the reading rules of `policy`'s version."""
+    frozen = _FROZEN.get(policy.version)
+    if frozen is not None:
+        return frozen(content, content_format=content_format, config=policy.config)
+    return read(content, content_format=content_format, config=policy.config)
+
+
+def read(content: bytes, *, content_format: str, config: Mapping[str, Any]) -> Parsed:
+    """Parse `content` through the upload's reader for `content_format`; a refusal is the validity gate."""
     try:
         fmt = ContentFormat(content_format)
     except ValueError:
-        return _invalid("unknown_format", f"{content_format!r} is not a format this policy scores.")
+        return invalid("unknown_format", f"{content_format!r} is not a format this policy scores.")
     if not content:
-        return _invalid("empty_file", "The file is empty.")
-    match fmt:
-        case ContentFormat.PNG | ContentFormat.JPEG:
-            return _parse_image(content, fmt=fmt)
-        case ContentFormat.PARQUET:
-            return _parse_parquet(content, config=config)
-    text = _decode(content)
-    if isinstance(text, Parsed):
-        return text
-    match fmt:
-        case ContentFormat.JSONL:
-            return _parse_jsonl(text, config=config)
-        case ContentFormat.CSV:
-            return _parse_csv(text, config=config)
-    return _parse_text(text)
-
-
-def _invalid(reason: str, explanation: str) -> Parsed:
-    return Parsed(
-        Dimension(value=0, score=0, compared_with="parses", reason=reason, explanation=explanation, gate=True)
-    )
-
-
-def _decode(content: bytes) -> str | Parsed:
-    """Strict UTF-8 without NUL bytes, BOM removed, newlines unified."""
+        return invalid("empty_file", "The file is empty.")
     try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return _invalid("invalid_utf8", f"The file is not UTF-8 text: byte {exc.start} is not a UTF-8 character.")
-    if "\0" in text:
-        return _invalid("nul_byte", f"The file holds a NUL byte at character {text.index(chr(0))}: it is not text.")
-    return unify_newlines(text.removeprefix("\ufeff"))
+        refuse_other_format(content[:SNIFF_BYTES], fmt=fmt)
+        return _READERS[fmt](content, config)
+    except InvalidContent as refused:
+        return invalid(refused.code, refused.message)
 
 
-def _parse_text(text: str) -> Parsed:
+def _lines(content: bytes) -> TextLines:
+    return TextLines(io.BytesIO(content), limits=LIMITS)
+
+
+def _read_text(content: bytes, _config: Mapping[str, Any]) -> Parsed:
+    text = unify_newlines("".join(line for _, line in _lines(content)))
     paragraphs = tuple(para for para in (p.strip() for p in text.split("\n\n")) if para)
     if not paragraphs:
-        return _invalid("empty_file", "The file holds only blank lines.")
+        raise EmptyFile("The file holds only blank lines.")
     lines = sum(map(bool, map(str.strip, text.split("\n"))))
     explanation = "The file is UTF-8 text."
     valid = Dimension(value=BP, score=BP, compared_with="utf-8", reason="valid_text", explanation=explanation)
     return Parsed(valid, units=paragraphs, text=text, records=lines)
 
 
-def _parse_jsonl(text: str, *, config: Mapping[str, Any]) -> Parsed:
-    records: list[dict[str, Any]] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):
-            return _invalid("not_jsonl", f"Line {number} is not valid JSON.")
-        if not isinstance(record, dict):
-            return _invalid("not_jsonl", f"Line {number} is not a JSON object.")
-        records.append(record)
+def _read_jsonl(content: bytes, config: Mapping[str, Any]) -> Parsed:
+    records = list(json_objects(_lines(content)))
     if not records:
-        return _invalid("empty_file", "The file holds no JSON object.")
+        raise EmptyFile("The file holds only blank lines, no JSON object.")
     keysets = Counter(tuple(sorted(record)) for record in records)
     common, count = min(keysets.items(), key=lambda item: (-item[1], item[0]))
-    units = tuple(_record_text(record) for record in records)
+    units = tuple(record_text(record) for record in records)
     what = f"{count} of {len(records)} records have the keys {', '.join(common) or '(none)'}"
-    return _consistency(units, consistent=count, total=len(records), what=what, kind="keys", config=config)
+    return consistency(units, consistent=count, total=len(records), what=what, kind="keys", config=config)
 
 
-def _record_text(record: Mapping[str, Any]) -> str:
-    text = record.get("text")
-    if isinstance(text, str):
-        return text
-    return "\n".join(value for value in record.values() if isinstance(value, str))
+def _read_csv(content: bytes, config: Mapping[str, Any]) -> Parsed:
+    rows = csv_rows(_lines(content), limits=LIMITS)
+    header = next(rows, None)
+    body = list(rows)
+    if header is None or not body:
+        raise EmptyFile("The CSV has a header row but no data rows." if header else "The file holds only blank lines.")
+    units = tuple(
+        "\t".join(unify_newlines(cell) for cell in row if cell.strip() and not numeric_cell(cell)) for row in body
+    )
+    what = f"{len(body)} of {len(body)} rows have the header's {len(header)} columns"
+    return consistency(units, consistent=len(body), total=len(body), what=what, kind="columns", config=config)
 
 
-def _parse_csv(text: str, *, config: Mapping[str, Any]) -> Parsed:
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text), strict=True) if row]
-    except csv.Error as exc:
-        return _invalid("invalid_csv", f"The CSV cannot be read: {exc}.")
-    if len(rows) < 2:
-        return _invalid("empty_file", "The CSV has no data rows under its header.")
-    header, body = rows[0], rows[1:]
-    consistent = sum(1 for row in body if len(row) == len(header))
-    units = tuple("\t".join(cell for cell in row if cell.strip() and not _numeric(cell)) for row in body)
-    what = f"{consistent} of {len(body)} rows have the header's {len(header)} columns"
-    return _consistency(units, consistent=consistent, total=len(body), what=what, kind="columns", config=config)
+def _read_parquet(content: bytes, config: Mapping[str, Any]) -> Parsed:
+    rows = ParquetRows(content, limits=LIMITS)
+    if rows.num_rows == 0:
+        raise EmptyFile("The Parquet file holds no rows.")
+    strings = [index for index, kind in enumerate(rows.schema.types) if _is_text(kind)]
+    units: list[str] = []
+    for batch in rows.batches():
+        columns = [_values(batch.column(index)) for index in strings]
+        units.extend("\t".join(cell for cell in row if cell) for row in zip(*columns, strict=True))
+    what = f"{rows.num_rows} rows of {len(rows.schema.names)} typed columns"
+    total = rows.num_rows
+    return consistency(tuple(units), consistent=total, total=total, what=what, kind="schema", config=config)
 
 
-def _numeric(cell: str) -> bool:
-    return cell.strip().lstrip("+-").replace(".", "", 1).isdigit()
+def _is_text(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
-def _parse_parquet(content: bytes, *, config: Mapping[str, Any]) -> Parsed:
-    try:
-        table = pq.read_table(pa.BufferReader(content), use_threads=False)
-    except (pa.ArrowException, OSError):
-        return _invalid("invalid_parquet", "The file is not a readable Parquet file.")
-    if table.num_rows == 0:
-        return _invalid("empty_file", "The Parquet file holds no rows.")
-    strings = [
-        name for name, kind in zip(table.column_names, table.schema.types, strict=True) if pa.types.is_string(kind)
-    ]
-    columns = [table.column(name).to_pylist() for name in strings]
-    units = tuple("\t".join(cell for cell in row if cell) for row in zip(*columns, strict=True)) if columns else ()
-    what = f"{table.num_rows} rows of {table.num_columns} typed columns"
-    return _consistency(units, consistent=table.num_rows, total=table.num_rows, what=what, kind="schema", config=config)
+def _values(column: pa.Array) -> list[str | None]:
+    if isinstance(column, pa.DictionaryArray):
+        column = column.dictionary_decode()
+    values: list[str | None] = column.to_pylist()
+    return values
 
 
-def _consistency(units: tuple[str, ...], *, consistent: int, total: int, what: str, kind: str, config: Any) -> Parsed:
-    profile = config["validity"]
-    value = consistent * BP // total
-    score = linear_score(value, good=profile["good_bp"], bad=profile["bad_bp"])
-    reason = f"consistent_{kind}" if consistent == total else f"inconsistent_{kind}"
-    explanation = f"The file parses; {what}."
-    compared = {"good_bp": profile["good_bp"], "bad_bp": profile["bad_bp"]}
-    validity = Dimension(value=value, score=score, compared_with=compared, reason=reason, explanation=explanation)
-    return Parsed(validity, units=units, text="\n\n".join(unit for unit in units if unit), records=total)
-
-
-def _parse_image(content: bytes, *, fmt: ContentFormat) -> Parsed:
+def _read_image(content: bytes, fmt: ContentFormat) -> Parsed:
+    width, height = image_size(content, fmt=fmt, limits=LIMITS)
     name = "PNG" if fmt is ContentFormat.PNG else "JPEG"
-    try:
-        with Image.open(io.BytesIO(content), formats=[name]) as image:
-            width, height = image.size
-            image.load()
-    except Exception:  # Pillow's plugins raise many kinds on hostile bytes
-        return _invalid("invalid_image", f"The file is not a readable {name} image.")
     explanation = f"The file is a readable {name} image of {width} x {height} pixels."
     valid = Dimension(value=BP, score=BP, compared_with="decodes", reason="valid_image", explanation=explanation)
     return Parsed(valid, records=1, width=width, height=height)
+
+
+_READERS: dict[ContentFormat, Callable[[bytes, Mapping[str, Any]], Parsed]] = {
+    ContentFormat.TEXT: _read_text,
+    ContentFormat.JSONL: _read_jsonl,
+    ContentFormat.CSV: _read_csv,
+    ContentFormat.PARQUET: _read_parquet,
+    ContentFormat.PNG: lambda content, _config: _read_image(content, ContentFormat.PNG),
+    ContentFormat.JPEG: lambda content, _config: _read_image(content, ContentFormat.JPEG),
+}

@@ -11,11 +11,12 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from polyphony.contributions.formats import Modality
+from polyphony.formats.declared import Modality
 from polyphony.scoring import dimensions
 from polyphony.scoring.classifiers import detect_language, sample_units, toxicity_bp
 from polyphony.scoring.minhash import band_keys, signature
-from polyphony.scoring.parse import Parsed, parse
+from polyphony.scoring.parse import parse
+from polyphony.scoring.parsed import Parsed
 from polyphony.scoring.policy import Policy, policy_hash
 from polyphony.scoring.results import BP, Analysis, Dimension, Duplicates, ScoreReport
 from polyphony.scoring.rules import quality_rules
@@ -39,7 +40,7 @@ def analyse(content: bytes, *, content_format: str, modality: str, policy: Polic
     """Every dimension computable from the bytes alone, plus the hashes the shared index needs."""
     config = policy.config
     content_sha256 = hashlib.sha256(content).hexdigest()
-    parsed = parse(content, content_format=content_format, config=config)
+    parsed = parse(content, content_format=content_format, policy=policy)
     base = Analysis(
         content_sha256, None, None, (), None, {"validity": parsed.validity}, modality, content_format,
         size=len(content), records=parsed.records,

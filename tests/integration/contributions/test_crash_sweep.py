@@ -11,10 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import update
 
 from polyphony.clock import utcnow
-from polyphony.contributions.formats import ContentFormat, FormatLimits, check_stream
 from polyphony.contributions.ingest import ReceivedUpload, check_upload, sweep_unfinished
 from polyphony.contributions.service import UploadFacts, begin_upload, mark_stored
 from polyphony.db import session_scope
+from polyphony.formats.checks import check_stream
+from polyphony.formats.declared import ContentFormat
+from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import Contribution
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings

@@ -7,25 +7,28 @@ from pathlib import Path
 import pytest
 
 from polyphony.contributions import errors
-from polyphony.contributions.formats import ContentFormat, FormatLimits, check_content
 from polyphony.errors import BadRequest
+from polyphony.formats import errors as format_errors
+from polyphony.formats.checks import check_content
+from polyphony.formats.declared import ContentFormat
+from polyphony.formats.readers import FormatLimits
 
 STABLE_CODES = {
-    errors.UnknownModality: "unknown_modality",
-    errors.UnsupportedFormat: "unsupported_format",
-    errors.ModalityMismatch: "modality_mismatch",
-    errors.ContentTypeMismatch: "content_type_mismatch",
-    errors.InvalidContent: "invalid_content",
-    errors.EmptyFile: "empty_file",
-    errors.FormatMismatch: "format_mismatch",
-    errors.InvalidUtf8: "invalid_utf8",
-    errors.NulByte: "nul_byte",
-    errors.LineTooLong: "line_too_long",
-    errors.NotJsonl: "not_jsonl",
-    errors.InvalidCsv: "invalid_csv",
-    errors.InvalidParquet: "invalid_parquet",
-    errors.InvalidImage: "invalid_image",
-    errors.DecompressionBomb: "decompression_bomb",
+    format_errors.UnknownModality: "unknown_modality",
+    format_errors.UnsupportedFormat: "unsupported_format",
+    format_errors.ModalityMismatch: "modality_mismatch",
+    format_errors.ContentTypeMismatch: "content_type_mismatch",
+    format_errors.InvalidContent: "invalid_content",
+    format_errors.EmptyFile: "empty_file",
+    format_errors.FormatMismatch: "format_mismatch",
+    format_errors.InvalidUtf8: "invalid_utf8",
+    format_errors.NulByte: "nul_byte",
+    format_errors.LineTooLong: "line_too_long",
+    format_errors.NotJsonl: "not_jsonl",
+    format_errors.InvalidCsv: "invalid_csv",
+    format_errors.InvalidParquet: "invalid_parquet",
+    format_errors.InvalidImage: "invalid_image",
+    format_errors.DecompressionBomb: "decompression_bomb",
     errors.UnknownLicense: "unknown_license",
 }
 
@@ -38,11 +41,13 @@ def test_each_refusal_keeps_its_code_and_is_a_bad_request(error: type[BadRequest
 
 
 def test_located_errors_write_their_own_message() -> None:
-    assert errors.InvalidUtf8(offset=12).message.startswith("The file is not valid UTF-8: the byte at offset 12 ")
-    assert errors.NotJsonl("holds a JSON array, not an object", line=3).message == (
+    assert format_errors.InvalidUtf8(offset=12).message.startswith(
+        "The file is not valid UTF-8: the byte at offset 12 "
+    )
+    assert format_errors.NotJsonl("holds a JSON array, not an object", line=3).message == (
         "Line 3 holds a JSON array, not an object; a .jsonl file holds one JSON object per line."
     )
-    assert errors.InvalidCsv("unexpected end of data", line=2).line == 2
+    assert format_errors.InvalidCsv("unexpected end of data", line=2).line == 2
 
 
 def test_a_report_stores_as_json(tmp_path: Path) -> None:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from polyphony.contributions.errors import InvalidContent, InvalidCsv, InvalidUtf8, LineTooLong, NotJsonl, NulByte
-from polyphony.contributions.formats import ContentFormat, ContentReport, FormatLimits, check_content
 from polyphony.errors import BadRequest
+from polyphony.formats.checks import ContentReport, check_content
+from polyphony.formats.declared import ContentFormat
+from polyphony.formats.errors import InvalidContent, InvalidCsv, InvalidUtf8, LineTooLong, NotJsonl, NulByte
+from polyphony.formats.readers import FormatLimits
 
 LIMITS = FormatLimits()
 TEXT, JSONL, CSV = ContentFormat.TEXT, ContentFormat.JSONL, ContentFormat.CSV

@@ -9,8 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from polyphony.contributions.errors import DecompressionBomb, InvalidContent
-from polyphony.contributions.formats import ContentFormat, ContentReport, FormatLimits, check_content
+from polyphony.formats.checks import ContentReport, check_content
+from polyphony.formats.declared import ContentFormat
+from polyphony.formats.errors import DecompressionBomb, InvalidContent
+from polyphony.formats.readers import FormatLimits
 
 PARQUET = ContentFormat.PARQUET
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]

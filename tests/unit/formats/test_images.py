@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from polyphony.contributions.errors import DecompressionBomb, InvalidContent
-from polyphony.contributions.formats import ContentFormat, ContentReport, FormatLimits, check_content
+from polyphony.formats.checks import ContentReport, check_content
+from polyphony.formats.declared import ContentFormat
+from polyphony.formats.errors import DecompressionBomb, InvalidContent
+from polyphony.formats.readers import FormatLimits
 
 PNG, JPEG = ContentFormat.PNG, ContentFormat.JPEG
 

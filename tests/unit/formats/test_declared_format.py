@@ -2,14 +2,9 @@
 
 import pytest
 
-from polyphony.contributions.errors import (
-    ContentTypeMismatch,
-    ModalityMismatch,
-    UnknownModality,
-    UnsupportedFormat,
-)
-from polyphony.contributions.formats import ContentFormat, declared_format
 from polyphony.errors import BadRequest
+from polyphony.formats.declared import ContentFormat, declared_format
+from polyphony.formats.errors import ContentTypeMismatch, ModalityMismatch, UnknownModality, UnsupportedFormat
 
 
 @pytest.mark.parametrize(
