@@ -3,6 +3,7 @@ them (or the services named by REDIS_URL / CHAIN_RPC_URL / DATABASE_URL), the da
 contract set deployed by `polyphony deploy`'s own code."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from eth_account import Account
@@ -10,6 +11,7 @@ from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from web3 import Web3
 
 from chain.bindings import Deployment
@@ -55,6 +57,37 @@ def engine() -> Engine:
     migrated = get_engine()
     upgrade_to_head(migrated)
     return migrated
+
+
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session on one connection whose outer transaction is rolled back at the end: nothing written survives.
+
+    `session.commit()` only releases a savepoint (and `rollback()` returns to it), so code that commits or rolls
+    back its own unit of work still behaves as it would. Two things it is not for: `after_commit` hooks still fire
+    on that release, so a job enqueued and committed here is sent to the broker (`clean_outbox` is the tool for
+    job tests); and no other connection sees these rows. On SQLite this connection holds the write lock from its
+    first write to the end, so other writers (a `session_scope()` in the code under test, a worker) wait for it.
+    """
+    with engine.connect() as connection:
+        outer = connection.begin()
+        if connection.dialect.name == "sqlite":
+            # pysqlite begins a transaction only before a write, so the session's SAVEPOINT would open the
+            # outermost one and its RELEASE would commit: begin it here, explicitly.
+            connection.exec_driver_sql("BEGIN")
+        session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()
+
+
+@pytest.fixture
+def db_session(engine: Engine) -> Iterator[Session]:
+    """A session for code that only flushes (services that take a `session`), rolled back after the test."""
+    with rolled_back_session(engine) as session:
+        yield session
 
 
 @pytest.fixture(scope="session")
