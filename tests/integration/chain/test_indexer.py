@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from sqlmodel import select
+from sqlmodel import Session, select
 from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxParams, TxReceipt
@@ -212,10 +212,12 @@ def test_a_reorg_older_than_every_checkpoint_reindexes_from_the_start(
     assert _roots(cursor, registry) == [kept]
 
 
-def test_a_cursor_refuses_a_node_of_another_chain(web3: Web3, registry: Deployed, cursor: str) -> None:
-    with session_scope() as session:
-        session.add(
-            IndexerCursor(name=cursor, chain_id=web3.eth.chain_id + 1, start_block=0, block_number=-1, block_hash=None)
-        )
-    with pytest.raises(WrongChain, match=cursor), session_scope() as session:
-        _indexer(web3, registry, cursor).index_once(session)
+def test_a_cursor_refuses_a_node_of_another_chain(
+    web3: Web3, registry: Deployed, cursor: str, db_session: Session
+) -> None:
+    db_session.add(
+        IndexerCursor(name=cursor, chain_id=web3.eth.chain_id + 1, start_block=0, block_number=-1, block_hash=None)
+    )
+    db_session.flush()
+    with pytest.raises(WrongChain, match=cursor):
+        _indexer(web3, registry, cursor).index_once(db_session)

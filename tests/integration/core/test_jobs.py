@@ -61,9 +61,10 @@ def test_a_job_the_broker_missed_stays_and_the_sweep_sends_it(
     assert _pending(engine) == []
 
 
-def test_the_sweep_leaves_fresh_jobs_to_their_own_send(engine: Engine) -> None:
-    with Session(engine, expire_on_commit=False) as session:
-        session.add(PendingJob(task="jobs.flush_outbox"))
-        session.commit()
-        assert jobs.flush_outbox(session) == 0
-    assert len(_pending(engine)) == 1
+def test_the_sweep_leaves_fresh_jobs_to_their_own_send(db_session: Session) -> None:
+    fresh = PendingJob(task="jobs.flush_outbox")
+    db_session.add(fresh)
+    db_session.flush()
+    assert jobs.flush_outbox(db_session) == 0
+    db_session.flush()
+    assert db_session.exec(select(PendingJob)).all() == [fresh]
