@@ -1,5 +1,7 @@
 """The configured chain as the workers meet it: the recorded contract set, and a sender for one operator key."""
 
+from dataclasses import dataclass
+
 from chain.bindings import Deployment, read_deployment
 from chain.client import connect, rpc_errors, served_chain_id
 from chain.keys import KeyRole, load_keys
@@ -18,3 +20,17 @@ def sender_for(settings: Settings, role: KeyRole) -> TxSender:
     policy = SenderPolicy(confirmations=settings.polyphony_chain_confirmations)
     with rpc_errors(rpc_url):
         return TxSender(connect(rpc_url), load_keys(settings.keys_dir)[role], policy)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """One operator key's sender on the configured chain, and the contract set it acts on."""
+
+    sender: TxSender
+    deployment: Deployment
+
+
+def actor_for(settings: Settings, role: KeyRole) -> Actor | None:
+    """The `role` key acting on the configured deployment; None until `polyphony deploy` has run there."""
+    deployment = configured_deployment(settings)
+    return None if deployment is None else Actor(sender_for(settings, role), deployment)

@@ -12,7 +12,7 @@ from cli.datasets import dataset_app, model_app, pull
 from cli.demo import run_demo
 from cli.deploy import deploy_contracts
 from cli.governance import delegate, propose, vote
-from cli.rewards import claim, epoch_app, verify_epoch
+from cli.rewards import claim, epoch_app
 from cli.up import run_stack
 from cli.verify import verify_app
 from polyphony.db import make_engine
@@ -22,7 +22,6 @@ from polyphony.settings import get_settings
 app = typer.Typer(help="Polyphony: community-owned AI data.", no_args_is_help=True, add_completion=False)
 app.add_typer(verify_app, name="verify")
 app.add_typer(epoch_app, name="epoch")
-verify_app.command("epoch")(verify_epoch)
 app.command()(claim)
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(model_app, name="model")

@@ -1,22 +1,19 @@
-"""`polyphony epoch close`, `polyphony claim` and `polyphony verify epoch <n>`.
+"""`polyphony epoch close` and `polyphony claim` (`polyphony verify epoch <n>` is in cli/verify.py).
 
 `epoch close` is the operator's: it closes the next epoch on this machine's database and storage, and the chain
-worker proposes its root. `claim` and `verify epoch` are anyone's: they speak to the API and the chain only.
-Exit codes: 0 done; 1 a verification failed or a claim was refused; 2 anything else, with one line saying why.
+worker proposes its root. `claim` is anyone's: it speaks to the API and the chain only.
+Exit codes: 0 done; 1 a claim was refused; 2 anything else, with one line saying why.
 """
 
-import json
 import time
 from typing import Annotated, Any
 
-import httpx
 import typer
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from sqlmodel import select
-from web3 import Web3
 
-from chain.bindings import load_artifact, read_deployment
+from chain.bindings import read_deployment
 from chain.client import connect, rpc_errors
 from cli.client import PolyphonyClient
 from cli.command import (
@@ -27,10 +24,8 @@ from cli.command import (
     console,
     load_wallet,
     one_line_errors,
-    report_checks,
 )
 from governance.rewards.epochs import EpochPolicy, close_epoch
-from governance.rewards.verify import ProposedRoot, ScoreLookup, check_epoch
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
 from polyphony.models.epoch import Epoch, EpochStatus
@@ -128,53 +123,3 @@ def _claim_yourself(client: PolyphonyClient, wallet: LocalAccount) -> None:
         signed = wallet.sign_transaction(params)  # type: ignore[arg-type]
         receipt = web3.eth.wait_for_transaction_receipt(web3.eth.send_raw_transaction(signed.raw_transaction))
     console.print(f"claimed {standing['claimable']} base units in {receipt['transactionHash'].hex()}")
-
-
-def verify_epoch(
-    number: int,
-    api: ApiOption = None,
-    skip_scores: Annotated[bool, typer.Option("--skip-scores", help="Do not ask the API for each score.")] = False,
-) -> None:
-    """Recompute epoch <n> from its pinned report and the scores, rebuild the tree, compare with the chain."""
-    settings = get_settings()
-    base = api_url(api)
-    with one_line_errors(), PolyphonyClient(base) as client:
-        epoch = client.call("GET", f"/epochs/{number}")
-        report = _bytes(base, epoch["report_cid"])
-        previous_cid = (json.loads(report).get("previous") or {}).get("report_cid")
-        previous = _bytes(base, previous_cid) if previous_cid else None
-        with rpc_errors(settings.effective_chain_rpc_url):
-            proposed = _proposed(connect(settings.effective_chain_rpc_url), epoch["distributor"], number)
-        scores = None if skip_scores else _scores_from(client)
-        checks = check_epoch(report=report, report_cid=epoch["report_cid"], previous=previous, proposed=proposed,
-                             scores=scores)  # fmt: skip
-    report_checks(checks, title=f"epoch {number} ({epoch['status']})")
-
-
-def _bytes(base: str, cid: str) -> bytes:
-    try:
-        answer = httpx.get(f"{base}/ipfs/{cid}", timeout=120)
-    except httpx.TransportError as error:
-        raise CommandFailed(f"cannot reach the API at {base} ({type(error).__name__}): is it running?") from None
-    if answer.status_code != 200:
-        raise CommandFailed(f"the gateway answered {answer.status_code} for {cid}")
-    return answer.content
-
-
-def _proposed(web3: Web3, distributor: str, number: int) -> ProposedRoot | None:
-    contract = web3.eth.contract(
-        address=Web3.to_checksum_address(distributor), abi=load_artifact("RewardsDistributor").abi
-    )
-    logs = contract.events.RootProposed.get_logs(from_block=0, argument_filters={"epoch": number})
-    if not logs:
-        return None
-    args = logs[-1]["args"]  # a re-proposal of the same epoch replaces the earlier one
-    return ProposedRoot("0x" + bytes(args["root"]).hex(), int(args["total"]), str(args["reportCid"]))
-
-
-def _scores_from(client: PolyphonyClient) -> ScoreLookup:
-    def lookup(contribution_id: int) -> tuple[str | None, int | None]:
-        shown = client.call("GET", f"/contributions/{contribution_id}")
-        return shown.get("verdict"), shown.get("score")
-
-    return lookup

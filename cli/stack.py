@@ -205,7 +205,7 @@ def chain_worker_part(settings: Settings) -> Part:
 
 
 def scoring_worker_part(settings: Settings) -> Part:
-    """The scoring queue's worker: one process per core does the CPU work of scoring."""
+    """The scoring queue's worker: two processes do the CPU work of scoring (one per core of a two-core machine)."""
     return _worker(settings, queue=SCORING_QUEUE, concurrency=2)
 
 

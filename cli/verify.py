@@ -1,16 +1,21 @@
-"""`polyphony verify ...`: recompute and check what the API says, from the chain and the stored bytes."""
+"""`polyphony verify provenance|score|epoch`: recompute and check what the API says, from the chain and the bytes.
 
+The API only says where to look. Every check is made by `chain.verify` (provenance, scores) or
+`governance.rewards.verify` (epochs); this module fetches their inputs and prints the table of checks.
+"""
+
+import json
 from typing import Annotated, Any
 
-import httpx
 import typer
 
 from chain.client import connect, rpc_errors
 from chain.provenance import Provenance
 from chain.verify.provenance import verify_provenance
 from chain.verify.score import ScoreSources, verify_score
+from cli.client import PolyphonyClient
 from cli.command import ApiOption, api_url, one_line_errors, report_checks
-from polyphony.errors import PolyphonyError
+from governance.rewards.verify import ScoreLookup, check_epoch, proposed_root
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import BlobReader
@@ -21,61 +26,68 @@ FromStorageOption = Annotated[
     bool,
     typer.Option("--from-storage", help="Read bytes from the configured store instead of the API's /ipfs gateway."),
 ]
+SkipScoresOption = Annotated[bool, typer.Option("--skip-scores", help="Do not ask the API for each score.")]
 
 
 @verify_app.command("provenance")
 def provenance(contribution_id: int, api: ApiOption = None, from_storage: FromStorageOption = False) -> None:
     """Check a contribution's claim, Merkle proof, on-chain anchor and stored bytes."""
-    base, blobs = _sources(api, from_storage=from_storage)
     rpc_url = get_settings().effective_chain_rpc_url
-    with one_line_errors():
-        record = _fetch_provenance(base, contribution_id)
+    with one_line_errors(), PolyphonyClient(api_url(api)) as client:
+        record = Provenance(**client.call("GET", f"/contributions/{contribution_id}/provenance"))
         with rpc_errors(rpc_url):
-            checks = verify_provenance(contribution_id, record, web3=connect(rpc_url), blobs=blobs)
+            checks = verify_provenance(
+                contribution_id, record, web3=connect(rpc_url), blobs=_blobs(client, from_storage=from_storage)
+            )
     report_checks(checks, title=f"provenance of contribution {contribution_id}")
 
 
 @verify_app.command("score")
 def score(contribution_id: int, api: ApiOption = None, from_storage: FromStorageOption = False) -> None:
     """Recompute a contribution's score from its bytes and the policy, and compare it byte for byte."""
-    base, blobs = _sources(api, from_storage=from_storage)
     rpc_url = get_settings().effective_chain_rpc_url
-    with one_line_errors():
-        record = _fetch_json(base, f"/contributions/{contribution_id}/score")
+    with one_line_errors(), PolyphonyClient(api_url(api)) as client:
+        record = client.call("GET", f"/contributions/{contribution_id}/score")
         with rpc_errors(rpc_url):
             sources = ScoreSources(
-                record=record, contribution=lambda other: _fetch_json(base, f"/contributions/{other}"), blobs=blobs,
-                web3=connect(rpc_url),
+                record=record, contribution=lambda other: dict(client.call("GET", f"/contributions/{other}")),
+                blobs=_blobs(client, from_storage=from_storage), web3=connect(rpc_url),
             )  # fmt: skip
             checks = verify_score(sources)
     report_checks(checks, title=f"score of contribution {contribution_id}")
 
 
-def _sources(api: str | None, *, from_storage: bool) -> tuple[str, BlobReader]:
-    """The API's base URL, and where the bytes are read: the configured store, or the API's gateway."""
-    base = api_url(api)
-    return base, storage_from_settings(get_settings()) if from_storage else GatewayBlobs(httpx.Client(base_url=base))
+@verify_app.command("epoch")
+def epoch(number: int, api: ApiOption = None, skip_scores: SkipScoresOption = False) -> None:
+    """Recompute epoch <n> from its pinned report and the scores, rebuild the tree, compare with the chain."""
+    rpc_url = get_settings().effective_chain_rpc_url
+    with one_line_errors(), PolyphonyClient(api_url(api)) as client:
+        shown = client.call("GET", f"/epochs/{number}")
+        gateway = GatewayBlobs(client.http)
+        report = b"".join(gateway.cat(shown["report_cid"]))
+        with rpc_errors(rpc_url):
+            proposed = proposed_root(connect(rpc_url), distributor=shown["distributor"], epoch=number)
+        checks = check_epoch(
+            report=report, report_cid=shown["report_cid"], previous=_previous_report(report, gateway),
+            proposed=proposed, scores=None if skip_scores else _scores_from(client),
+        )  # fmt: skip
+    report_checks(checks, title=f"epoch {number} ({shown['status']})")
 
 
-def _fetch_provenance(api: str, contribution_id: int) -> Provenance:
-    return Provenance(**_fetch_json(api, f"/contributions/{contribution_id}/provenance"))
+def _blobs(client: PolyphonyClient, *, from_storage: bool) -> BlobReader:
+    """Where the bytes are read: the configured store, or the API's gateway (every byte is re-hashed anyway)."""
+    return storage_from_settings(get_settings()) if from_storage else GatewayBlobs(client.http)
 
 
-def _fetch_json(api: str, path: str) -> dict[str, Any]:
-    url = f"{api.rstrip('/')}{path}"
-    try:
-        answer = httpx.get(url, timeout=30)
-    except httpx.TransportError as error:
-        raise _ApiUnreachable(f"cannot reach the API at {api} ({type(error).__name__}): is it running?") from None
-    if answer.status_code != 200:
-        said = answer.json().get("error", {}) if "json" in answer.headers.get("content-type", "") else {}
-        raise _ApiRefused(said.get("message") or f"the API answered {answer.status_code} for {url}")
-    return dict(answer.json())
+def _previous_report(report: bytes, gateway: GatewayBlobs) -> bytes | None:
+    previous: dict[str, Any] = json.loads(report).get("previous") or {}
+    cid = previous.get("report_cid")
+    return b"".join(gateway.cat(cid)) if cid else None
 
 
-class _ApiUnreachable(PolyphonyError):
-    code = "api_unreachable"
+def _scores_from(client: PolyphonyClient) -> ScoreLookup:
+    def lookup(contribution_id: int) -> tuple[str | None, int | None]:
+        shown = client.call("GET", f"/contributions/{contribution_id}")
+        return shown.get("verdict"), shown.get("score")
 
-
-class _ApiRefused(PolyphonyError):
-    code = "api_refused"
+    return lookup

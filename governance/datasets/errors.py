@@ -1,4 +1,4 @@
-"""Errors of datasets, rounds, pulls and models: each with its HTTP status and stable code."""
+"""Errors of datasets (filters, members, lookups): each with its HTTP status and stable code."""
 
 from polyphony.errors import BadRequest, NotFound
 

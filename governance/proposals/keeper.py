@@ -8,41 +8,28 @@ anyone, so holders and other clients (Tally) may do them first; the keeper then 
 """
 
 import logging
-from dataclasses import dataclass
 
 from sqlmodel import col, select
 from web3 import Web3
 from web3.contract import Contract
 
-from chain.bindings import Deployment, call_of
+from chain.bindings import call_of
 from chain.errors import TxReverted
-from chain.keys import KeyRole
-from chain.senders import configured_deployment, sender_for
-from chain.tx import Call, TxSender
+from chain.senders import Actor
+from chain.tx import Call
 from governance.proposals.service import FINAL_STATES, STATES, description_hash, governor_args
 from polyphony.db import session_scope
 from polyphony.models.proposal import Proposal
-from polyphony.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Relayer:
-    """The relayer key's sender on the configured chain, and the deployment it acts on."""
+def submit_proposal(proposal_ref: int, *, relayer: Actor) -> str | None:
+    """Send relayed proposal `proposal_ref`'s `propose` unless the governor has it already; the tx hash.
 
-    sender: TxSender
-    deployment: Deployment
-
-
-def relayer_from_settings(settings: Settings) -> Relayer | None:
-    """The relayer on the configured chain; None while no contract set is deployed there."""
-    deployment = configured_deployment(settings)
-    return None if deployment is None else Relayer(sender_for(settings, KeyRole.RELAYER), deployment)
-
-
-def submit_proposal(proposal_ref: int, *, relayer: Relayer) -> str | None:
-    """Send relayed proposal `proposal_ref`'s `propose` unless the governor has it already; the tx hash."""
+    A workflow that owns its transactions: it reads in one, sends and waits for the receipt outside any (a
+    transaction open across a receipt wait would hold the database), and records the outcome in another.
+    """
     with session_scope() as session:
         proposal = session.get_one(Proposal, proposal_ref)
     governor = relayer.deployment.bind(relayer.sender.web3, "governor")
@@ -52,8 +39,12 @@ def submit_proposal(proposal_ref: int, *, relayer: Relayer) -> str | None:
     return relayer.sender.send(f"proposal:propose:{governor.address}:{proposal.proposal_id}", call).tx_hash
 
 
-def keep_proposals(*, relayer: Relayer) -> list[str]:
-    """One keeper pass over every proposal not yet settled; what it did, e.g. ["queue 123..."]."""
+def keep_proposals(*, relayer: Actor) -> list[str]:
+    """One keeper pass over every proposal not yet settled; what it did, e.g. ["queue 123..."].
+
+    A workflow that owns its transactions: it reads in one, sends and waits for the receipt outside any (a
+    transaction open across a receipt wait would hold the database), and records the outcome in another.
+    """
     with session_scope() as session:
         open_proposals = list(
             session.exec(
@@ -74,7 +65,7 @@ def keep_proposals(*, relayer: Relayer) -> list[str]:
     return done
 
 
-def _keep(proposal: Proposal, *, relayer: Relayer) -> str | None:
+def _keep(proposal: Proposal, *, relayer: Actor) -> str | None:
     web3 = relayer.sender.web3
     governor = relayer.deployment.bind(web3, "governor")
     pid = int(proposal.proposal_id)

@@ -144,7 +144,11 @@ def _refuse_pending_ballot(session: Session, proposal: Proposal, *, voter: str) 
 
 
 def relay_ballot(ballot_id: int, *, sender: TxSender, deployment: Deployment) -> RelayedBallot:
-    """Send the accepted ballot `ballot_id` to `castVoteBySig` once; record what the chain made of it."""
+    """Send the accepted ballot `ballot_id` to `castVoteBySig` once; record what the chain made of it.
+
+    A workflow that owns its transactions: it reads in one, sends and waits for the receipt outside any (a
+    transaction open across a receipt wait would hold the database), and records the outcome in another.
+    """
     with session_scope() as session:
         ballot = session.get(RelayedBallot, ballot_id)
         if ballot is None:
@@ -222,7 +226,11 @@ def _check_delegation_usable(web3: Web3, token: Contract, *, delegator: str, non
 
 
 def relay_delegation(delegation_id: int, *, sender: TxSender, deployment: Deployment) -> RelayedDelegation:
-    """Send the accepted delegation `delegation_id` to `delegateBySig` once; record what the chain made of it."""
+    """Send the accepted delegation `delegation_id` to `delegateBySig` once; record what the chain made of it.
+
+    A workflow that owns its transactions: it reads in one, sends and waits for the receipt outside any (a
+    transaction open across a receipt wait would hold the database), and records the outcome in another.
+    """
     with session_scope() as session:
         delegation = session.get(RelayedDelegation, delegation_id)
         if delegation is None:
@@ -237,7 +245,7 @@ def relay_delegation(delegation_id: int, *, sender: TxSender, deployment: Deploy
 
 
 def _record(kind: type[Relayed], row_id: int, sender: TxSender, intent: str, call: Call) -> Relayed:
-    """Send `call` under `intent` and write its fate on row `row_id` of `kind`."""
+    """Send `call` under `intent` and write its fate on row `row_id` of `kind`, in a transaction of its own."""
     try:
         tx = sender.send(intent, call)
         status, tx_hash, error = RelayStatus.MINED, tx.tx_hash, None

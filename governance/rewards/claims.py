@@ -117,7 +117,11 @@ def get_claim(session: Session, claim_id: int) -> RewardClaim:
 
 
 def relay(claim_id: int, *, sender: TxSender, deployment: Deployment) -> RewardClaim:
-    """Send relayed claim `claim_id` with the relayer key (once), and record how it went."""
+    """Send relayed claim `claim_id` with the relayer key (once), and record how it went.
+
+    A workflow that owns its transactions: it reads in one, sends and waits for the receipt outside any (a
+    transaction open across a receipt wait would hold the database), and records the outcome in another.
+    """
     with session_scope() as session:
         claim = get_claim(session, claim_id)
         if claim.status != ClaimStatus.QUEUED:

@@ -6,6 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from web3 import Web3
+
+from chain.bindings import load_artifact
 from chain.verify.checks import Check
 from governance.rewards.report import compute, cumulative_of, first_difference, inputs_from_report
 from polyphony.storage.unixfs import cid_of
@@ -59,3 +62,15 @@ def _chain_check(root: str, *, total: int, cid: str, proposed: ProposedRoot | No
         if mine != theirs:
             return Check("root on-chain", False, f"{name}: recomputed {mine}, on-chain {theirs}")
     return Check("root on-chain", True, f"{root} (total {total})")
+
+
+def proposed_root(web3: Web3, *, distributor: str, epoch: int) -> ProposedRoot | None:
+    """What the distributor's latest `RootProposed` event for `epoch` says; None when it has none."""
+    contract = web3.eth.contract(
+        address=Web3.to_checksum_address(distributor), abi=load_artifact("RewardsDistributor").abi
+    )
+    logs = contract.events.RootProposed.get_logs(from_block=0, argument_filters={"epoch": epoch})
+    if not logs:
+        return None
+    args = logs[-1]["args"]  # a re-proposal of the same epoch replaces the earlier one
+    return ProposedRoot("0x" + bytes(args["root"]).hex(), int(args["total"]), str(args["reportCid"]))

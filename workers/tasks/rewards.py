@@ -4,7 +4,7 @@ Each task reloads by number or id and calls one service; each is safe to run twi
 """
 
 from chain.keys import KeyRole
-from chain.senders import configured_deployment, sender_for
+from chain.senders import actor_for, configured_deployment
 from governance.rewards import claims, epochs
 from polyphony.clock import utcnow
 from polyphony.errors import Unavailable
@@ -30,30 +30,23 @@ def close_due_epoch() -> int | None:
 @app.task(name="rewards.propose_epoch_root", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def propose_epoch_root(number: int) -> str:
     """Propose epoch `number`'s cumulative root to the distributor with the rewarder key; its status after."""
-    settings = get_settings()
-    deployment = configured_deployment(settings)
-    if deployment is None:
+    rewarder = actor_for(get_settings(), KeyRole.REWARDER)
+    if rewarder is None:
         return "no deployment"
-    sender = sender_for(settings, KeyRole.REWARDER)
-    return str(epochs.propose(number, sender=sender, deployment=deployment).status)
+    return str(epochs.propose(number, sender=rewarder.sender, deployment=rewarder.deployment).status)
 
 
 @app.task(name="rewards.keep_epochs", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def keep_epochs() -> list[int]:
     """Mark revoked roots, propose computed epochs, activate roots whose challenge delay is over."""
-    settings = get_settings()
-    deployment = configured_deployment(settings)
-    if deployment is None:
-        return []
-    return epochs.keep(sender=sender_for(settings, KeyRole.REWARDER), deployment=deployment)
+    rewarder = actor_for(get_settings(), KeyRole.REWARDER)
+    return epochs.keep(sender=rewarder.sender, deployment=rewarder.deployment) if rewarder else []
 
 
 @app.task(name="rewards.relay_claim", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def relay_claim(claim_id: int) -> str:
     """Send relayed claim `claim_id` with the relayer key; its status after."""
-    settings = get_settings()
-    deployment = configured_deployment(settings)
-    if deployment is None:
+    relayer = actor_for(get_settings(), KeyRole.RELAYER)
+    if relayer is None:
         return "no deployment"
-    sender = sender_for(settings, KeyRole.RELAYER)
-    return str(claims.relay(claim_id, sender=sender, deployment=deployment).status)
+    return str(claims.relay(claim_id, sender=relayer.sender, deployment=relayer.deployment).status)
