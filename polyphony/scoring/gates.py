@@ -1,0 +1,377 @@
+"""Gates: each keeps or drops one document, with a stable snake_case reason, as its source uses the rule.
+
+The rules are rejection rules in their papers, so they are applied as such, never averaged away: the first gate
+that drops a document names why. Sources:
+- Gopher: Rae et al. 2021, "Scaling Language Models: Methods, Analysis & Insights from Training Gopher",
+  appendix A.1.1 (quality filters) and table A1 (repetition removal);
+- C4: Raffel et al. 2020, "Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer",
+  section 2.2;
+- FineWeb: Penedo et al. 2024, "The FineWeb Datasets: Decanting the Web for the Finest Text Data at Scale",
+  section 3.3.
+The other gates are Polyphony's own, for junk those web-crawl rules were not made to see (word salad, encoded
+blobs, gibberish), each defined in its docstring so anyone can recompute it. Thresholds are keyword arguments;
+the policy sets them, tuned on real text of several genres and languages (bench/quality.py), not copied from
+web-crawl defaults, which drop most technical prose. Every value is an integer (basis points: 10000 = all).
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from polyphony.scoring.document import Document
+from polyphony.scoring.results import BP
+from polyphony.scoring.stats import share
+
+KEPT = "kept"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Whether the document is kept, the stable reason (`kept`, or why it was dropped), and the value measured."""
+
+    kept: bool
+    reason: str = KEPT
+    value: int = 0
+
+
+def dropped(reason: str, value: int) -> GateResult:
+    """A document dropped for `reason`, with the value that decided it."""
+    return GateResult(kept=False, reason=reason, value=value)
+
+
+class Gate:
+    """A rule that keeps or drops one document; subclasses cite their source."""
+
+    name: ClassVar[str]
+
+    def check(self, doc: Document) -> GateResult:
+        """Keep `doc`, or drop it with a stable reason."""
+        raise NotImplementedError
+
+
+class GopherRepetition(Gate):
+    """Gopher table A1: too many repeated lines, paragraphs or word n-grams (in characters) mark spam."""
+
+    name = "gopher_repetition"
+
+    def __init__(
+        self, *, max_duplicate_lines_bp: int = 3000, max_duplicate_line_chars_bp: int = 2000,
+        max_duplicate_paragraphs_bp: int = 3000, max_duplicate_paragraph_chars_bp: int = 2000,
+        max_top_ngram_chars_bp: Mapping[str, int] | None = None,
+        max_duplicate_ngram_chars_bp: Mapping[str, int] | None = None,
+    ) -> None:  # fmt: skip
+        self.limits = {
+            "duplicate_lines": max_duplicate_lines_bp, "duplicate_line_chars": max_duplicate_line_chars_bp,
+            "duplicate_paragraphs": max_duplicate_paragraphs_bp,
+            "duplicate_paragraph_chars": max_duplicate_paragraph_chars_bp,
+        }  # fmt: skip
+        self.top = {int(n): v for n, v in (max_top_ngram_chars_bp or {"2": 2000, "3": 1800, "4": 1600}).items()}
+        default_duplicate = {"5": 1500, "6": 1400, "7": 1300, "8": 1200, "9": 1100, "10": 1000}
+        self.duplicate = {int(n): v for n, v in (max_duplicate_ngram_chars_bp or default_duplicate).items()}
+
+    def check(self, doc: Document) -> GateResult:
+        stats = doc.stats
+        measured = {
+            "duplicate_lines": stats.duplicate_lines_bp, "duplicate_line_chars": stats.duplicate_line_chars_bp,
+            "duplicate_paragraphs": stats.duplicate_paragraphs_bp,
+            "duplicate_paragraph_chars": stats.duplicate_paragraph_chars_bp,
+        }  # fmt: skip
+        for what, limit in self.limits.items():
+            if measured[what] > limit:
+                return dropped(what, measured[what])
+        for n, limit in sorted(self.top.items()):
+            if (value := stats.top_ngram_chars_bp(n)) > limit:
+                return dropped(f"top_{n}gram", value)
+        for n, limit in sorted(self.duplicate.items()):
+            if (value := stats.duplicate_ngram_chars_bp(n)) > limit:
+                return dropped(f"duplicate_{n}gram", value)
+        return GateResult(kept=True)
+
+
+class GopherQuality(Gate):
+    """Gopher A.1.1: length, mean word length, symbols, bullets, ellipses, alphabetic words; English stop words."""
+
+    name = "gopher_quality"
+
+    def __init__(
+        self, *, min_words: int = 50, max_words: int = 100_000, min_mean_word_length_centi: int = 300,
+        max_mean_word_length_centi: int = 1000, max_symbol_word_bp: int = 1000, max_bullet_lines_bp: int = 9000,
+        max_ellipsis_lines_bp: int = 3000, min_alpha_words_bp: int = 8000, min_stop_words_per_mille: int = 20,
+        stop_word_languages: Sequence[str] = ("en",),
+    ) -> None:  # fmt: skip
+        self.min_words, self.max_words = min_words, max_words
+        self.word_length = (min_mean_word_length_centi, max_mean_word_length_centi)
+        self.max_symbol_word_bp, self.max_bullet_lines_bp = max_symbol_word_bp, max_bullet_lines_bp
+        self.max_ellipsis_lines_bp, self.min_alpha_words_bp = max_ellipsis_lines_bp, min_alpha_words_bp
+        self.min_stop_words_per_mille, self.stop_word_languages = min_stop_words_per_mille, tuple(stop_word_languages)
+
+    def check(self, doc: Document) -> GateResult:
+        stats = doc.stats
+        if stats.words < self.min_words:
+            return dropped("too_few_words", stats.words)
+        if stats.words > self.max_words:
+            return dropped("too_many_words", stats.words)
+        if not self.word_length[0] <= stats.mean_word_length_centi <= self.word_length[1]:
+            return dropped("mean_word_length", stats.mean_word_length_centi)
+        for reason, value, limit in (
+            ("symbols", stats.symbol_word_bp, self.max_symbol_word_bp),
+            ("bullet_lines", stats.bullet_lines_bp, self.max_bullet_lines_bp),
+            ("ellipsis_lines", stats.ellipsis_lines_bp, self.max_ellipsis_lines_bp),
+        ):
+            if value > limit:
+                return dropped(reason, value)
+        if stats.alpha_words_bp < self.min_alpha_words_bp:
+            return dropped("few_alphabetic_words", stats.alpha_words_bp)
+        english_like = doc.language.language in self.stop_word_languages
+        if english_like and stats.stop_words_per_mille < self.min_stop_words_per_mille:
+            return dropped("few_stop_words", stats.stop_words_per_mille)
+        return GateResult(kept=True)
+
+
+# C4 drops lines and pages that are web debris: these are its markers (section 2.2), lower-cased.
+_BOILERPLATE = ("lorem ipsum", "javascript", "cookie", "privacy policy", "terms of use", "all rights reserved")
+# The words of the lorem ipsum placeholder, for placeholders that do not start with its first two words; its short
+# words that are common in real languages ("et", "in", "do", "ad") are left out.
+_LOREM = frozenset((
+    "lorem", "ipsum", "dolor", "amet", "consectetur", "adipiscing", "elit", "eiusmod", "tempor", "incididunt",
+    "labore", "dolore", "magna", "aliqua", "enim", "minim", "veniam", "quis", "nostrud", "exercitation", "ullamco",
+    "laboris", "nisi", "aliquip", "commodo", "consequat", "duis", "aute", "irure", "reprehenderit", "voluptate",
+    "velit", "esse", "cillum", "fugiat", "nulla", "pariatur",
+))  # fmt: skip
+
+
+class C4Filters(Gate):
+    """C4 2.2: any "lorem ipsum" drops the page; lines of web debris (javascript, cookie and policy notices)."""
+
+    name = "c4"
+
+    def __init__(self, *, max_lorem_words_bp: int = 1000, max_boilerplate_lines_bp: int = 2000) -> None:
+        self.max_lorem_words_bp = max_lorem_words_bp
+        self.max_boilerplate_lines_bp = max_boilerplate_lines_bp
+
+    def check(self, doc: Document) -> GateResult:
+        if "lorem ipsum" in doc.tokens.normalised:
+            return dropped("lorem_ipsum", 1)
+        words = doc.tokens.words
+        lorem = share(sum(word in _LOREM for word in words), len(words))
+        if lorem > self.max_lorem_words_bp:
+            return dropped("lorem_ipsum", lorem)
+        lowered = [line.lower() for line in doc.tokens.lines]
+        debris = share(sum(any(mark in line for mark in _BOILERPLATE) for line in lowered), len(lowered))
+        if debris > self.max_boilerplate_lines_bp:
+            return dropped("web_boilerplate", debris)
+        return GateResult(kept=True)
+
+
+class FineWebQuality(Gate):
+    """FineWeb 3.3: lines that end in punctuation, short lines, repeated line characters, lines per word."""
+
+    name = "fineweb_quality"
+
+    def __init__(
+        self, *, min_punctuated_lines_bp: int = 1200, max_short_lines_bp: int = 6700,
+        max_duplicate_line_chars_bp: int = 1000, max_lines_per_word_bp: int = 3000,
+    ) -> None:  # fmt: skip
+        self.min_punctuated_lines_bp = min_punctuated_lines_bp
+        self.max_short_lines_bp = max_short_lines_bp
+        self.max_duplicate_line_chars_bp = max_duplicate_line_chars_bp
+        self.max_lines_per_word_bp = max_lines_per_word_bp
+
+    def check(self, doc: Document) -> GateResult:
+        stats = doc.stats
+        if stats.punctuated_lines_bp < self.min_punctuated_lines_bp:
+            return dropped("few_punctuated_lines", stats.punctuated_lines_bp)
+        for reason, value, limit in (
+            ("short_lines", stats.short_lines_bp, self.max_short_lines_bp),
+            ("duplicate_line_chars", stats.duplicate_line_chars_bp, self.max_duplicate_line_chars_bp),
+            ("many_lines_per_word", stats.lines_per_word_bp, self.max_lines_per_word_bp),
+        ):
+            if value > limit:
+                return dropped(reason, value)
+        return GateResult(kept=True)
+
+
+class LanguageConfidence(Gate):
+    """fastText lid.176 must recognise one language with at least this confidence (FineWeb keeps >= 0.65)."""
+
+    name = "language"
+
+    def __init__(self, *, min_confidence_bp: int = 6500) -> None:
+        self.min_confidence_bp = min_confidence_bp
+
+    def check(self, doc: Document) -> GateResult:
+        guess = doc.language
+        if guess.language is None or guess.confidence_bp < self.min_confidence_bp:
+            return dropped("language_unidentified", guess.confidence_bp)
+        return GateResult(kept=True)
+
+
+_LATIN_WORD = re.compile(r"[a-z]{4,}")
+_LATIN_VOWELS = re.compile(r"[aeiouy]")
+_RUN = re.compile(r"(\w)\1{3,}")
+
+
+class Gibberish(Gate):
+    """Letters that make no words: Latin-script words of 4+ letters without a vowel (a, e, i, o, u, y), and words
+    holding a run of 4+ identical characters ("aaaa"), each as a share of the document's words."""
+
+    name = "gibberish"
+
+    def __init__(self, *, max_vowelless_words_bp: int = 2000, max_run_words_bp: int = 500) -> None:
+        self.max_vowelless_words_bp = max_vowelless_words_bp
+        self.max_run_words_bp = max_run_words_bp
+
+    def check(self, doc: Document) -> GateResult:
+        words = doc.tokens.words
+        latin = [word for word in words if _LATIN_WORD.fullmatch(word)]
+        if len(latin) * 2 >= len(words):  # a mostly Latin-script text: other scripts have other vowels
+            vowelless = share(sum(not _LATIN_VOWELS.search(word) for word in latin), len(latin))
+            if vowelless > self.max_vowelless_words_bp:
+                return dropped("vowelless_words", vowelless)
+        runs = share(sum(_RUN.search(word) is not None for word in words), len(words))
+        if runs > self.max_run_words_bp:
+            return dropped("character_runs", runs)
+        return GateResult(kept=True)
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
+_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{16,}")
+
+
+class EncodedBlob(Gate):
+    """Encoded data, not text: the share of characters in base64-like tokens (24+ characters of the base64 or
+    URL-safe alphabets, with a digit and both cases) or hex runs (16+ hex digits)."""
+
+    name = "encoded_blob"
+
+    def __init__(self, *, max_encoded_chars_bp: int = 2000) -> None:
+        self.max_encoded_chars_bp = max_encoded_chars_bp
+
+    def check(self, doc: Document) -> GateResult:
+        tokens = doc.text.split()
+        encoded = sum(len(token) for token in tokens if _encoded(token))
+        value = share(encoded, sum(map(len, tokens)))
+        if value > self.max_encoded_chars_bp:
+            return dropped("encoded_blob", value)
+        return GateResult(kept=True)
+
+
+def _encoded(token: str) -> bool:
+    if _HEX.fullmatch(token):
+        return True
+    if not _BASE64.fullmatch(token):
+        return False
+    return any(c.isdigit() for c in token) and any(c.islower() for c in token) and any(c.isupper() for c in token)
+
+
+_MARKUP_LINE = re.compile(r"^<[/!a-zA-Z][^>]*>|</[a-zA-Z]+>\s*$|[{};]\s*$|^\s*(?:var|let|const|function)\b|=>")
+
+
+class Markup(Gate):
+    """Markup and code where the modality is prose: the share of lines that are HTML tags or end as code does
+    (`{`, `}`, `;`), or declare JavaScript."""
+
+    name = "markup"
+
+    def __init__(self, *, max_markup_lines_bp: int = 4000) -> None:
+        self.max_markup_lines_bp = max_markup_lines_bp
+
+    def check(self, doc: Document) -> GateResult:
+        lines = doc.tokens.lines
+        value = share(sum(_MARKUP_LINE.search(line) is not None for line in lines), len(lines))
+        if value > self.max_markup_lines_bp:
+            return dropped("markup_or_code", value)
+        return GateResult(kept=True)
+
+
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+class WordOrder(Gate):
+    """Word salad: real words in an order no language has. In real text some word pairs recur ("of the"), so it
+    has fewer distinct adjacent pairs than the same words shuffled; in salad the two counts are equal.
+
+    value = distinct adjacent word pairs * 10000 // distinct adjacent pairs of the words shuffled, the shuffle
+    being the order of splitmix64(position + seed) over positions 0..n-1 (seed 0x9E3779B97F4A7C15), so anyone
+    recomputes it. Measured only from `min_words` words: shorter texts repeat too few pairs to tell.
+    """
+
+    name = "word_order"
+
+    def __init__(self, *, max_pair_ratio_bp: int = 9700, min_words: int = 200) -> None:
+        self.max_pair_ratio_bp = max_pair_ratio_bp
+        self.min_words = min_words
+
+    def check(self, doc: Document) -> GateResult:
+        hashes = doc.tokens.hashes
+        if len(hashes) < self.min_words:
+            return GateResult(kept=True)
+        value = _distinct_pairs(hashes) * BP // _distinct_pairs(hashes[_shuffled_order(len(hashes))])
+        if value > self.max_pair_ratio_bp:
+            return dropped("word_salad", value)
+        return GateResult(kept=True, value=value)
+
+
+def _distinct_pairs(hashes: Any) -> int:
+    with np.errstate(over="ignore"):
+        pairs = hashes[:-1] * _FNV_PRIME ^ hashes[1:]
+    return len(np.unique(pairs))
+
+
+def _shuffled_order(count: int) -> Any:
+    mixed = np.arange(count, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        mixed ^= mixed >> np.uint64(30)
+        mixed *= np.uint64(0xBF58476D1CE4E5B9)
+        mixed ^= mixed >> np.uint64(27)
+        mixed *= np.uint64(0x94D049BB133111EB)
+        mixed ^= mixed >> np.uint64(31)
+    return np.argsort(mixed, kind="stable")
+
+
+GATES: dict[str, type[Gate]] = {
+    gate.name: gate
+    for gate in (
+        GopherRepetition, GopherQuality, C4Filters, FineWebQuality, LanguageConfidence, Gibberish, EncodedBlob,
+        Markup, WordOrder,
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A document's fate: kept, or dropped by `gate` for `reason`."""
+
+    kept: bool
+    gate: str | None
+    reason: str
+    value: int
+
+
+def build_gates(config: Mapping[str, Mapping[str, Any]]) -> list[Gate]:
+    """The gates a policy's `gates` section names, in its order, each with its thresholds."""
+    return [GATES[name](**thresholds) for name, thresholds in config.items()]
+
+
+def judge(doc: Document, gates: Sequence[Gate]) -> Decision:
+    """Run the gates in order; the first that drops the document decides."""
+    for gate in gates:
+        result = gate.check(doc)
+        if not result.kept:
+            return Decision(kept=False, gate=gate.name, reason=result.reason, value=result.value)
+    return Decision(kept=True, gate=None, reason=KEPT, value=0)
+
+
+class DocumentJudge:
+    """A policy's gates, built once from its `gates` section, judging one document's text at a time."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.gates = build_gates(config["gates"])
+        self.language_sample = config["documents"]["language_sample"]
+
+    def __call__(self, text: str) -> Decision:
+        """Keep the document, or name the gate and the reason that drop it."""
+        return judge(Document(text, language_sample=self.language_sample), self.gates)
