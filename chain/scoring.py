@@ -8,7 +8,6 @@ The attestation is EIP-712 typed data under the provenance registry's domain, si
 """
 
 import io
-from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -17,7 +16,7 @@ from chain.bindings import Deployment, call_of
 from chain.client import rpc_errors
 from chain.eip712 import ScoreAttestation, TypedData, provenance_domain, sign, typed_data, verify_attestation
 from chain.keys import KeyRole, load_keys
-from chain.senders import configured_deployment, sender_for
+from chain.senders import actor_for, configured_deployment
 from chain.tx import TxSender
 from polyphony.db import session_scope
 from polyphony.scores import service
@@ -91,44 +90,30 @@ def register_policy(*, policy: Policy, sender: TxSender, deployment: Deployment,
     return block
 
 
-@dataclass(frozen=True)
-class ScorerContext:
-    """The deployment the scores are attested for, and the scorer key that signs them."""
-
-    deployment: Deployment
-    scorer: LocalAccount
-
-
-def scorer_context(settings: Settings) -> ScorerContext | None:
-    """The configured deployment and scorer key; None until the contracts are deployed."""
-    deployment = configured_deployment(settings)
-    if deployment is None:
-        return None
-    return ScorerContext(deployment, load_keys(settings.keys_dir)[KeyRole.SCORER])
-
-
 def register_policy_with_settings(settings: Settings, *, storage: Storage) -> int | None:
     """`register_policy` of the current policy on the configured chain with the scorer key; None until the
     contracts are deployed."""
-    deployment = configured_deployment(settings)
-    if deployment is None:
+    scorer = actor_for(settings, KeyRole.SCORER)
+    if scorer is None:
         return None
     with rpc_errors(settings.effective_chain_rpc_url):
-        sender = sender_for(settings, KeyRole.SCORER)
-        return register_policy(policy=current_policy()[0], sender=sender, deployment=deployment, storage=storage)
+        return register_policy(
+            policy=current_policy()[0], sender=scorer.sender, deployment=scorer.deployment, storage=storage
+        )
 
 
 def attestor(settings: Settings) -> Attest | None:
     """The scorer key's attestation of a score on the configured deployment; None until the contracts are deployed."""
-    context = scorer_context(settings)
-    if context is None:
+    deployment = configured_deployment(settings)
+    if deployment is None:
         return None
+    scorer = load_keys(settings.keys_dir)[KeyRole.SCORER]
 
     def attest(contribution_cid: str, score: int, policy_hash: str) -> Attestation:
         signature = sign_attestation(
-            contribution_cid=contribution_cid, score=score, policy_hash=policy_hash, deployment=context.deployment,
-            scorer=context.scorer,
+            contribution_cid=contribution_cid, score=score, policy_hash=policy_hash, deployment=deployment,
+            scorer=scorer,
         )  # fmt: skip
-        return Attestation(scorer=context.scorer.address, signature=signature)
+        return Attestation(scorer=scorer.address, signature=signature)
 
     return attest
