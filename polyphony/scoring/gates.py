@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from polyphony.scoring.document import Document
+from polyphony.scoring.minhash import splitmix64
 from polyphony.scoring.results import BP
 from polyphony.scoring.stats import share
 
@@ -288,6 +289,7 @@ class Markup(Gate):
 
 
 _FNV_PRIME = np.uint64(0x100000001B3)
+_SHUFFLE_SEED = np.uint64(0x9E3779B97F4A7C15)
 
 
 class WordOrder(Gate):
@@ -322,14 +324,7 @@ def _distinct_pairs(hashes: Any) -> int:
 
 
 def _shuffled_order(count: int) -> Any:
-    mixed = np.arange(count, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-    with np.errstate(over="ignore"):
-        mixed ^= mixed >> np.uint64(30)
-        mixed *= np.uint64(0xBF58476D1CE4E5B9)
-        mixed ^= mixed >> np.uint64(27)
-        mixed *= np.uint64(0x94D049BB133111EB)
-        mixed ^= mixed >> np.uint64(31)
-    return np.argsort(mixed, kind="stable")
+    return np.argsort(splitmix64(np.arange(count, dtype=np.uint64) + _SHUFFLE_SEED), kind="stable")
 
 
 GATES: dict[str, type[Gate]] = {

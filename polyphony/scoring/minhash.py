@@ -49,7 +49,7 @@ def hash_words(chars: npt.NDArray[np.uint32], *, first: npt.NDArray[np.intp], le
     with np.errstate(over="ignore"):
         terms *= _GOLDEN
         terms ^= terms >> np.uint64(32)
-        return _splitmix64(np.add.reduceat(terms, first))
+        return splitmix64(np.add.reduceat(terms, first))
 
 
 def ngram_hashes(hashes: U64, n: int) -> U64:
@@ -69,7 +69,7 @@ def signature(hashes: U64, *, config: Mapping[str, Any]) -> tuple[int, ...] | No
     if len(hashes) == 0:
         return None
     # A repeated shingle cannot change a minimum, so the shingles are not deduplicated first.
-    shingles = _splitmix64(ngram_hashes(hashes, int(config["shingle_words"])))
+    shingles = splitmix64(ngram_hashes(hashes, int(config["shingle_words"])))
     high = (shingles >> np.uint64(32)).astype(np.uint32)
     a, b = _permutations(str(config["seed"]), int(config["num_perm"]))
     lowest = np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
@@ -104,7 +104,7 @@ def _blake64(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
-def _splitmix64(values: U64) -> U64:
+def splitmix64(values: U64) -> U64:
     """The splitmix64 finaliser: spreads the FNV fold's bits over the whole word."""
     mixed = values.copy()
     with np.errstate(over="ignore"):
