@@ -13,6 +13,7 @@ from cli.demo import run_demo
 from cli.deploy import deploy_contracts
 from cli.governance import delegate, propose, vote
 from cli.rewards import claim, epoch_app
+from cli.score import score
 from cli.up import run_stack
 from cli.verify import verify_app
 from polyphony.db import make_engine
@@ -28,6 +29,7 @@ app.add_typer(model_app, name="model")
 app.command()(pull)
 app.command()(contribute)
 app.command()(status)
+app.command()(score)
 app.command()(propose)
 app.command()(delegate)
 app.command()(vote)

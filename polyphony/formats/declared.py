@@ -79,3 +79,30 @@ def declared_format(filename: str, *, modality: str, content_type: str | None = 
             f"({', '.join(sorted(_CONTENT_TYPES[fmt]))} or application/octet-stream)."
         )
     return fmt
+
+
+def format_of(
+    filename: str, *, format_name: str | None = None, modality: str | None = None
+) -> tuple[ContentFormat, Modality]:
+    """The format and modality a file is read as: the ones given, else its extension's format and that format's
+    usual modality (image for PNG and JPEG, text for the rest)."""
+    if format_name is None:
+        fmt = _EXTENSIONS.get(PurePath(filename).suffix.lower())
+        if fmt is None:
+            raise UnsupportedFormat(f"{filename!r} has no known extension: name its format with --format.")
+    else:
+        try:
+            fmt = ContentFormat(format_name.strip().lower())
+        except ValueError:
+            raise UnsupportedFormat(
+                f"Unknown format {format_name!r}: choose one of {', '.join(ContentFormat)}."
+            ) from None
+    if modality is None:
+        return fmt, Modality.IMAGE if fmt in _MODALITY_FORMATS[Modality.IMAGE] else Modality.TEXT
+    try:
+        wanted = Modality(modality.strip().lower())
+    except ValueError:
+        raise UnknownModality(f"Unknown modality {modality!r}: choose one of {', '.join(Modality)}.") from None
+    if fmt not in _MODALITY_FORMATS[wanted]:
+        raise ModalityMismatch(f"{LABELS[fmt].capitalize()} is not a {wanted} contribution.")
+    return fmt, wanted
