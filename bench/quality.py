@@ -77,6 +77,7 @@ from datatrove.pipeline.filters import (
 from datatrove.pipeline.filters.base_filter import get_filter_result
 
 from polyphony.scoring import Analysis, Duplicates, analyse, finalise, load_policy
+from polyphony.scoring.gates import DocumentJudge
 
 OUT = Path(__file__).resolve().parent / "out"
 SEED = "polyphony-quality-1"  # change it to draw a different (equally valid) labelled set
@@ -765,11 +766,23 @@ def weakest(analysis: Analysis) -> str:
     return f"{name}:{dimensions[name].reason}"
 
 
+class GatesJudge:
+    """A policy's per-document gates (policy v2): the first gate that drops the document names why."""
+
+    def __init__(self, version: str) -> None:
+        self.judge = DocumentJudge(load_policy(version).config)
+
+    def __call__(self, text: str) -> Judgement:
+        decision = self.judge(text)
+        return Judgement(decision.kept, "kept" if decision.kept else f"{decision.gate}:{decision.reason}")
+
+
 def judges() -> dict[str, Judge]:
     """The judges, by the prefix of their figures; the first is the anchor. A new judge is one more line."""
     return {
         "datatrove": DatatroveChain(),
         "v1": PolicyJudge("v1"),
+        "v2": GatesJudge("v2"),
     }
 
 
@@ -853,16 +866,21 @@ def rate_sizes(documents: list[Labelled], records: list[Labelled]) -> dict[str, 
     return sizes | {"mixed_kept_precision": len(records), "mixed_kept_recall": good_records}
 
 
+# The policy being built: its figures also stand unprefixed, under the names the project's goals use.
+EVALUATED = "v2"
+
+
 def summary_figures(by_judge: dict[str, Rates], anchor: str) -> Figures:
-    """The anchor under the project's names for its figures, and `ratio`."""
-    anchor_good, v1_good = by_judge[anchor]["good_pass_rate"], by_judge["v1"]["good_pass_rate"]
-    return {
+    """The evaluated policy's figures unprefixed, the anchor under the project's names for its figures, `ratio`."""
+    anchor_good, evaluated_good = by_judge[anchor]["good_pass_rate"], by_judge[EVALUATED]["good_pass_rate"]
+    return dict(by_judge[EVALUATED]) | {
         "anchor": ANCHOR_NAME,
         f"{anchor}_good_keep_rate": anchor_good,
         f"{anchor}_junk_keep_rate": by_judge[anchor]["junk_pass_rate"],
-        # How many good documents v1 keeps for each one the anchor keeps: above 1, v1 loses less good text. It
-        # says nothing about junk (a judge that keeps everything scores high), so read it with junk_pass_rate.
-        "ratio": round(v1_good / anchor_good, 3) if v1_good is not None and anchor_good else None,
+        # How many good documents the evaluated policy keeps for each one the anchor keeps: above 1, it loses less
+        # good text. It says nothing about junk (a judge that keeps everything scores high): read it with
+        # junk_pass_rate.
+        "ratio": round(evaluated_good / anchor_good, 3) if evaluated_good is not None and anchor_good else None,
     }
 
 

@@ -293,8 +293,9 @@ _SHUFFLE_SEED = np.uint64(0x9E3779B97F4A7C15)
 
 
 class WordOrder(Gate):
-    """Word salad: real words in an order no language has. In real text some word pairs recur ("of the"), so it
-    has fewer distinct adjacent pairs than the same words shuffled; in salad the two counts are equal.
+    """Word order: real text repeats some adjacent word pairs ("of the"), so it has fewer distinct adjacent pairs
+    than the same words shuffled. Word salad and text generated word by word from pair counts come close to the
+    shuffle (too many distinct pairs); templated spam repeats its phrasing far more than any author (too few).
 
     value = distinct adjacent word pairs * 10000 // distinct adjacent pairs of the words shuffled, the shuffle
     being the order of splitmix64(position + seed) over positions 0..n-1 (seed 0x9E3779B97F4A7C15), so anyone
@@ -303,8 +304,9 @@ class WordOrder(Gate):
 
     name = "word_order"
 
-    def __init__(self, *, max_pair_ratio_bp: int = 9700, min_words: int = 200) -> None:
+    def __init__(self, *, max_pair_ratio_bp: int = 9700, min_pair_ratio_bp: int = 0, min_words: int = 200) -> None:
         self.max_pair_ratio_bp = max_pair_ratio_bp
+        self.min_pair_ratio_bp = min_pair_ratio_bp
         self.min_words = min_words
 
     def check(self, doc: Document) -> GateResult:
@@ -314,6 +316,8 @@ class WordOrder(Gate):
         value = _distinct_pairs(hashes) * BP // _distinct_pairs(hashes[_shuffled_order(len(hashes))])
         if value > self.max_pair_ratio_bp:
             return dropped("word_salad", value)
+        if value < self.min_pair_ratio_bp:
+            return dropped("repetitive_phrasing", value)
         return GateResult(kept=True, value=value)
 
 

@@ -38,6 +38,12 @@ RNG = random.Random(7)
 VOCABULARY = PROSE.replace(".", "").replace(",", "").replace(":", "").split()
 
 
+ITEMS, CITIES = ("watches", "shoes", "tyres", "phones", "bags"), ("Paris", "Lyon", "Berlin", "Madrid", "Rome", "Oslo")
+TEMPLATED = " ".join(
+    f"Buy cheap {item} online in {city} today. Best {item} deals in {city}." for item in ITEMS for city in CITIES
+)
+
+
 def doc(text: str) -> Document:
     return Document(text, language_sample=SAMPLE)
 
@@ -83,6 +89,7 @@ def salad(words: int) -> str:
         (WordOrder(), (PROSE + "\n\n") * 2, "kept"),
         (WordOrder(), salad(400), "word_salad"),
         (WordOrder(), salad(100), "kept"),  # too short to tell: left to the other gates
+        (WordOrder(min_pair_ratio_bp=5500), TEMPLATED, "repetitive_phrasing"),
     ],
 )  # fmt: skip
 def test_a_gate_keeps_or_drops_with_its_reason(gate: Gate, text: str, reason: str) -> None:
