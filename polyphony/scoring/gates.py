@@ -299,24 +299,29 @@ class WordOrder(Gate):
 
     value = distinct adjacent word pairs * 10000 // distinct adjacent pairs of the words shuffled, the shuffle
     being the order of splitmix64(position + seed) over positions 0..n-1 (seed 0x9E3779B97F4A7C15), so anyone
-    recomputes it. Measured only from `min_words` words: shorter texts repeat too few pairs to tell.
+    recomputes it. Word salad is told only from `min_words` words: shorter real texts repeat too few pairs to
+    tell them from a shuffle. Repetitive phrasing is told from `short_min_words`, with a higher bound below
+    `min_words` words (`short_min_pair_ratio_bp`), since a short real text repeats fewer pairs by chance.
     """
 
     name = "word_order"
 
-    def __init__(self, *, max_pair_ratio_bp: int = 9700, min_pair_ratio_bp: int = 0, min_words: int = 200) -> None:
-        self.max_pair_ratio_bp = max_pair_ratio_bp
-        self.min_pair_ratio_bp = min_pair_ratio_bp
-        self.min_words = min_words
+    def __init__(
+        self, *, max_pair_ratio_bp: int = 9700, min_pair_ratio_bp: int = 0, min_words: int = 200,
+        short_min_words: int = 50, short_min_pair_ratio_bp: int = 0,
+    ) -> None:  # fmt: skip
+        self.max_pair_ratio_bp, self.min_pair_ratio_bp, self.min_words = max_pair_ratio_bp, min_pair_ratio_bp, min_words
+        self.short_min_words, self.short_min_pair_ratio_bp = short_min_words, short_min_pair_ratio_bp
 
     def check(self, doc: Document) -> GateResult:
         hashes = doc.tokens.hashes
-        if len(hashes) < self.min_words:
+        if len(hashes) < self.short_min_words:
             return GateResult(kept=True)
         value = _distinct_pairs(hashes) * BP // _distinct_pairs(hashes[_shuffled_order(len(hashes))])
-        if value > self.max_pair_ratio_bp:
+        long_enough = len(hashes) >= self.min_words
+        if long_enough and value > self.max_pair_ratio_bp:
             return dropped("word_salad", value)
-        if value < self.min_pair_ratio_bp:
+        if value < (self.min_pair_ratio_bp if long_enough else self.short_min_pair_ratio_bp):
             return dropped("repetitive_phrasing", value)
         return GateResult(kept=True, value=value)
 

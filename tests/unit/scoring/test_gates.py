@@ -90,6 +90,8 @@ def salad(words: int) -> str:
         (WordOrder(), salad(400), "word_salad"),
         (WordOrder(), salad(100), "kept"),  # too short to tell: left to the other gates
         (WordOrder(min_pair_ratio_bp=5500), TEMPLATED, "repetitive_phrasing"),
+        (WordOrder(short_min_pair_ratio_bp=7000), TEMPLATED[:900], "repetitive_phrasing"),  # under 200 words
+        (WordOrder(short_min_pair_ratio_bp=7000), PROSE, "kept"),
     ],
 )  # fmt: skip
 def test_a_gate_keeps_or_drops_with_its_reason(gate: Gate, text: str, reason: str) -> None:
