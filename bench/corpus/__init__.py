@@ -1,0 +1,1 @@
+"""What the benchmarks build from this machine: its text (system), the labelled set (labelled) and junk (junk)."""
