@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.rule import Rule
 from web3 import Web3
 
-from cli.demo_data import DemoFile, write_demo_files
+from cli.demo_data import JUNK_RECORDS, DemoFile, write_demo_files
 from cli.stack import free_port
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
@@ -239,7 +239,27 @@ def watch_scoring(demo: Demo, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
             f" {contribution['verdict']:4}  {contribution['explanation']}"
         )
     demo.show(f"/contributions/{ids['eve']}", lambda c: {"near_duplicate": c["dimensions"]["near_duplicate"]})
+    show_junk_caught(demo, ids, scored)
     return scored
+
+
+def show_junk_caught(demo: Demo, ids: dict[str, int], scored: dict[str, dict[str, Any]]) -> None:
+    """Grace's junk records are dropped and earn nothing; Mallory's spam fails outright."""
+    grace, mallory = scored["grace"], scored["mallory"]
+    dropped = demo.show(f"/contributions/{ids['grace']}/records?status=dropped")
+    padding = {index for index, record in enumerate(_records(demo, ids["grace"])) if record in JUNK_RECORDS}
+    if grace["verdict"] != "pass" or not padding <= {item["record"] for item in dropped["items"]}:
+        raise DemoFailed(f"grace's junk records were not all dropped: {grace['explanation']}")
+    demo.console.print(f"grace keeps {grace['kept_records']} of {grace['records']} records; the rest earn nothing")
+    demo.show(f"/contributions/{ids['mallory']}", lambda c: {k: c[k] for k in ("score", "verdict", "explanation")})
+    if mallory["verdict"] != "fail":
+        raise DemoFailed(f"mallory's spam passed: {mallory['explanation']}")
+
+
+def _records(demo: Demo, contribution_id: int) -> list[str]:
+    cid = demo.get(f"/contributions/{contribution_id}")["cid"]
+    lines = demo.http.get(f"/ipfs/{cid}").text.splitlines()
+    return [json.loads(line)["text"] for line in lines if line.strip()]
 
 
 def verify_some(demo: Demo, ids: dict[str, int]) -> None:

@@ -2,14 +2,18 @@
 
 The texts are the reference documentation of Python standard-library modules (pydoc's plain-text rendering of
 their docstrings, © the Python Software Foundation, PSF-2.0); the table is Unicode character data from the
-interpreter's own `unicodedata` database (Unicode-3.0). One contributor also hands in a near copy of another's
-text, which the scorer must catch.
+interpreter's own `unicodedata` database (Unicode-3.0); the records of a JSON Lines file are the paragraphs of
+Python's own LICENSE.txt (PSF-2.0). One contributor also hands in a near copy of another's text, one pads good
+records with junk, and one uploads nothing but spam: the scorer must catch all three.
 """
 
+import base64
 import csv
 import importlib
 import io
+import json
 import pydoc
+import sysconfig
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +30,7 @@ class DemoFile:
     language: str
 
 
-TEXT_MODULES = ("json", "csv", "sqlite3", "argparse")
+TEXT_MODULES = ("json", "csv", "difflib", "argparse")
 
 
 def write_demo_files(folder: Path) -> dict[str, DemoFile]:
@@ -35,6 +39,8 @@ def write_demo_files(folder: Path) -> dict[str, DemoFile]:
     files = {name: _module_text(folder, module) for name, module in zip(_TEXT_AUTHORS, TEXT_MODULES, strict=True)}
     files["eve"] = _near_copy(folder, files["alice"])
     files["frank"] = _unicode_table(folder)
+    files["grace"] = _padded_records(folder)
+    files["mallory"] = _spam(folder)
     return files
 
 
@@ -70,3 +76,32 @@ def _unicode_table(folder: Path) -> DemoFile:
     path = folder / "latin-extended-a.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return DemoFile(path, "Latin Extended-A letters", "Unicode-3.0", "tabular", "")
+
+
+# Junk of three kinds, which the gates drop whatever surrounds it.
+JUNK_RECORDS = (
+    "Buy cheap watches online today, best prices guaranteed! " * 30,
+    base64.b64encode(bytes(range(256)) * 3).decode(),
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. " * 6,
+)
+
+
+def _padded_records(folder: Path) -> DemoFile:
+    """Real paragraphs as JSON Lines records, with a junk record after every fourth: junk padding."""
+    license_text = (Path(sysconfig.get_paths()["stdlib"]) / "LICENSE.txt").read_text(encoding="utf-8")
+    paragraphs = [" ".join(part.split()) for part in license_text.split("\n\n") if len(part.split()) > 40]
+    records: list[str] = []
+    for number, paragraph in enumerate(paragraphs[:16]):
+        records.append(paragraph)
+        if number % 4 == 3:
+            records.append(JUNK_RECORDS[(number // 4) % len(JUNK_RECORDS)])
+    path = folder / "python-license-records.jsonl"
+    path.write_text("".join(json.dumps({"text": record}) + "\n" for record in records), encoding="utf-8")
+    return DemoFile(path, "Python license, paragraph by paragraph", "PSF-2.0", "text", "en")
+
+
+def _spam(folder: Path) -> DemoFile:
+    """One advertising line, five hundred times: what a farmer uploads to be paid for bytes."""
+    path = folder / "best-deals.txt"
+    path.write_text("Buy cheap watches online today, best prices guaranteed!\n" * 500, encoding="utf-8")
+    return DemoFile(path, "Great deals", "CC0-1.0", "text", "en")

@@ -12,6 +12,7 @@ from cli.datasets import dataset_app, model_app, pull
 from cli.demo import run_demo
 from cli.deploy import deploy_contracts
 from cli.governance import delegate, propose, vote
+from cli.rescore import rescore
 from cli.rewards import claim, epoch_app
 from cli.score import score
 from cli.up import run_stack
@@ -30,6 +31,7 @@ app.command()(pull)
 app.command()(contribute)
 app.command()(status)
 app.command()(score)
+app.command()(rescore)
 app.command()(propose)
 app.command()(delegate)
 app.command()(vote)

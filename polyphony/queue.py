@@ -26,6 +26,7 @@ QUEUE_OF_TASK = {
     "chain.anchor_claims": CHAIN_QUEUE,
     "scoring.enqueue_due": SCORING_QUEUE,
     "scoring.score_contribution": SCORING_QUEUE,
+    "scoring.fill_index": SCORING_QUEUE,
     "scoring.register_policy": CHAIN_QUEUE,
     "rewards.close_due_epoch": DEFAULT_QUEUE,
     "rewards.propose_epoch_root": CHAIN_QUEUE,

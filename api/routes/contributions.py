@@ -1,13 +1,20 @@
 """Contributions: upload, list, follow, sign the claim, and prove it on-chain."""
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, StorageDep, UploadAllowance
 from api.multipart import receive_upload
-from api.schemas.contributions import ClaimSignature, ContributionPagePublic, ContributionPublic, RevocationSignature
+from api.schemas.contributions import (
+    ClaimSignature,
+    ContributionPagePublic,
+    ContributionPublic,
+    RecordPagePublic,
+    RecordPublic,
+    RevocationSignature,
+)
 from api.schemas.errors import ErrorPublic
 from api.schemas.tombstones import TombstonePublic
 from chain.addresses import checksum_address
@@ -19,6 +26,7 @@ from polyphony.contributions.ingest import ingest
 from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import ContributionStatus
 from polyphony.scores import service as scores
+from polyphony.scores.documents import get_document_fates
 
 router = APIRouter(prefix="/contributions", tags=["contributions"])
 
@@ -75,6 +83,19 @@ def get_contribution(contribution_id: int, session: SessionDep) -> ContributionP
     public = ContributionPublic.of(contribution, timeline, scores.latest(session, contribution_id))
     public.reward = reward_of(session, contribution_id)
     return public
+
+
+@router.get("/{contribution_id}/records", response_model=RecordPagePublic, responses=_ERRORS)
+def list_records(
+    contribution_id: int,
+    session: SessionDep,
+    status: Annotated[Literal["kept", "dropped"] | None, Query(description="Only kept, or only dropped")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> RecordPagePublic:
+    """The documents of a contribution in upload order, each kept or dropped with the reason, by its latest score."""
+    page, total = get_document_fates(session, contribution_id).page(status=status, offset=offset, limit=limit)
+    return RecordPagePublic(items=[RecordPublic.of(fate) for fate in page], total=total, offset=offset, limit=limit)
 
 
 @router.get("/{contribution_id}/claim", responses=_ERRORS)

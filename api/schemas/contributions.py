@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from polyphony.models.contribution import Contribution, ContributionEvent
 from polyphony.models.score import ContributionScore
+from polyphony.scores.documents import DocumentFate, document_fates
 
 
 class TimelineStepPublic(BaseModel):
@@ -42,6 +43,10 @@ class ContributionPublic(BaseModel):
     explanation: str | None = Field(default=None, description="Why the score is what it is, in plain words")
     policy_hash: str | None = Field(default=None, description="The scoring policy the score was computed with")
     duplicate_of: int | None = Field(default=None, description="The earlier contribution this one copies")
+    records: int | None = Field(default=None, description="Documents read, where the policy judges each")
+    kept_records: int | None = Field(
+        default=None, description="Documents kept (and paid), where the policy judges each"
+    )
     reward: dict[str, Any] | None = None
 
     @classmethod
@@ -65,14 +70,36 @@ class ContributionPublic(BaseModel):
         explanation = scored.summary if scored.verdict != "no-verdict" else (
             f"Not scored yet: {scored.reason or 'scoring could not finish'}. It is retried; this never lowers a score."
         )  # fmt: skip
+        fates = document_fates(scored)
         return self.model_copy(update={
             "score": scored.score, "verdict": str(scored.verdict), "dimensions": scored.dimensions,
             "explanation": explanation, "policy_hash": scored.policy_hash, "duplicate_of": scored.duplicate_of,
+            "records": fates.count if fates else None,
+            "kept_records": (fates.kept if scored.verdict == "pass" else 0) if fates else None,
         })  # fmt: skip
 
 
 class ContributionPagePublic(BaseModel):
     items: list[ContributionPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class RecordPublic(BaseModel):
+    """One document of a contribution: its index in the upload, kept or dropped, and why."""
+
+    record: int
+    status: str
+    reason: str | None
+
+    @classmethod
+    def of(cls, fate: DocumentFate) -> "RecordPublic":
+        return cls(record=fate.record, status=fate.status, reason=fate.reason)
+
+
+class RecordPagePublic(BaseModel):
+    items: list[RecordPublic]
     total: int
     offset: int
     limit: int

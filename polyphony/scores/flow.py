@@ -25,13 +25,14 @@ is redelivered (acks_late) and the beat task re-sends anything anchored and stil
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlmodel import Session
 
 from polyphony import jobs
 from polyphony.db import session_scope
@@ -40,6 +41,7 @@ from polyphony.models.contribution import ContributionStatus
 from polyphony.models.score import Verdict
 from polyphony.scores import metrics, service
 from polyphony.scores.duplicates import decide_duplicates
+from polyphony.scores.errors import NotCurrentPolicy, NothingToRescore
 from polyphony.scores.index import IndexEntry, ScoringIndex
 from polyphony.scores.novelty import novelty_bp, novelty_dimension
 from polyphony.scores.service import ScoreOutcome, ScoringTarget
@@ -72,10 +74,11 @@ Attest = Callable[[str, int, str], Attestation]
 
 
 def send_due(redis: Redis) -> int:
-    """Send every anchored, unscored contribution for scoring, in anchoring order; return how many went.
+    """Send every anchored, never scored contribution for scoring, in anchoring order; return how many went.
 
     Nothing is scored under a policy before that policy is pinned and registered on-chain, so every score can be
-    checked against the registry: until then this sends the registration instead.
+    checked against the registry, nor before its duplicate index holds every contribution scored under an
+    earlier policy, so a copy of those is caught too: until then this sends the registration, or the filling.
     """
     _, phash = current_policy()
     with session_scope() as session:
@@ -83,11 +86,39 @@ def send_due(redis: Redis) -> int:
         if registered is None or registered.block_number is None:
             jobs.enqueue(session, "scoring.register_policy")
             return 0
-        due = service.due(session, policy_hash=phash, limit=DUE_PER_RUN)
+        if not ScoringIndex(redis, policy_hash=phash).filled():
+            jobs.enqueue(session, "scoring.fill_index")
+            return 0
+        due = service.due(session, limit=DUE_PER_RUN)
         fresh = [i for i in due if redis.set(_queued_key(phash, i), 1, nx=True, ex=QUEUED_TTL_S)]
         for contribution_id in fresh:
             jobs.enqueue(session, "scoring.score_contribution", contribution_id=contribution_id)
     return len(fresh)
+
+
+def fill_index(redis: Redis, *, storage: Storage) -> int:
+    """Index, under the current policy, every contribution scored under an earlier one (in anchoring order, each
+    once), then mark the index filled; return how many were indexed. Safe to run twice: adding is idempotent."""
+    policy, phash = current_policy()
+    index = ScoringIndex(redis, policy_hash=phash)
+    with session_scope() as session:
+        earlier = service.scored_under_other_policies(session, policy_hash=phash)
+    added = 0
+    for contribution_id in index.missing(earlier):
+        with session_scope() as session:
+            target = service.load_target(session, contribution_id)
+        if target.position is None or target.cid is None:
+            continue
+        try:
+            content = _read_bytes(target, index, storage=storage)
+        except Unavailable as missing:  # its bytes are gone: a placeholder stands in, so nobody waits for it
+            log.warning("contribution %s not indexed: %s", contribution_id, missing.message)
+            continue
+        analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
+        index.add(_entry(target, analysis))
+        added += 1
+    index.mark_filled()
+    return added
 
 
 def _queued_key(policy_hash: str, contribution_id: int) -> str:
@@ -221,3 +252,22 @@ def _stage(redis: Redis, name: str) -> Iterator[None]:
         raise
     finally:
         metrics.observe(redis, stage=name, seconds=time.perf_counter() - started, failed=failed)
+
+
+def rescore(session: Session, *, version: str, contribution_ids: Sequence[int] | None) -> list[int]:
+    """Send for scoring under the current policy the contributions scored under an earlier one (those of
+    `contribution_ids`, else all); return their ids. Their earlier scores stay in the history."""
+    policy, phash = current_policy()
+    if version != policy.version:
+        raise NotCurrentPolicy(f"the workers score under policy {policy.version}, not {version}: rescore under it")
+    earlier = service.scored_under_other_policies(session, policy_hash=phash)
+    if contribution_ids is not None:
+        unknown = sorted(set(contribution_ids) - set(earlier))
+        if unknown:
+            raise NothingToRescore(
+                f"contributions {unknown} are not anchored, or have no score under an earlier policy to replace"
+            )
+        earlier = [i for i in earlier if i in set(contribution_ids)]
+    for contribution_id in earlier:
+        jobs.enqueue(session, "scoring.score_contribution", contribution_id=contribution_id)
+    return earlier

@@ -63,6 +63,14 @@ class ScoringIndex:
                   *(bytes.fromhex(value) for _, value in values)],
         )  # fmt: skip
 
+    def filled(self) -> bool:
+        """Whether every contribution scored under an earlier policy is in this index (see `mark_filled`)."""
+        return bool(self.redis.exists(self._key("filled")))
+
+    def mark_filled(self) -> None:
+        """Record that this index holds every contribution scored under an earlier policy."""
+        self.redis.set(self._key("filled"), 1)
+
     def add_placeholder(self, contribution_id: int, *, position: int) -> None:
         """Count a contribution whose bytes cannot be read as indexed, with nothing to compare: later ones go on."""
         self.redis.zadd(self._key("indexed"), {str(contribution_id): float(position)})

@@ -3,10 +3,10 @@
 
 The file is checked as an upload is (a file the upload refuses is refused here, with the same code), then scored
 by the current policy exactly as a scoring worker scores it, except for copies of other contributions, which only
-the shared index knows. Policy v1 judges a file as a whole: every record of a passing file is kept and paid, no
-record of a failing one.
+the shared index knows. Policy v2 keeps or drops each document of a text upload; a failing upload keeps none.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,23 @@ class ScorePreview:
 def preview_file(path: Path, *, fmt: ContentFormat, modality: Modality, limits: FormatLimits) -> ScorePreview:
     """Check the file at `path` as an upload, then score it under the current policy; raises the upload's errors."""
     checked = check_content(path, fmt=fmt, limits=limits)
-    # A document is a record of a JSONL, CSV or Parquet file, or a whole plain-text file.
-    documents = 1 if fmt is ContentFormat.TEXT else checked.records
     policy, _ = current_policy()
     analysis = analyse(path.read_bytes(), content_format=fmt, modality=modality, policy=policy)
     report = finalise(analysis, duplicates=Duplicates(), policy=policy)
+    records, kept = _documents(report.documents, verdict=report.verdict, fmt=fmt, checked_records=checked.records)
     return ScorePreview(
-        score=report.score, verdict=report.verdict, records=documents,
-        kept_records=documents if report.verdict == "pass" else 0, policy_hash=report.policy_hash,
-        summary=report.summary, dimensions={name: dict(value) for name, value in report.dimensions.items()},
+        score=report.score, verdict=report.verdict, records=records, kept_records=kept,
+        policy_hash=report.policy_hash, summary=report.summary,
+        dimensions={name: dict(value) for name, value in report.dimensions.items()},
     )  # fmt: skip
+
+
+def _documents(
+    decisions: Mapping[str, Any] | None, *, verdict: str, fmt: ContentFormat, checked_records: int
+) -> tuple[int, int]:
+    """Documents read and kept: as the policy decided each, or, where it judges the file as a whole (v1, tables,
+    images), all of them or none. A document is a record of a JSONL, CSV or Parquet file, or a whole text file."""
+    if decisions is not None:
+        return int(decisions["count"]), int(decisions["kept"]) if verdict == "pass" else 0
+    documents = 1 if fmt is ContentFormat.TEXT else checked_records
+    return documents, documents if verdict == "pass" else 0

@@ -84,10 +84,11 @@ def _row(session: Session, contribution_id: int, *, policy_hash: str) -> Contrib
     return session.exec(query).first()
 
 
-def _anchored_unscored(policy_hash: str) -> Any:
-    scored = select(ContributionScore.contribution_id).where(
-        ContributionScore.policy_hash == policy_hash, col(ContributionScore.verdict).in_(FINAL)
-    )
+def _anchored_unscored(policy_hash: str | None) -> Any:
+    """Anchored contributions with no final score under `policy_hash` (None: under any policy)."""
+    final = col(ContributionScore.verdict).in_(FINAL)
+    under = final if policy_hash is None else and_(col(ContributionScore.policy_hash) == policy_hash, final)
+    scored = select(ContributionScore.contribution_id).where(under)
     return (
         select(Contribution.id)
         .join(AnchorBatch, col(AnchorBatch.id) == col(Contribution.batch_id))
@@ -100,9 +101,21 @@ def _anchored_unscored(policy_hash: str) -> Any:
     )
 
 
-def due(session: Session, *, policy_hash: str, limit: int) -> list[int]:
-    """Anchored contributions not yet scored under `policy_hash`, in anchoring order."""
-    return [int(i) for i in session.exec(_anchored_unscored(policy_hash).limit(limit))]
+def due(session: Session, *, limit: int) -> list[int]:
+    """Anchored contributions never scored under any policy, in anchoring order.
+
+    One scored under an earlier policy keeps its score: `polyphony rescore` scores it again, on purpose.
+    """
+    return [int(i) for i in session.exec(_anchored_unscored(None).limit(limit))]
+
+
+def scored_under_other_policies(session: Session, *, policy_hash: str) -> list[int]:
+    """Anchored contributions with a final score under another policy and none under `policy_hash`, in anchoring
+    order: what a new policy's duplicate index must hold before the policy scores anything."""
+    other = select(ContributionScore.contribution_id).where(
+        ContributionScore.policy_hash != policy_hash, col(ContributionScore.verdict).in_(FINAL)
+    )
+    return [int(i) for i in session.exec(_anchored_unscored(policy_hash).where(col(Contribution.id).in_(other)))]
 
 
 def unscored_before(session: Session, *, position: int, policy_hash: str) -> list[int]:

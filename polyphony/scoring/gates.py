@@ -14,6 +14,7 @@ the policy sets them, tuned on real text of several genres and languages (bench/
 web-crawl defaults, which drop most technical prose. Every value is an integer (basis points: 10000 = all).
 """
 
+import copy
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -145,13 +146,17 @@ _LOREM = frozenset((
 
 
 class C4Filters(Gate):
-    """C4 2.2: any "lorem ipsum" drops the page; lines of web debris (javascript, cookie and policy notices)."""
+    """C4 2.2: any "lorem ipsum" drops the page; lines of web debris (javascript, cookie and policy notices), from
+    `min_lines` lines on (one line that says "All rights reserved" is no page of debris)."""
 
     name = "c4"
 
-    def __init__(self, *, max_lorem_words_bp: int = 1000, max_boilerplate_lines_bp: int = 2000) -> None:
+    def __init__(
+        self, *, max_lorem_words_bp: int = 1000, max_boilerplate_lines_bp: int = 2000, min_lines: int = 5
+    ) -> None:
         self.max_lorem_words_bp = max_lorem_words_bp
         self.max_boilerplate_lines_bp = max_boilerplate_lines_bp
+        self.min_lines = min_lines
 
     def check(self, doc: Document) -> GateResult:
         if "lorem ipsum" in doc.tokens.normalised:
@@ -162,27 +167,32 @@ class C4Filters(Gate):
             return dropped("lorem_ipsum", lorem)
         lowered = [line.lower() for line in doc.tokens.lines]
         debris = share(sum(any(mark in line for mark in _BOILERPLATE) for line in lowered), len(lowered))
-        if debris > self.max_boilerplate_lines_bp:
+        if len(lowered) >= self.min_lines and debris > self.max_boilerplate_lines_bp:
             return dropped("web_boilerplate", debris)
         return GateResult(kept=True)
 
 
 class FineWebQuality(Gate):
-    """FineWeb 3.3: lines that end in punctuation, short lines, repeated line characters, lines per word."""
+    """FineWeb 3.3: lines that end in punctuation, short lines, repeated line characters, lines per word. These
+    are rules about lines, so a document of fewer than `min_lines` lines (one JSON record, a paragraph) skips them.
+    """
 
     name = "fineweb_quality"
 
     def __init__(
         self, *, min_punctuated_lines_bp: int = 1200, max_short_lines_bp: int = 6700,
-        max_duplicate_line_chars_bp: int = 1000, max_lines_per_word_bp: int = 3000,
+        max_duplicate_line_chars_bp: int = 1000, max_lines_per_word_bp: int = 3000, min_lines: int = 5,
     ) -> None:  # fmt: skip
         self.min_punctuated_lines_bp = min_punctuated_lines_bp
         self.max_short_lines_bp = max_short_lines_bp
         self.max_duplicate_line_chars_bp = max_duplicate_line_chars_bp
         self.max_lines_per_word_bp = max_lines_per_word_bp
+        self.min_lines = min_lines
 
     def check(self, doc: Document) -> GateResult:
         stats = doc.stats
+        if len(stats.lines) < self.min_lines:
+            return GateResult(kept=True)
         if stats.punctuated_lines_bp < self.min_punctuated_lines_bp:
             return dropped("few_punctuated_lines", stats.punctuated_lines_bp)
         for reason, value, limit in (
@@ -370,12 +380,30 @@ def judge(doc: Document, gates: Sequence[Gate]) -> Decision:
 
 
 class DocumentJudge:
-    """A policy's gates, built once from its `gates` section, judging one document's text at a time."""
+    """A policy's gates, built once from its `gates` section, judging one document at a time."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.gates = build_gates(config["gates"])
         self.language_sample = config["documents"]["language_sample"]
 
     def __call__(self, text: str) -> Decision:
-        """Keep the document, or name the gate and the reason that drop it."""
-        return judge(Document(text, language_sample=self.language_sample), self.gates)
+        """Keep the document whose text this is, or name the gate and the reason that drop it."""
+        return self.judge(Document(text, language_sample=self.language_sample))
+
+    def judge(self, document: Document) -> Decision:
+        """Keep `document`, or name the gate and the reason that drop it."""
+        return judge(document, self.gates)
+
+
+def judge_for(config: Mapping[str, Any]) -> DocumentJudge:
+    """The judge of a policy's config, built once per config (a changed config builds anew)."""
+    built = _JUDGES.get(id(config))
+    if built is None or built[0] != config:
+        if len(_JUDGES) > _JUDGES_MAX:
+            _JUDGES.clear()
+        built = _JUDGES[id(config)] = (copy.deepcopy(config), DocumentJudge(config))
+    return built[1]
+
+
+_JUDGES: dict[int, tuple[Mapping[str, Any], DocumentJudge]] = {}
+_JUDGES_MAX = 16

@@ -10,6 +10,7 @@ their line breaks unified, a Parquet row's string cells, the paragraphs of plain
 import io
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import pyarrow as pa
@@ -64,7 +65,7 @@ def _read_text(content: bytes, _config: Mapping[str, Any]) -> Parsed:
     lines = sum(map(bool, map(str.strip, text.split("\n"))))
     explanation = "The file is UTF-8 text."
     valid = Dimension(value=BP, score=BP, compared_with="utf-8", reason="valid_text", explanation=explanation)
-    return Parsed(valid, units=paragraphs, text=text, records=lines)
+    return Parsed(valid, units=paragraphs, text=text, records=lines, documents=(text,))
 
 
 def _read_jsonl(content: bytes, config: Mapping[str, Any]) -> Parsed:
@@ -75,7 +76,10 @@ def _read_jsonl(content: bytes, config: Mapping[str, Any]) -> Parsed:
     common, count = min(keysets.items(), key=lambda item: (-item[1], item[0]))
     units = tuple(record_text(record) for record in records)
     what = f"{count} of {len(records)} records have the keys {', '.join(common) or '(none)'}"
-    return consistency(units, consistent=count, total=len(records), what=what, kind="keys", config=config)
+    parsed = consistency(units, consistent=count, total=len(records), what=what, kind="keys", config=config)
+    field = _text_field(config)
+    documents = tuple(value if isinstance(value := record.get(field), str) else None for record in records)
+    return replace(parsed, documents=documents)
 
 
 def _read_csv(content: bytes, config: Mapping[str, Any]) -> Parsed:
@@ -88,7 +92,10 @@ def _read_csv(content: bytes, config: Mapping[str, Any]) -> Parsed:
         "\t".join(unify_newlines(cell) for cell in row if cell.strip() and not numeric_cell(cell)) for row in body
     )
     what = f"{len(body)} of {len(body)} rows have the header's {len(header)} columns"
-    return consistency(units, consistent=len(body), total=len(body), what=what, kind="columns", config=config)
+    parsed = consistency(units, consistent=len(body), total=len(body), what=what, kind="columns", config=config)
+    column = header.index(_text_field(config)) if _text_field(config) in header else None
+    documents = tuple(None if column is None else unify_newlines(row[column]) for row in body)
+    return replace(parsed, documents=documents)
 
 
 def _read_parquet(content: bytes, config: Mapping[str, Any]) -> Parsed:
@@ -96,13 +103,22 @@ def _read_parquet(content: bytes, config: Mapping[str, Any]) -> Parsed:
     if rows.num_rows == 0:
         raise EmptyFile("The Parquet file holds no rows.")
     strings = [index for index, kind in enumerate(rows.schema.types) if _is_text(kind)]
+    field = rows.schema.names.index(_text_field(config)) if _text_field(config) in rows.schema.names else None
     units: list[str] = []
+    documents: list[str | None] = []
     for batch in rows.batches():
         columns = [_values(batch.column(index)) for index in strings]
         units.extend("\t".join(cell for cell in row if cell) for row in zip(*columns, strict=True))
+        documents.extend(_values(batch.column(field)) if field in strings else [None] * batch.num_rows)
     what = f"{rows.num_rows} rows of {len(rows.schema.names)} typed columns"
     total = rows.num_rows
-    return consistency(tuple(units), consistent=total, total=total, what=what, kind="schema", config=config)
+    parsed = consistency(tuple(units), consistent=total, total=total, what=what, kind="schema", config=config)
+    return replace(parsed, documents=tuple(documents))
+
+
+def _text_field(config: Mapping[str, Any]) -> str:
+    """The field, column or key that holds a record's text: the policy names it."""
+    return str(config.get("documents", {}).get("text_field", "text"))
 
 
 def _is_text(kind: pa.DataType) -> bool:

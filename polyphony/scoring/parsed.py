@@ -15,6 +15,8 @@ class Parsed:
     records: int = 0
     width: int = 0
     height: int = 0
+    # Each document's text (None: the record has no text in its text field); read for policies after v1 only.
+    documents: tuple[str | None, ...] = ()
 
     @property
     def ok(self) -> bool:

