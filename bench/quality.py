@@ -16,9 +16,12 @@ figures; the first is the anchor:
   filter drops is not seen by the next, and the next sees the lines C4QualityFilter kept);
 - `v1`: Polyphony's policy v1, `analyse` + `finalise` of the document as a plain-text contribution with no earlier
   duplicates; kept when the verdict is "pass"; the reason is the gate that fired, else the lowest-scoring
-  weighed dimension and its reason.
+  weighed dimension and its reason;
+- `v2`: the current policy's per-document gates (polyphony.scoring.gates), the first that drops a document naming
+  why: what policy v2 decides for each document of an upload.
 
-The figures, for each judge under its prefix (`datatrove_...`, `v1_...`), shares between 0 and 1:
+The figures, for each judge under its prefix (`datatrove_...`, `v1_...`, `v2_...`), shares between 0 and 1, and
+the evaluated policy's (v2) also unprefixed, under the names the project's goals use:
 - good_pass_rate: the share of good documents kept; good_pass_rate_<language> and good_pass_rate_<genre> within
   one language or genre;
 - junk_pass_rate: the share of junk documents kept (lower is better); junk_pass_rate_<kind> for each generator;
@@ -27,8 +30,8 @@ The figures, for each judge under its prefix (`datatrove_...`, `v1_...`), shares
   none); mixed_kept_recall: among the good records, the share it keeps.
 Besides: count_<class> and count_<class>_<group> (documents per class and group), count_mixed_files,
 count_mixed_records and count_mixed_good_records; `anchor`, and `datatrove_good_keep_rate` and
-`datatrove_junk_keep_rate`, the anchor's two pass rates under the names the project uses for them; `ratio`, v1's
-good_pass_rate over the anchor's (how many good documents v1 keeps for each one the anchor keeps; it says nothing
+`datatrove_junk_keep_rate`, the anchor's two pass rates under the names the project uses for them; `ratio`, v2's
+good_pass_rate over the anchor's (how many good documents v2 keeps for each one the anchor keeps; it says nothing
 about junk). quality_reasons.json holds, for each judge, its three most frequent reasons for dropping good,
 borderline and junk documents.
 """

@@ -12,7 +12,7 @@ paths, so two runs on one machine build the same set):
   genre and language; files are drawn one Debian package at a time, so no package's pages fill a genre. Files are
   cut at paragraph boundaries into documents of at most MAX_DOC_BYTES bytes of UTF-8 (most man pages are one
   document), at most PARTS_PER_FILE per file; a document has at least MIN_WORDS words, the length below which
-  both judges call text too short, so the good set asks whether real text is kept, not whether stubs are.
+  datatrove and v1 call text too short, so the good set asks whether real text is kept, not whether stubs are.
 - borderline: other real documents with light damage, labelled good: a few typos, a stray line of markup, or the
   last paragraph cut off mid-sentence.
 - junk: JUNK_PER_KIND documents from each of the generators in JUNK_KINDS (spam lines, gibberish, word salad and

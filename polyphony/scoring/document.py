@@ -23,6 +23,10 @@ class Document:
 
     @cached_property
     def language(self) -> LanguageGuess:
-        """fastText lid.176 on the document's sampled paragraphs (or lines, for a text without blank lines)."""
+        """fastText lid.176 on the document's sampled paragraphs (or lines, for a text without blank lines), as
+        written and in lower case, the more confident of the two: the model reads text in capitals ("THE SOFTWARE
+        IS PROVIDED AS IS") as nobody's language, and lower case costs German its capitalised nouns."""
         units = self.tokens.paragraphs if len(self.tokens.paragraphs) > 1 else self.tokens.lines
-        return detect_language(sample_units(units, config=self._language_sample))
+        sample = sample_units(units, config=self._language_sample)
+        guesses = (detect_language(sample), detect_language([unit.lower() for unit in sample]))
+        return max(guesses, key=lambda guess: guess.confidence_bp)

@@ -180,6 +180,12 @@ def _summary(shown: Mapping[str, Dimension], *, gates: list[str], score: int, pa
     if gates:
         reasons = " ".join(shown[name].explanation for name in gates)
         return f"Score 0 of 10000, fail: {reasons}"
+    scored = _scored_summary(shown, score=score, pass_score=pass_score)
+    kept = shown.get("documents")  # what earns nothing comes first
+    return f"{kept.explanation} {scored}" if kept is not None and kept.reason == "some_dropped" else scored
+
+
+def _scored_summary(shown: Mapping[str, Dimension], *, score: int, pass_score: int) -> str:
     outcome = "pass" if score >= pass_score else f"fail (a pass needs {pass_score})"
     weighed = sorted((dim.score, name) for name, dim in shown.items() if dim.weight)
     weak = [f"{_NAMES[name]}: {shown[name].explanation}" for sub, name in weighed[:2] if sub < BP]
