@@ -18,7 +18,7 @@ from polyphony.auth.tokens import contributor_of
 from polyphony.db import get_engine, get_session
 from polyphony.health import Probe, database_probe, redis_probe, storage_probe, workers_probe
 from polyphony.queue import get_celery
-from polyphony.ratelimit import hit, upload_limits
+from polyphony.ratelimit import hit, preview_limits, upload_limits
 from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
@@ -88,6 +88,14 @@ def limit_uploads(me: CurrentContributor, client: ClientHost, redis: RedisDep, s
 
 
 UploadAllowance = Annotated[None, Depends(limit_uploads)]
+
+
+def limit_previews(me: CurrentContributor, client: ClientHost, redis: RedisDep, settings: SettingsDep) -> None:
+    """Count a score preview against its address's and its client's limits; 429 with Retry-After past either."""
+    hit(redis, preview_limits(settings, client=client, address=me))
+
+
+PreviewAllowance = Annotated[None, Depends(limit_previews)]
 
 
 def get_deployment(settings: SettingsDep) -> Deployment:

@@ -42,6 +42,7 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(contributions.router)
     app.include_router(scores.router)
+    app.include_router(scores.preview_router)
     app.include_router(tombstones.router)
     app.include_router(ipfs.router)
     app.include_router(proposals.router)

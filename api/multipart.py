@@ -15,10 +15,12 @@ from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
 from polyphony.contributions.ingest import ReceivedUpload
 from polyphony.contributions.streaming import StreamedFile
-from polyphony.errors import BadRequest, TooLarge, UnsupportedMediaType
+from polyphony.errors import BadRequest, LengthRequired, TooLarge, UnsupportedMediaType
 from polyphony.formats.checks import STREAMED_FORMATS
 from polyphony.formats.declared import declared_format
 from polyphony.formats.readers import FormatLimits
@@ -211,3 +213,27 @@ class _Receiver:
         """Abandon a refused upload (blocking): nothing of it is pinned, and its spool file goes."""
         if self.file is not None:
             self.file.abort()
+
+
+class MissingFile(BadRequest):
+    code = "missing_file"
+
+
+class LengthNotGiven(LengthRequired):
+    code = "length_required"
+
+
+async def bounded_form(request: Request, *, max_bytes: int) -> FormData:
+    """The multipart form of a request small enough to hold whole (a score preview, not an upload): its declared
+    Content-Length must be within `max_bytes` and the framing, so the body read is bounded before it is read."""
+    declared = request.headers.get("content-length")
+    if declared is None or not declared.isascii() or not declared.isdigit():
+        raise LengthNotGiven("send the file with a Content-Length: a preview is held whole, so its size must be known")
+    if int(declared) > max_bytes + FRAMING_ALLOWANCE:
+        raise _too_large(max_bytes)
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise NotMultipart("send the file as multipart/form-data, in a part named 'file'")
+    try:
+        return await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    except (HTTPException, MultipartParseError) as refused:
+        raise MalformedUpload(f"the multipart body cannot be read: {getattr(refused, 'detail', refused)}") from None

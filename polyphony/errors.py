@@ -49,6 +49,11 @@ class TooLarge(PolyphonyError):
     code = "too_large"
 
 
+class LengthRequired(PolyphonyError):
+    status_code = 411
+    code = "length_required"
+
+
 class UnsupportedMediaType(PolyphonyError):
     status_code = 415
     code = "unsupported_media_type"

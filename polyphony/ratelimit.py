@@ -102,6 +102,16 @@ def sign_in_address_limit(settings: Settings, *, address: str) -> Limit:
     )
 
 
+def preview_limits(settings: Settings, *, client: str, address: str) -> list[Limit]:
+    """Score previews from one client (IP) and by one signed-in address: the upload limits, in buckets of their own."""
+    window_s = settings.polyphony_upload_window_s
+    return [
+        Limit("preview_client", client, settings.polyphony_upload_per_client, window_s, "previews from this client"),
+        Limit("preview_address", address.lower(), settings.polyphony_upload_per_address, window_s,
+              f"previews by {address}"),
+    ]  # fmt: skip
+
+
 def upload_limits(settings: Settings, *, client: str, address: str) -> list[Limit]:
     """Uploads from one client (IP) and by one signed-in address."""
     window_s = settings.polyphony_upload_window_s

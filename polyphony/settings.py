@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     polyphony_max_upload_bytes: int = Field(
         default=1 << 30, ge=1, description="Largest file one upload may carry, in bytes (413 past it)."
     )
+    polyphony_max_preview_bytes: int = Field(
+        default=64 << 20, ge=1, description="Largest file POST /scores/preview scores, in bytes (413 past it)."
+    )
     polyphony_chain_confirmations: int = Field(
         default=1, ge=1, description="Blocks deep a transaction or event must be (1 = its own block)."
     )

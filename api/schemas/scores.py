@@ -51,3 +51,16 @@ class ScorePublic(BaseModel):
             scorer=row.scorer, attestation_signature=row.attestation_signature, chain_id=chain_id,
             registry=registry, scored_at=row.scored_at,
         )  # fmt: skip
+
+
+class ScorePreviewPublic(BaseModel):
+    """What a file would score under the current policy, as `polyphony score --json` prints it; nothing is stored."""
+
+    file: str
+    score: int
+    verdict: str
+    records: int = Field(description="Documents read: records of a JSONL, CSV or Parquet file, or 1 for text")
+    kept_records: int = Field(description="Documents the policy keeps (none when the file fails)")
+    policy_hash: str
+    summary: str
+    dimensions: dict[str, Any]

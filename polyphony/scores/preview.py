@@ -6,15 +6,19 @@ by the current policy exactly as a scoring worker scores it, except for copies o
 the shared index knows. Policy v2 keeps or drops each document of a text upload; a failing upload keeps none.
 """
 
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from polyphony.formats.checks import check_content
-from polyphony.formats.declared import ContentFormat, Modality
+from polyphony.formats.declared import ContentFormat, Modality, format_of
 from polyphony.formats.readers import FormatLimits
 from polyphony.scoring import Duplicates, analyse, current_policy, finalise
+
+CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,16 @@ def _documents(
         return int(decisions["count"]), int(decisions["kept"]) if verdict == "pass" else 0
     documents = 1 if fmt is ContentFormat.TEXT else checked_records
     return documents, documents if verdict == "pass" else 0
+
+
+def preview_upload(
+    stream: BinaryIO, *, filename: str, format_name: str | None, modality: str | None, spool_dir: Path,
+    limits: FormatLimits,
+) -> ScorePreview:  # fmt: skip
+    """`preview_file` of bytes sent over HTTP: written to a spool file that is removed once scored, whatever happens."""
+    fmt, kind = format_of(filename, format_name=format_name, modality=modality)
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=spool_dir, prefix="preview-") as spooled:
+        shutil.copyfileobj(stream, spooled, CHUNK_BYTES)
+        spooled.flush()
+        return preview_file(Path(spooled.name), fmt=fmt, modality=kind, limits=limits)
