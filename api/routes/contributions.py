@@ -16,6 +16,7 @@ from api.schemas.contributions import (
     RevocationSignature,
 )
 from api.schemas.errors import ErrorPublic
+from api.schemas.fields import Offset, PathId
 from api.schemas.tombstones import TombstonePublic
 from chain.addresses import checksum_address
 from chain.anchoring import provenance_of
@@ -59,7 +60,7 @@ def list_contributions(
     session: SessionDep,
     contributor: Annotated[str | None, Query(description="0x address")] = None,
     status: ContributionStatus | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ContributionPagePublic:
     """Contributions, newest first, by contributor and status."""
@@ -76,7 +77,7 @@ def list_contributions(
 
 
 @router.get("/{contribution_id}", response_model=ContributionPublic, responses=_ERRORS)
-def get_contribution(contribution_id: int, session: SessionDep) -> ContributionPublic:
+def get_contribution(contribution_id: PathId, session: SessionDep) -> ContributionPublic:
     """One contribution with its status timeline, its score, each dimension and why."""
     contribution = service.get(session, contribution_id)
     timeline = list(service.timeline(session, contribution))
@@ -87,10 +88,10 @@ def get_contribution(contribution_id: int, session: SessionDep) -> ContributionP
 
 @router.get("/{contribution_id}/records", response_model=RecordPagePublic, responses=_ERRORS)
 def list_records(
-    contribution_id: int,
+    contribution_id: PathId,
     session: SessionDep,
     status: Annotated[Literal["kept", "dropped"] | None, Query(description="Only kept, or only dropped")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> RecordPagePublic:
     """The documents of a contribution in upload order, each kept or dropped with the reason, by its latest score."""
@@ -100,7 +101,7 @@ def list_records(
 
 @router.get("/{contribution_id}/claim", responses=_ERRORS)
 def get_claim(
-    contribution_id: int, session: SessionDep, me: CurrentContributor, deployment: DeploymentDep
+    contribution_id: PathId, session: SessionDep, me: CurrentContributor, deployment: DeploymentDep
 ) -> dict[str, Any]:
     """The EIP-712 typed data to sign (as `eth_signTypedData_v4` takes it) to claim a stored upload."""
     contribution = service.get_claimable(session, contribution_id, contributor=me)
@@ -109,7 +110,7 @@ def get_claim(
 
 @router.post("/{contribution_id}/claim", response_model=ContributionPublic, responses=_ERRORS)
 def post_claim(
-    contribution_id: int, body: ClaimSignature, session: SessionDep, me: CurrentContributor,
+    contribution_id: PathId, body: ClaimSignature, session: SessionDep, me: CurrentContributor,
     deployment: DeploymentDep,
 ) -> ContributionPublic:  # fmt: skip
     """Hand in the contributor's signature over the claim; the backend verifies it and keeps it."""
@@ -120,7 +121,7 @@ def post_claim(
 
 
 @router.get("/{contribution_id}/provenance", response_model=Provenance, responses=_ERRORS)
-def get_provenance(contribution_id: int, session: SessionDep) -> Provenance:
+def get_provenance(contribution_id: PathId, session: SessionDep) -> Provenance:
     """The leaf, Merkle proof, root, batch manifest CID and anchoring transaction of a contribution."""
     contribution = service.get(session, contribution_id)
     return provenance_of(session, contribution)
@@ -128,7 +129,7 @@ def get_provenance(contribution_id: int, session: SessionDep) -> Provenance:
 
 @router.get("/{contribution_id}/revocation", responses=_ERRORS)
 def get_revocation(
-    contribution_id: int, session: SessionDep, me: CurrentContributor, deployment: DeploymentDep
+    contribution_id: PathId, session: SessionDep, me: CurrentContributor, deployment: DeploymentDep
 ) -> dict[str, Any]:
     """The EIP-712 typed data to sign to withdraw a contribution (valid for an hour)."""
     contribution = service.get_own(session, contribution_id, contributor=me)
@@ -137,7 +138,7 @@ def get_revocation(
 
 @router.post("/{contribution_id}/revocation", response_model=TombstonePublic, status_code=201, responses=_ERRORS)
 def post_revocation(
-    contribution_id: int, body: RevocationSignature, session: SessionDep, me: CurrentContributor,
+    contribution_id: PathId, body: RevocationSignature, session: SessionDep, me: CurrentContributor,
     deployment: DeploymentDep,
 ) -> TombstonePublic:  # fmt: skip
     """Withdraw a contribution: it is tombstoned and left out of every later manifest and pull."""

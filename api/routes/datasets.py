@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import CurrentContributor, SessionDep, StorageDep
 from api.schemas.datasets import DatasetCreate, DatasetPagePublic, DatasetPublic
 from api.schemas.errors import ErrorPublic
+from api.schemas.fields import Offset, PathId
 from governance.datasets import service as datasets
 from governance.datasets.service import DatasetFilters
 
@@ -33,7 +34,7 @@ def create_dataset(
 
 @router.get("", response_model=DatasetPagePublic)
 def list_datasets(
-    session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    session: SessionDep, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> DatasetPagePublic:
     """Datasets, newest first (without their member lists)."""
     found = datasets.list_datasets(session, offset=offset, limit=limit)
@@ -41,7 +42,7 @@ def list_datasets(
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic, responses=_ERRORS)
-def get_dataset(dataset_id: int, session: SessionDep) -> DatasetPublic:
+def get_dataset(dataset_id: PathId, session: SessionDep) -> DatasetPublic:
     """One dataset with its members' contribution ids."""
     dataset = datasets.get_dataset(session, dataset_id)
     return DatasetPublic.of(dataset, datasets.dataset_contribution_ids(session, dataset_id))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from api.deps import DeploymentDep, SessionDep, Web3Dep
 from api.schemas.delegations import DelegationRequest, RelayedDelegationPublic
 from api.schemas.errors import ErrorPublic
+from api.schemas.fields import MAX_STORED_INTEGER, PathId
 from governance.proposals import votes
 from polyphony.models.proposal import RelayedDelegation
 
@@ -18,7 +19,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for cod
 @router.get("/typed-data", responses=_ERRORS)
 def get_delegation_typed_data(
     delegator: str, delegatee: str, web3: Web3Dep, deployment: DeploymentDep,
-    expiry: Annotated[int | None, Query(ge=0, description="Unix time; default: an hour from now.")] = None,
+    expiry: Annotated[
+        int | None, Query(ge=0, le=MAX_STORED_INTEGER, description="Unix time; default: an hour from now.")
+    ] = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The EIP-712 Delegation (as `eth_signTypedData_v4` takes it) `delegator` signs, with their current nonce."""
     return votes.delegation_typed_data(web3, deployment, delegator=delegator, delegatee=delegatee, expiry=expiry)
@@ -37,6 +40,6 @@ def relay_delegation(
 
 
 @router.get("/{delegation_id}", response_model=RelayedDelegationPublic, responses=_ERRORS)
-def get_relayed_delegation(delegation_id: int, session: SessionDep) -> RelayedDelegationPublic:
+def get_relayed_delegation(delegation_id: PathId, session: SessionDep) -> RelayedDelegationPublic:
     """A relayed delegation and what became of it."""
     return RelayedDelegationPublic.of(votes.get_relayed(session, RelayedDelegation, delegation_id))

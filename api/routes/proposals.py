@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, Web3Dep
 from api.schemas.errors import ErrorPublic
+from api.schemas.fields import MAX_STORED_INTEGER, Offset
 from api.schemas.proposals import (
     BallotRequest,
     ProposalPagePublic,
@@ -43,9 +44,9 @@ def create_proposal(
 @router.get("", response_model=ProposalPagePublic, responses=_ERRORS)
 def list_proposals(
     session: SessionDep, web3: Web3Dep, deployment: DeploymentDep,
-    round_number: Annotated[int | None, Query(alias="round", ge=0)] = None,
-    dataset_id: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    round_number: Annotated[int | None, Query(alias="round", ge=0, le=MAX_STORED_INTEGER)] = None,
+    dataset_id: Annotated[int | None, Query(ge=1, le=MAX_STORED_INTEGER)] = None,
+    offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ProposalPagePublic:  # fmt: skip
     """Proposals, newest first, by round and dataset, each with its state and tallies."""
     page = proposals.list_proposals(

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import DeploymentDep, SessionDep, Web3Dep
 from api.schemas.errors import ErrorPublic
+from api.schemas.fields import PathId
 from api.schemas.rewards import ClaimPublic, ClaimRequest, RewardPublic
 from governance.rewards import claims
 
@@ -27,6 +28,6 @@ def post_claim(body: ClaimRequest, session: SessionDep, web3: Web3Dep, deploymen
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimPublic, responses=_ERRORS)
-def get_claim(claim_id: int, session: SessionDep) -> ClaimPublic:
+def get_claim(claim_id: PathId, session: SessionDep) -> ClaimPublic:
     """A relayed claim: queued, then mined (with its transaction) or refused (with why)."""
     return ClaimPublic.of(claims.get_claim(session, claim_id))

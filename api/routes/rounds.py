@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, StorageDep
 from api.schemas.errors import ErrorPublic
+from api.schemas.fields import PathId
 from api.schemas.rounds import LineagePinnedPublic, RoundDatasetPublic, RoundPublic
 from governance.rounds import approvals as rounds
 from governance.rounds import lineage
@@ -16,7 +17,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for cod
 
 
 @router.get("/{round_number}", response_model=RoundPublic, responses=_ERRORS)
-def get_round(round_number: int, session: SessionDep, deployment: DeploymentDep) -> RoundPublic:
+def get_round(round_number: PathId, session: SessionDep, deployment: DeploymentDep) -> RoundPublic:
     """The datasets approved for the round, with manifest CIDs and roots; 404 while there are none."""
     approved = rounds.approvals(session, deployment=deployment, round_number=round_number)
     return RoundPublic(
@@ -28,7 +29,7 @@ def get_round(round_number: int, session: SessionDep, deployment: DeploymentDep)
 
 @router.post("/{round_number}/lineage", response_model=LineagePinnedPublic, responses=_ERRORS)
 def pin_lineage(
-    round_number: int, session: SessionDep, storage: StorageDep, deployment: DeploymentDep, _me: CurrentContributor
+    round_number: PathId, session: SessionDep, storage: StorageDep, deployment: DeploymentDep, _me: CurrentContributor
 ) -> LineagePinnedPublic:
     """Pin the round's lineage document (its approved datasets minus withdrawn contributions) for a model to name."""
     cid = lineage.pin_round_lineage(session, storage=storage, deployment=deployment, round_number=round_number)

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData, UploadFile
 from api.deps import DeploymentDep, PreviewAllowance, SessionDep, SettingsDep
 from api.multipart import MissingFile, bounded_form
 from api.schemas.errors import ErrorPublic
+from api.schemas.fields import PathId
 from api.schemas.scores import ScorePreviewPublic, ScorePublic
 from polyphony.formats.readers import FormatLimits
 from polyphony.scores import service
@@ -21,7 +22,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for cod
 
 
 @router.get("/{contribution_id}/score", response_model=ScorePublic, responses=_ERRORS)
-def get_score(contribution_id: int, session: SessionDep, deployment: DeploymentDep) -> ScorePublic:
+def get_score(contribution_id: PathId, session: SessionDep, deployment: DeploymentDep) -> ScorePublic:
     """The latest score of a contribution, its canonical report, the policy it used and the scorer's signature."""
     record = service.score_record(session, contribution_id)
     registry = deployment.contracts["provenanceRegistry"].address

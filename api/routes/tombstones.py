@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import SessionDep
+from api.schemas.fields import Offset
 from api.schemas.tombstones import TombstonePagePublic, TombstonePublic
 from polyphony.contributions import service
 
@@ -13,7 +14,7 @@ router = APIRouter(tags=["contributions"])
 
 @router.get("/tombstones", response_model=TombstonePagePublic)
 def list_tombstones(
-    session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    session: SessionDep, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> TombstonePagePublic:
     """Withdrawn contributions, newest first: manifests and pulls leave these out."""
     page, total = service.list_tombstones(session, offset=offset, limit=limit)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import DeploymentDep, SessionDep, SettingsDep, StorageDep
 from api.schemas.errors import ErrorPublic
+from api.schemas.fields import MAX_STORED_INTEGER, Offset, PathId
 from api.schemas.trained_models import ModelLineagePublic, ModelPublic, ModelRegistration
 from chain.client import connect
 from governance.rounds import lineage
@@ -28,8 +29,8 @@ def record_model(
 @router.get("", response_model=list[ModelPublic])
 def list_models(
     session: SessionDep,
-    round_number: Annotated[int | None, Query(alias="round")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    round_number: Annotated[int | None, Query(alias="round", ge=0, le=MAX_STORED_INTEGER)] = None,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[ModelPublic]:
     """Registered models, newest first, of one round if `round` is given."""
@@ -38,13 +39,13 @@ def list_models(
 
 
 @router.get("/{model_id}", response_model=ModelPublic, responses=_ERRORS)
-def get_model(model_id: int, session: SessionDep) -> ModelPublic:
+def get_model(model_id: PathId, session: SessionDep) -> ModelPublic:
     """One registered model."""
     return ModelPublic.of(lineage.get_model(session, model_id))
 
 
 @router.get("/{model_id}/lineage", response_model=ModelLineagePublic, responses=_ERRORS)
-def get_lineage(model_id: int, session: SessionDep, storage: StorageDep) -> ModelLineagePublic:
+def get_lineage(model_id: PathId, session: SessionDep, storage: StorageDep) -> ModelLineagePublic:
     """The round, datasets, contributions and contributors behind the model, from its pinned lineage document."""
     model = lineage.get_model(session, model_id)
     document = lineage.model_lineage(storage, model)

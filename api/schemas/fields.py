@@ -3,6 +3,7 @@
 import re
 from typing import Annotated
 
+from fastapi import Path, Query
 from pydantic import AfterValidator
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -23,3 +24,9 @@ def _bytes32(value: str) -> str:
 
 Signature = Annotated[str, AfterValidator(_signature)]
 Bytes32Hex = Annotated[str, AfterValidator(_bytes32)]
+
+
+# Ids and numbers the database keeps as signed 64-bit integers: a larger one is refused as the caller's mistake
+# (422) before it reaches a query the database cannot run.
+PathId = Annotated[int, Path(ge=0, le=MAX_STORED_INTEGER)]
+Offset = Annotated[int, Query(ge=0, le=MAX_STORED_INTEGER)]

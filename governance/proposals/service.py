@@ -163,7 +163,7 @@ def _new_proposal(web3: Web3, deployment: Deployment, dataset: Dataset, *, round
 def get_proposal(session: Session, proposal_id: str) -> Proposal:
     """The proposal with governor id `proposal_id` (or, for a short number, the local proposal number)."""
     found = session.exec(select(Proposal).where(Proposal.proposal_id == proposal_id)).first()
-    if found is None and proposal_id.isdigit() and len(proposal_id) <= _LOCAL_NUMBER_DIGITS:
+    if found is None and proposal_id.isascii() and proposal_id.isdigit() and len(proposal_id) <= _LOCAL_NUMBER_DIGITS:
         found = session.get(Proposal, int(proposal_id))
     if found is None:
         raise ProposalNotFound(f"there is no proposal {proposal_id}: list them with GET /proposals")
