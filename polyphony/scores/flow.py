@@ -103,16 +103,15 @@ def fill_index(redis: Redis, *, storage: Storage) -> int:
     index = ScoringIndex(redis, policy_hash=phash)
     with session_scope() as session:
         earlier = service.scored_under_other_policies(session, policy_hash=phash)
+        targets = [service.load_target(session, i) for i in index.missing(earlier)]
     added = 0
-    for contribution_id in index.missing(earlier):
-        with session_scope() as session:
-            target = service.load_target(session, contribution_id)
+    for target in targets:
         if target.position is None or target.cid is None:
             continue
         try:
             content = _read_bytes(target, index, storage=storage)
         except Unavailable as missing:  # its bytes are gone: a placeholder stands in, so nobody waits for it
-            log.warning("contribution %s not indexed: %s", contribution_id, missing.message)
+            log.warning("contribution %s not indexed: %s", target.contribution_id, missing.message)
             continue
         analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
         index.add(_entry(target, analysis))
@@ -262,12 +261,13 @@ def rescore(session: Session, *, version: str, contribution_ids: Sequence[int] |
         raise NotCurrentPolicy(f"the workers score under policy {policy.version}, not {version}: rescore under it")
     earlier = service.scored_under_other_policies(session, policy_hash=phash)
     if contribution_ids is not None:
-        unknown = sorted(set(contribution_ids) - set(earlier))
+        wanted = set(contribution_ids)
+        unknown = sorted(wanted - set(earlier))
         if unknown:
             raise NothingToRescore(
                 f"contributions {unknown} are not anchored, or have no score under an earlier policy to replace"
             )
-        earlier = [i for i in earlier if i in set(contribution_ids)]
+        earlier = [i for i in earlier if i in wanted]
     for contribution_id in earlier:
         jobs.enqueue(session, "scoring.score_contribution", contribution_id=contribution_id)
     return earlier

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from polyphony.formats.checks import check_content
 from polyphony.formats.declared import ContentFormat, Modality, format_of
 from polyphony.formats.readers import FormatLimits
+from polyphony.scores.documents import DocumentFates
 from polyphony.scoring import Duplicates, analyse, current_policy, finalise
 
 CHUNK_BYTES = 1 << 20
@@ -58,7 +59,8 @@ def _documents(
     """Documents read and kept: as the policy decided each, or, where it judges the file as a whole (v1, tables,
     images), all of them or none. A document is a record of a JSONL, CSV or Parquet file, or a whole text file."""
     if decisions is not None:
-        return int(decisions["count"]), int(decisions["kept"]) if verdict == "pass" else 0
+        fates = DocumentFates.of(decisions)
+        return fates.count, fates.kept_in(verdict)
     documents = 1 if fmt is ContentFormat.TEXT else checked_records
     return documents, documents if verdict == "pass" else 0
 

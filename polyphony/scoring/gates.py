@@ -14,7 +14,6 @@ the policy sets them, tuned on real text of several genres and languages (bench/
 web-crawl defaults, which drop most technical prose. Every value is an integer (basis points: 10000 = all).
 """
 
-import copy
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import numpy as np
 
 from polyphony.scoring.document import Document
 from polyphony.scoring.minhash import splitmix64
+from polyphony.scoring.per_config import PerConfig
 from polyphony.scoring.results import BP
 from polyphony.scoring.stats import share
 
@@ -395,15 +395,9 @@ class DocumentJudge:
         return judge(document, self.gates)
 
 
+_JUDGES = PerConfig(DocumentJudge, kept=16)
+
+
 def judge_for(config: Mapping[str, Any]) -> DocumentJudge:
     """The judge of a policy's config, built once per config (a changed config builds anew)."""
-    built = _JUDGES.get(id(config))
-    if built is None or built[0] != config:
-        if len(_JUDGES) > _JUDGES_MAX:
-            _JUDGES.clear()
-        built = _JUDGES[id(config)] = (copy.deepcopy(config), DocumentJudge(config))
-    return built[1]
-
-
-_JUDGES: dict[int, tuple[Mapping[str, Any], DocumentJudge]] = {}
-_JUDGES_MAX = 16
+    return _JUDGES(config)

@@ -112,10 +112,10 @@ def _analyse_documents(base: Analysis, *, parsed: Parsed, config: Mapping[str, A
         return dataclasses.replace(
             base, dimensions=_weighed(shown, config=config, modality="text"), documents=decisions
         )
-    text = "\n\n".join(kept_texts)
-    units = tuple(Tokens(text).paragraphs) if base.content_format == "text" else tuple(kept_texts)
-    kept = dataclasses.replace(parsed, units=units, text=text)
-    analysis = _analyse_text(base, parsed=kept, tokens=Tokens(text), config=config)
+    tokens = Tokens("\n\n".join(kept_texts))
+    units = tuple(tokens.paragraphs) if base.content_format == "text" else tuple(kept_texts)
+    kept = dataclasses.replace(parsed, units=units, text=tokens.text)
+    analysis = _analyse_text(base, parsed=kept, tokens=tokens, config=config)
     shown = {**analysis.dimensions, "documents": kept_dimension}
     return dataclasses.replace(analysis, dimensions=shown, documents=decisions)
 

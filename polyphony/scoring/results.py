@@ -100,7 +100,7 @@ class Analysis:
     content_format: str = "text"
     size: int = 0
     records: int = 0
-    documents: "DocumentDecisions | None" = None  # for policies that judge documents (v2 on); None under v1
+    documents: DocumentDecisions | None = None  # for policies that judge documents (v2 on); None under v1
 
 
 @dataclass(frozen=True)

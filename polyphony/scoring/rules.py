@@ -12,11 +12,11 @@ statistics are defined by:
 The bounds come from the policy's per-modality profile; the defaults below are policy v1's text profile.
 """
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from polyphony.scoring.per_config import PerConfig
 from polyphony.scoring.results import BP
 from polyphony.scoring.stats import TextStatistics
 
@@ -270,19 +270,11 @@ def quality_rules(profile: Mapping[str, Any]) -> list[Rule]:
 
     Built once per profile and kept: rules hold only their bounds, and a changed profile misses the cache.
     """
-    built = _BUILT.get(id(profile))
-    if built is None or built[0] != profile:
-        if len(_BUILT) > _BUILT_MAX:
-            _BUILT.clear()
-        built = _BUILT[id(profile)] = (copy.deepcopy(profile), _build_rules(profile))
-    return built[1]
-
-
-_BUILT: dict[int, tuple[Mapping[str, Any], list[Rule]]] = {}
-_BUILT_MAX = 64
+    return _RULES(profile)
 
 
 def _build_rules(profile: Mapping[str, Any]) -> list[Rule]:
+    """Every rule a profile names, with its bounds."""
     by_name = {rule.name: rule for rule in ONE_STATISTIC_RULES}
     rules: list[Rule] = []
     for name, bounds in sorted(profile.items()):
@@ -297,3 +289,6 @@ def _build_rules(profile: Mapping[str, Any]) -> list[Rule]:
         else:
             rules.append(by_name[name](good=good, bad=bad))
     return rules
+
+
+_RULES = PerConfig(_build_rules, kept=64)
