@@ -30,7 +30,9 @@ from polyphony.scoring import (
     policy_document,
     report_bytes,
 )
+from polyphony.scoring.copies import DocumentKey, similarity_bp
 from polyphony.scoring.policy import UnknownPolicy
+from polyphony.scoring.results import BP, DocumentCopy
 from polyphony.storage.base import BlobReader
 from polyphony.storage.unixfs import cid_of
 
@@ -59,8 +61,9 @@ def _run(sources: ScoreSources, check: CheckStep) -> None:
     content = _fetch(sources.blobs, record["cid"], check)
     analysis = analyse(content, content_format=record["format"], modality=record["modality"], policy=policy)
     duplicates = Duplicates(
-        exact_of=record["exact_of"], near_of=record["near_of"], near_similarity_bp=record["near_similarity_bp"]
-    )
+        exact_of=record["exact_of"], near_of=record["near_of"], near_similarity_bp=record["near_similarity_bp"],
+        document_copies=_recorded_copies(record),
+    )  # fmt: skip
     check("duplicate facts", lambda: _duplicates_hold(analysis, duplicates, sources, policy))
     report = finalise(analysis, duplicates=duplicates, policy=policy)
     recomputed = report_bytes(report)
@@ -134,7 +137,45 @@ def _duplicates_hold(analysis: Analysis, duplicates: Duplicates, sources: ScoreS
             f"similarity with {duplicates.near_of} is {similarity} bp, recorded {duplicates.near_similarity_bp}",
         )
         said.append(f"near copy of {duplicates.near_of} ({similarity} bp)")
+    if duplicates.document_copies:
+        said.append(_document_copies_hold(analysis, duplicates.document_copies, sources, policy))
     return ", ".join(said) or "an original: no earlier copy was recorded"
+
+
+def _recorded_copies(record: dict[str, Any]) -> tuple[DocumentCopy, ...]:
+    """The copies of earlier contributions' documents the stored report names (policies that check them, v2 on)."""
+    documents = json.loads(record["report"]).get("documents") if record["report"] else None
+    return tuple(DocumentCopy(*map(int, copy)) for copy in (documents or {}).get("copies", []))
+
+
+def _document_copies_hold(
+    analysis: Analysis, copies: tuple[DocumentCopy, ...], sources: ScoreSources, policy: Policy
+) -> str:
+    """Each recorded document copy holds: the copied document is kept in that earlier contribution, and it is
+    the same text, or a near copy of the recorded similarity."""
+    require(analysis.documents is not None, "document copies are recorded, but the policy judges no document")
+    assert analysis.documents is not None
+    mine = {key.index: key for key in analysis.documents.keys}
+    theirs: dict[int, dict[int, DocumentKey]] = {}
+    for copy in copies:
+        if copy.contribution not in theirs:
+            other = _analyse_other(copy.contribution, sources, policy).documents
+            theirs[copy.contribution] = {key.index: key for key in (other.keys if other else ())}
+        _copy_holds(copy, mine.get(copy.index), theirs[copy.contribution].get(copy.document))
+    return f"{len(copies)} documents copy earlier contributions' documents"
+
+
+def _copy_holds(copy: DocumentCopy, own: DocumentKey | None, copied: DocumentKey | None) -> None:
+    where = f"document {copy.index}, recorded as a copy of contribution {copy.contribution}'s {copy.document},"
+    require(own is not None and copied is not None, f"{where} or that one is not a kept document")
+    assert own is not None and copied is not None
+    if copy.similarity_bp == BP:
+        require(own.key == copied.key, f"{where} has another text")
+        return
+    require(own.compact is not None and copied.compact is not None, f"{where} is too short for a near copy")
+    assert own.compact is not None and copied.compact is not None
+    similarity = similarity_bp(own.compact, copied.compact)
+    require(similarity == copy.similarity_bp, f"{where} has similarity {similarity} bp, not {copy.similarity_bp}")
 
 
 def _analyse_other(contribution_id: int, sources: ScoreSources, policy: Policy) -> Analysis:

@@ -1,11 +1,25 @@
-"""Exact and near copies, decided against the shared index in anchoring order, so every worker decides alike."""
+"""Exact and near copies, decided against the shared index in anchoring order, so every worker decides alike:
+of the whole upload, and (under a policy with a `document_copies` section, v2 on) of each kept document."""
+
+import dataclasses
 
 from polyphony.scores.index import ScoringIndex
 from polyphony.scoring import Analysis, Duplicates, Policy, minhash_similarity_bp
 
 
 def decide_duplicates(index: ScoringIndex, analysis: Analysis, *, position: int, policy: Policy) -> Duplicates:
-    """Exact and near copies among the contributions before `position` in anchoring order."""
+    """Copies among the contributions before `position` in anchoring order: of the upload, and of its documents."""
+    whole = _whole_upload(index, analysis, position=position, policy=policy)
+    copies_config = policy.config.get("document_copies")
+    if analysis.documents is None or copies_config is None or whole.exact_of is not None:
+        return whole  # an exact copy of an upload fails whole: its documents need no check
+    copies = index.document_copies(
+        analysis.documents.keys, before=position, threshold_bp=int(copies_config["threshold_bp"])
+    )
+    return dataclasses.replace(whole, document_copies=copies)
+
+
+def _whole_upload(index: ScoringIndex, analysis: Analysis, *, position: int, policy: Policy) -> Duplicates:
     exact_of = index.earliest_copy(
         content_sha256=analysis.content_sha256, text_sha256=analysis.text_sha256, before=position
     )

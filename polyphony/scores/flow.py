@@ -14,7 +14,8 @@ then leaf order), which is fixed once a batch is on-chain and is the same for ev
 4. waits until every contribution earlier in anchoring order is in the index too (each task indexes itself
    before it waits, so no task ever waits for a decision, only for an analysis: there is no chain of waits),
    retrying later if they are still missing after a short wait,
-5. decides exact and near duplicates against index entries with a LOWER position only, so what it finds does
+5. decides exact and near duplicates (of the upload, and of each kept document under v2) against index entries
+   with a LOWER position only, so what it finds does
    not depend on which worker ran first or what later contributions were already indexed,
 6. finalises, has the scorer key sign the attestation (`attest`, given by the caller: the core signs nothing)
    and records the score in a new transaction.
@@ -114,7 +115,7 @@ def fill_index(redis: Redis, *, storage: Storage) -> int:
             log.warning("contribution %s not indexed: %s", target.contribution_id, missing.message)
             continue
         analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
-        index.add(_entry(target, analysis))
+        _index(index, target, analysis)
         added += 1
     index.mark_filled()
     return added
@@ -163,7 +164,7 @@ def _score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
     with _stage(run.redis, "analyse"):
         analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
     with _stage(run.redis, "index"):
-        index.add(_entry(target, analysis))
+        _index(index, target, analysis)
         _wait_for_earlier(index, position=target.position, policy_hash=phash)
         duplicates = decide_duplicates(index, analysis, position=target.position, policy=policy)
     with _stage(run.redis, "finalise"):
@@ -183,6 +184,14 @@ def _read_bytes(target: ScoringTarget, index: ScoringIndex, *, storage: Storage)
         # Gone, not just down: later contributions stop waiting for it, and it is retried in case it returns.
         index.add_placeholder(target.contribution_id, position=int(target.position or 0))
         raise Unavailable(f"the stored bytes of contribution {target.contribution_id} are missing") from missing
+
+
+def _index(index: ScoringIndex, target: ScoringTarget, analysis: Analysis) -> None:
+    """Add the contribution's kept documents, then its entry: the entry marks it indexed, so it goes last."""
+    assert target.position is not None
+    if analysis.documents is not None:
+        index.add_documents(position=target.position, keys=analysis.documents.keys)
+    index.add(_entry(target, analysis))
 
 
 def _entry(target: ScoringTarget, analysis: Analysis) -> IndexEntry:

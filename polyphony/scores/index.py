@@ -11,6 +11,17 @@ position is lower than the reader's is cheap, and the answer does not depend on 
 their entries: a contribution is compared only with entries whose position is lower than its own, whoever wrote
 them and whenever.
 
+Under a policy that checks each document for copies (v2 on), the index also keeps every kept document of every
+contribution (`add_documents`, `document_copies`), in two hashes whose size per document is what the index costs:
+- `docs`: a document's key (8 bytes of its normalised text's sha256) -> the earliest anchoring position that has
+  it (big-endian), its index in that upload and, for a document long enough for near copies, its compact
+  signature (`polyphony.scoring.copies`). The earliest is kept whichever worker writes last, so an exact copy is
+  an entry whose position is lower than the reader's;
+- `docbands`: a bucket (the band number and the first 2 bytes of a band value) -> records of the rest of the band
+  value (4 bytes) and the document key. Buckets, not one field per band value: Redis spends ~60 bytes on every
+  hash field, which for 16 bands was most of a document's entry; a bucket's records are read together (at 10M
+  documents ~150 records, 1.8 KB, per bucket).
+
 The corpus embedding centroid for the advisory novelty dimension lives here too (a running sum and a count).
 """
 
@@ -19,6 +30,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from redis import Redis
+
+from polyphony.scoring.copies import KEY_BYTES, DocumentKey, similarity_bp
+from polyphony.scoring.results import BP, DocumentCopy
 
 # A sorted-set score is a double: exact integers up to 2**53, so positions stay exact up to 2**21 batches.
 _LEAF_BITS = 32
@@ -48,6 +62,7 @@ class ScoringIndex:
         self.redis = redis
         self.prefix = f"polyphony:scoring:{policy_hash}:"
         self._add = redis.register_script(_ADD_ENTRY)
+        self._add_document = redis.register_script(_ADD_DOCUMENT)
 
     def add(self, entry: IndexEntry) -> None:
         """Index `entry` (again: adding the same entry twice changes nothing)."""
@@ -62,6 +77,63 @@ class ScoringIndex:
             args=[str(entry.contribution_id), str(entry.position), record, signature,
                   *(bytes.fromhex(value) for _, value in values)],
         )  # fmt: skip
+
+    def add_documents(self, *, position: int, keys: Sequence[DocumentKey]) -> None:
+        """Index the kept documents of the contribution at `position` (again: adding twice changes nothing).
+
+        Called before `add`, whose entry marks the contribution indexed: so a contribution counts as indexed only
+        once all its documents are in."""
+        pipe = self.redis.pipeline(transaction=False)
+        for key in keys:
+            value = _POSITION.pack(position >> _LEAF_BITS, position & _LEAF_MASK, key.index) + (key.compact or b"")
+            band_fields = [_bucket(band_number, band) for band_number, band in enumerate(key.bands)]
+            band_records = [band[_BUCKET_BYTES:_BAND_BYTES] + key.key for band in key.bands]
+            pairs = [item for pair in zip(band_fields, band_records, strict=True) for item in pair]
+            self._add_document(
+                keys=[self._key("docs"), self._key("docbands")], args=[key.key, value, *pairs], client=pipe
+            )
+        pipe.execute()
+
+    def document_copies(
+        self, keys: Sequence[DocumentKey], *, before: int, threshold_bp: int
+    ) -> tuple[DocumentCopy, ...]:
+        """The documents of `keys` that copy, or nearly copy, a document of a contribution before `before`."""
+        exact = self._earliest_documents([key.key for key in keys])
+        copies = [_exact_copy(key, exact.get(key.key), before=before) for key in keys]
+        found = {copy.index: copy for copy in copies if copy is not None}
+        unsettled = [key for key in keys if key.index not in found and key.compact is not None]
+        candidates = self._band_neighbours(unsettled)
+        held = self._earliest_documents(sorted({other for near in candidates.values() for other in near}))
+        for key in unsettled:
+            copy = _nearest_copy(key, candidates.get(key.index, set()), held, before=before, threshold_bp=threshold_bp)
+            if copy is not None:
+                found[key.index] = copy
+        return tuple(found[index] for index in sorted(found))
+
+    def _earliest_documents(self, document_keys: Sequence[bytes]) -> dict[bytes, "_HeldDocument"]:
+        if not document_keys:
+            return {}
+        raw = self.redis.hmget(self._key("docs"), list(document_keys))
+        return {key: _HeldDocument.unpack(_bytes(value)) for key, value in zip(document_keys, raw, strict=True)
+                if value is not None}  # fmt: skip
+
+    def _band_neighbours(self, keys: Sequence[DocumentKey]) -> dict[int, set[bytes]]:
+        """For each of `keys` (by document index), the keys of the other documents sharing one of its band values."""
+        fields = sorted({_bucket(number, band) for key in keys for number, band in enumerate(key.bands)})
+        if not fields:
+            return {}
+        buckets = dict(zip(fields, self.redis.hmget(self._key("docbands"), fields), strict=True))
+        neighbours: dict[int, set[bytes]] = {}
+        for key in keys:
+            for number, band in enumerate(key.bands):
+                held = buckets.get(_bucket(number, band))
+                if held is None:
+                    continue
+                rest = band[_BUCKET_BYTES:_BAND_BYTES]
+                for record in _records(_bytes(held), _BAND_RECORD):
+                    if record[: len(rest)] == rest and record[len(rest) :] != key.key:
+                        neighbours.setdefault(key.index, set()).add(record[len(rest) :])
+        return neighbours
 
     def filled(self) -> bool:
         """Whether every contribution scored under an earlier policy is in this index (see `mark_filled`)."""
@@ -127,6 +199,90 @@ class ScoringIndex:
     def _key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+
+@dataclass(frozen=True)
+class _HeldDocument:
+    """A `docs` entry: the earliest anchoring position with the document, its index there, its compact signature."""
+
+    position: int
+    document: int
+    compact: bytes | None
+
+    @classmethod
+    def unpack(cls, raw: bytes) -> "_HeldDocument":
+        batch, leaf, document = _POSITION.unpack_from(raw)
+        return cls((batch << _LEAF_BITS) | leaf, document, raw[_POSITION.size :] or None)
+
+    @property
+    def contribution(self) -> int:
+        return self.position & _LEAF_MASK
+
+
+def _exact_copy(key: DocumentKey, held: _HeldDocument | None, *, before: int) -> DocumentCopy | None:
+    if held is None or held.position >= before:
+        return None
+    return DocumentCopy(key.index, held.contribution, held.document, BP)
+
+
+def _nearest_copy(
+    key: DocumentKey, neighbours: set[bytes], held: dict[bytes, _HeldDocument], *, before: int, threshold_bp: int
+) -> DocumentCopy | None:
+    """The most similar earlier neighbour at or above the threshold (the earliest of equals), or None."""
+    assert key.compact is not None
+    best: tuple[int, int, _HeldDocument] | None = None  # (-similarity, position, entry)
+    for other in neighbours:
+        entry = held.get(other)
+        if entry is None or entry.position >= before or entry.compact is None:
+            continue
+        similarity = similarity_bp(key.compact, entry.compact)
+        if similarity >= threshold_bp and (best is None or (-similarity, entry.position) < best[:2]):
+            best = (-similarity, entry.position, entry)
+    if best is None:
+        return None
+    return DocumentCopy(key.index, best[2].contribution, best[2].document, -best[0])
+
+
+def _bucket(band_number: int, band: bytes) -> bytes:
+    return bytes([band_number]) + band[:_BUCKET_BYTES]
+
+
+def _records(held: bytes, size: int) -> list[bytes]:
+    return [held[at : at + size] for at in range(0, len(held), size)]
+
+
+_LEAF_MASK = (1 << _LEAF_BITS) - 1
+_POSITION = struct.Struct(">IIi")  # batch id, leaf (contribution id), document index: big-endian, so bytes order
+_BUCKET_BYTES = 2  # of a band value, naming its bucket (with the band number)
+_BAND_BYTES = 6  # of a band value compared: the bucket's 2 and 4 more in the record
+_BAND_RECORD = _BAND_BYTES - _BUCKET_BYTES + KEY_BYTES
+
+# KEYS: docs hash, docbands hash; ARGV: document key, its entry (position, index, compact signature), then
+# (bucket, record) pairs. The entry with the lower position (batch id, then leaf) stays; a record is appended to
+# its bucket once.
+_ADD_DOCUMENT = """
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+local earlier = not held
+if held then
+  local batch, leaf = struct.unpack('>I4>I4', ARGV[2])
+  local held_batch, held_leaf = struct.unpack('>I4>I4', held)
+  earlier = batch < held_batch or (batch == held_batch and leaf < held_leaf)
+end
+if earlier then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+for i = 3, #ARGV, 2 do
+  local record, size = ARGV[i + 1], #ARGV[i + 1]
+  local bucket = redis.call('HGET', KEYS[2], ARGV[i])
+  if not bucket then
+    redis.call('HSET', KEYS[2], ARGV[i], record)
+  else
+    local seen = false
+    for at = 1, #bucket, size do
+      if string.sub(bucket, at, at + size - 1) == record then seen = true break end
+    end
+    if not seen then redis.call('HSET', KEYS[2], ARGV[i], bucket .. record) end
+  end
+end
+return 1
+"""
 
 # A record: anchoring position and contribution id, little-endian. Records are appended under a value once each.
 _RECORD = struct.Struct("<QI")

@@ -3,27 +3,39 @@
 A document is one record of a JSONL, CSV or Parquet text upload (the value of its text field, `text` unless the
 policy names another), or a whole plain-text file. Each is kept or dropped: by the first gate that drops it, as a
 record with no text in its text field, or as a copy of an earlier document of the same upload (the same
-normalised text). The contribution is scored on what it keeps, and its share of the words kept scales its score,
-so junk added to good data lowers the score as much as it adds size: padding never pays.
+normalised text, or, under a policy with a `document_copies` section, a near copy: see `copies.py`). The
+contribution is scored on what it keeps, and its share of the words kept scales its score, so junk added to good
+data lowers the score as much as it adds size: padding never pays. Copies of earlier contributions' documents are
+dropped later, against the shared index (`DocumentDecisions.without_copies`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from polyphony.scoring.copies import DocumentKey, EarlierInUpload, document_key
 from polyphony.scoring.document import Document
 from polyphony.scoring.gates import DocumentJudge
 from polyphony.scoring.results import BP, Dimension, DocumentDecisions
 
 NO_TEXT = "no_text"
 COPY_IN_UPLOAD = "copy_in_upload"
+NEAR_COPY_IN_UPLOAD = "near_copy_in_upload"
 _EXAMPLES_SHOWN = 3
 
 
-def decide(texts: Sequence[str | None], *, judge: DocumentJudge) -> DocumentDecisions:
-    """Judge every document in order: no text, a copy of an earlier one of the upload, or the gates' decision."""
-    kept: list[int] = []
+def decide(
+    texts: Sequence[str | None], *, judge: DocumentJudge, copies: Mapping[str, Any] | None = None
+) -> DocumentDecisions:
+    """Judge every document in order: no text, a copy of an earlier one of the upload, or the gates' decision.
+
+    With a `copies` config (a policy's `document_copies` section), near copies within the upload are dropped too,
+    and each kept document's key is kept for the shared index."""
+    kept: list[tuple[int, int]] = []  # (index, words)
+    keys: list[DocumentKey] = []
     dropped: dict[str, list[int]] = {}
     seen: set[str] = set()
-    words = kept_words = 0
+    earlier = EarlierInUpload(threshold_bp=int(copies["threshold_bp"])) if copies is not None else None
+    words = 0
     for index, text in enumerate(texts):
         if text is None or not text.strip():
             dropped.setdefault(NO_TEXT, []).append(index)
@@ -31,14 +43,20 @@ def decide(texts: Sequence[str | None], *, judge: DocumentJudge) -> DocumentDeci
         document = Document(text, language_sample=judge.language_sample)
         words += document.stats.words
         reason = _reason(document, judge=judge, seen=seen)
+        if reason is None and copies is not None and earlier is not None:
+            key = document_key(index, document.tokens, words=document.stats.words, config=copies)
+            reason = _near_copy_reason(key, earlier)
+            if reason is None:
+                keys.append(key)
         if reason is None:
-            kept.append(index)
-            kept_words += document.stats.words
+            kept.append((index, document.stats.words))
         else:
             dropped.setdefault(reason, []).append(index)
     return DocumentDecisions(
-        count=len(texts), kept=tuple(kept), dropped={reason: tuple(found) for reason, found in dropped.items()},
-        words=words, kept_words=kept_words,
+        count=len(texts), kept=tuple(index for index, _ in kept),
+        dropped={reason: tuple(found) for reason, found in dropped.items()}, words=words,
+        kept_words=sum(count for _, count in kept), kept_word_counts=tuple(count for _, count in kept),
+        keys=tuple(keys), checks_copies=copies is not None,
     )  # fmt: skip
 
 
@@ -50,6 +68,14 @@ def _reason(document: Document, *, judge: DocumentJudge, seen: set[str]) -> str 
     if not decision.kept:
         return f"{decision.gate}:{decision.reason}"
     seen.add(document.tokens.sha256)
+    return None
+
+
+def _near_copy_reason(key: DocumentKey, earlier: EarlierInUpload) -> str | None:
+    """NEAR_COPY_IN_UPLOAD when `key`'s document nearly copies a kept one before it, else None (and it counts)."""
+    if earlier.nearly_copied(key) is not None:
+        return NEAR_COPY_IN_UPLOAD
+    earlier.add(key)
     return None
 
 

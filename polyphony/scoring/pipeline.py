@@ -24,7 +24,15 @@ from polyphony.scoring.minhash import band_keys, signature
 from polyphony.scoring.parse import parse
 from polyphony.scoring.parsed import Parsed
 from polyphony.scoring.policy import Policy, policy_hash
-from polyphony.scoring.results import BP, Analysis, Dimension, Duplicates, ScoreReport
+from polyphony.scoring.results import (
+    BP,
+    COPY_OF_EARLIER,
+    Analysis,
+    Dimension,
+    DocumentDecisions,
+    Duplicates,
+    ScoreReport,
+)
 from polyphony.scoring.rules import quality_rules
 from polyphony.scoring.stats import TextStatistics
 from polyphony.scoring.text import Tokens, unify_newlines
@@ -87,7 +95,8 @@ def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Map
         ),
         "redundancy": dimensions.redundancy(parsed.units, noun=noun, profile=config["redundancy"]),
     }
-    minhash = signature(tokens.hashes, config=config["minhash"])
+    # Under a policy that checks each document for copies (v2 on), the upload as a whole is not MinHashed.
+    minhash = None if "document_copies" in config else signature(tokens.hashes, config=config["minhash"])
     return Analysis(
         base.content_sha256,
         text_sha256=tokens.sha256,
@@ -104,8 +113,8 @@ def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Map
 
 def _analyse_documents(base: Analysis, *, parsed: Parsed, config: Mapping[str, Any]) -> Analysis:
     """Judge each document, then measure what is kept as one text: the kept share scales the score."""
-    decisions = decide(parsed.documents, judge=judge_for(config))
-    kept_dimension = documents_dimension(decisions, min_kept_share_bp=int(config["documents"]["min_kept_share_bp"]))
+    decisions = decide(parsed.documents, judge=judge_for(config), copies=config.get("document_copies"))
+    kept_dimension = _documents_dimension(decisions, config=config)
     kept_texts = [unify_newlines(str(parsed.documents[index])) for index in decisions.kept]
     if not kept_texts:
         shown = {"validity": parsed.validity, "documents": kept_dimension}
@@ -120,6 +129,10 @@ def _analyse_documents(base: Analysis, *, parsed: Parsed, config: Mapping[str, A
     return dataclasses.replace(analysis, dimensions=shown, documents=decisions)
 
 
+def _documents_dimension(decisions: DocumentDecisions, *, config: Mapping[str, Any]) -> Dimension:
+    return documents_dimension(decisions, min_kept_share_bp=int(config["documents"]["min_kept_share_bp"]))
+
+
 def _weighed(shown: Mapping[str, Dimension], *, config: Mapping[str, Any], modality: str) -> dict[str, Dimension]:
     weights = config["modalities"][modality]["weights"]
     return {name: dim.weighed(weights.get(name, 0)) for name, dim in shown.items()}
@@ -128,14 +141,21 @@ def _weighed(shown: Mapping[str, Dimension], *, config: Mapping[str, Any], modal
 def finalise(analysis: Analysis, *, duplicates: Duplicates, policy: Policy) -> ScoreReport:
     """The score, verdict and explanation of an analysed upload, given what the shared index found."""
     shown = dict(analysis.dimensions)
+    decisions = analysis.documents
+    if decisions is not None and duplicates.document_copies:  # copies of earlier contributions' earn nothing
+        decisions = decisions.without_copies(duplicates.document_copies)
+        shown["documents"] = _documents_dimension(decisions, config=policy.config).weighed(shown["documents"].weight)
     shown["exact_duplicate"] = _exact(duplicates)
-    shown["near_duplicate"] = _near(analysis, duplicates, threshold=policy.config["near_duplicate"]["threshold_bp"])
+    if decisions is not None and decisions.checks_copies:
+        shown["near_duplicate"] = _document_copies(decisions)
+    else:
+        shown["near_duplicate"] = _near(analysis, duplicates, threshold=policy.config["near_duplicate"]["threshold_bp"])
     gates = sorted(name for name, dim in shown.items() if dim.gate)
     weighed = {name: dim for name, dim in shown.items() if dim.weight}
     total_weight = sum(dim.weight for dim in weighed.values())
     mean = sum(dim.weight * dim.score for dim in weighed.values()) // total_weight if total_weight else 0
-    if analysis.documents is not None:  # what is dropped earns nothing: the kept share scales the score
-        mean = mean * analysis.documents.kept_share_bp // BP
+    if decisions is not None:  # what is dropped earns nothing: the kept share scales the score
+        mean = mean * decisions.kept_share_bp // BP
     score = 0 if gates else mean
     pass_score = int(policy.config["pass_score"])
     verdict = "pass" if not gates and score >= pass_score else "fail"
@@ -148,7 +168,7 @@ def finalise(analysis: Analysis, *, duplicates: Duplicates, policy: Policy) -> S
         language=analysis.language,
         content_sha256=analysis.content_sha256,
         text_sha256=analysis.text_sha256,
-        documents=analysis.documents.public() if analysis.documents is not None else None,
+        documents=decisions.public() if decisions is not None else None,
     )
 
 
@@ -174,6 +194,21 @@ def _near(analysis: Analysis, duplicates: Duplicates, *, threshold: int) -> Dime
         f"anchored earlier (the limit is {threshold // 100}%)."
     )
     return Dimension(similarity, 0, compared, "near_copy", explanation, gate=True)
+
+
+def _document_copies(decisions: DocumentDecisions) -> Dimension:
+    """Copies of earlier contributions' documents, checked one document at a time: they are dropped, not gated."""
+    copies = decisions.copies
+    compared = "every document of the earlier contributions"
+    if not copies:
+        return Dimension(0, BP, compared, "no_copies", "No kept document copies a document of an earlier contribution.")
+    first = copies[0]
+    explanation = (
+        f"{len(copies)} of its documents copy documents of earlier contributions and earn nothing (the first: "
+        f"document {first.index}, {'a copy' if first.reason == COPY_OF_EARLIER else 'a near copy'} of contribution "
+        f"{first.contribution}'s document {first.document})."
+    )
+    return Dimension(len(copies), BP, compared, "copies_dropped", explanation)
 
 
 def _summary(shown: Mapping[str, Dimension], *, gates: list[str], score: int, pass_score: int) -> str:

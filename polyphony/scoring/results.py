@@ -5,9 +5,12 @@ machine. Shares and probabilities are basis points: 10000 = 100 %.
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from polyphony.scoring.copies import DocumentKey
 
 BP = 10_000  # basis points in one
 _SCALARS = frozenset({int, str, bool, type(None)})
@@ -53,14 +56,62 @@ class Dimension:
 
 
 @dataclass(frozen=True)
+class DocumentCopy:
+    """A kept document of an upload that copies a document of an earlier contribution, in anchoring order."""
+
+    index: int  # the copying document, in this upload
+    contribution: int  # the earlier contribution
+    document: int  # the copied document, in the earlier contribution's upload
+    similarity_bp: int  # BP for an exact copy (the same normalised text), else the estimated Jaccard similarity
+
+    @property
+    def reason(self) -> str:
+        """The reason the copying document is dropped for."""
+        return COPY_OF_EARLIER if self.similarity_bp == BP else NEAR_COPY_OF_EARLIER
+
+    def public(self) -> list[int]:
+        return [self.index, self.contribution, self.document, self.similarity_bp]
+
+
+COPY_OF_EARLIER = "copy_of_earlier"
+NEAR_COPY_OF_EARLIER = "near_copy_of_earlier"
+
+
+@dataclass(frozen=True)
 class DocumentDecisions:
-    """Which documents of an upload are kept, and why the others were dropped (reason -> their indices)."""
+    """Which documents of an upload are kept, and why the others were dropped (reason -> their indices).
+
+    `keys` holds what the shared index keeps of each kept document (under a policy with a `document_copies`
+    section), `copies` the kept documents found to copy an earlier contribution's, which `without_copies` drops.
+    """
 
     count: int
     kept: tuple[int, ...]
     dropped: Mapping[str, tuple[int, ...]]
     words: int
     kept_words: int
+    kept_word_counts: tuple[int, ...] = ()  # the words of each kept document, in the order of `kept`
+    keys: tuple["DocumentKey", ...] = ()
+    copies: tuple[DocumentCopy, ...] = ()
+    checks_copies: bool = False  # whether the policy checks documents against earlier contributions' (v2 on)
+
+    def without_copies(self, copies: Sequence[DocumentCopy]) -> "DocumentDecisions":
+        """These decisions with the documents `copies` names dropped as copies of earlier contributions'."""
+        copying = {copy.index: copy for copy in copies}
+        if not copying:
+            return self
+        dropped = {reason: list(indices) for reason, indices in self.dropped.items()}
+        for copy in sorted(copying.values(), key=lambda found: found.index):
+            dropped.setdefault(copy.reason, []).append(copy.index)
+        kept = [(index, words) for index, words in zip(self.kept, self.kept_word_counts, strict=True)
+                if index not in copying]  # fmt: skip
+        return DocumentDecisions(
+            count=self.count, kept=tuple(index for index, _ in kept),
+            dropped={reason: tuple(indices) for reason, indices in dropped.items()}, words=self.words,
+            kept_words=sum(words for _, words in kept), kept_word_counts=tuple(words for _, words in kept),
+            keys=tuple(key for key in self.keys if key.index not in copying),
+            copies=tuple(sorted(copying.values(), key=lambda found: found.index)), checks_copies=self.checks_copies,
+        )  # fmt: skip
 
     @property
     def kept_share_bp(self) -> int:
@@ -69,10 +120,13 @@ class DocumentDecisions:
 
     def public(self) -> dict[str, Any]:
         """The form the score report carries, so anyone can recompute every decision."""
-        return {
+        shown: dict[str, Any] = {
             "count": self.count, "kept": len(self.kept), "words": self.words, "kept_words": self.kept_words,
             "dropped": {reason: list(indices) for reason, indices in sorted(self.dropped.items())},
         }  # fmt: skip
+        if self.checks_copies:
+            shown["copies"] = [copy.public() for copy in self.copies]
+        return shown
 
 
 @dataclass(frozen=True)
@@ -110,6 +164,7 @@ class Duplicates:
     exact_of: int | None = None  # contribution id of an earlier exact copy (same file bytes or same normalised text)
     near_of: int | None = None  # contribution id of an earlier near copy (shares an LSH band)
     near_similarity_bp: int | None = None  # MinHash-estimated Jaccard similarity with `near_of`, basis points
+    document_copies: tuple[DocumentCopy, ...] = ()  # kept documents that copy earlier contributions' documents
 
 
 @dataclass(frozen=True)

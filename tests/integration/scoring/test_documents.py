@@ -107,6 +107,36 @@ def test_a_contribution_scored_under_an_earlier_policy_is_indexed_not_scored_aga
     assert (shown["verdict"], shown["duplicate_of"]) == ("fail", earlier)
 
 
+def test_documents_copied_from_an_earlier_contribution_are_dropped_and_the_new_ones_paid(
+    contributor: PolyphonyClient, stranger: PolyphonyClient, api_url: str
+) -> None:
+    texts = paragraphs("GFDL-1.2")
+    earlier = contribute(contributor, jsonl(texts[:8]), "gfdl-part-one.jsonl")
+    lightly_edited = one_word_in_twenty_changed(texts[4])
+    records = [texts[10], texts[0], *texts[11:14], lightly_edited, *texts[14:17], texts[2], texts[17]]
+    copier = contribute(stranger, jsonl(records), "gfdl-mine.jsonl")
+
+    shown = wait_for_verdict(stranger, copier)
+    dropped = stranger.call("GET", f"/contributions/{copier}/records", params={"status": "dropped"})["items"]
+
+    reasons = {item["record"]: item["reason"] for item in dropped}
+    assert reasons == {1: "copy_of_earlier", 9: "copy_of_earlier", 5: "near_copy_of_earlier"}
+    assert (shown["verdict"], shown["kept_records"], shown["duplicate_of"]) == ("pass", 8, None)
+    assert f"contribution {earlier}'s document 0" in shown["dimensions"]["near_duplicate"]["explanation"]
+    verified = CliRunner().invoke(cli, ["verify", "score", str(copier), "--api", api_url], env={"COLUMNS": "200"})
+    assert verified.exit_code == 0, verified.output
+    assert "3 documents copy earlier contributions' documents" in verified.output
+
+
+def jsonl(texts: list[str]) -> bytes:
+    return "".join(json.dumps({"text": text}) + "\n" for text in texts).encode()
+
+
+def one_word_in_twenty_changed(text: str) -> str:
+    words = text.split()
+    return " ".join("changed" if n % 20 == 7 else word for n, word in enumerate(words))
+
+
 def _score_under_an_earlier_policy(contribution_id: int) -> None:
     outcome = ScoreOutcome(
         policy_hash="0x" + "11" * 32, score=9000, verdict=Verdict.PASS, dimensions={}, summary="scored earlier",

@@ -6,6 +6,8 @@ import pytest
 from redis import Redis
 
 from polyphony.scores.index import IndexEntry, ScoringIndex, anchoring_position
+from polyphony.scoring.copies import DocumentKey, similarity_bp
+from polyphony.scoring.results import DocumentCopy
 
 BANDS = tuple(f"{band:02x}" * 10 for band in range(16))
 
@@ -47,3 +49,46 @@ def test_the_index_is_a_fixed_number_of_keys_however_many_it_holds(index: Scorin
         index.add(entry(contribution_id, batch=1, sha=f"{contribution_id % 16:x}", bands=bands))
     keys = list(index.redis.scan_iter(match=index.prefix + "*"))
     assert len(keys) == 16 + 4  # the band hashes, file, text, signatures and the indexed set
+
+
+def document(index: int, key: bytes, *, compact: bytes | None = None, bands: tuple[bytes, ...] = ()) -> DocumentKey:
+    return DocumentKey(index, key.ljust(8, b"\0"), words=60, compact=compact, bands=bands)
+
+
+def position(contribution_id: int, batch: int = 1) -> int:
+    return anchoring_position(batch_id=batch, contribution_id=contribution_id)
+
+
+def test_a_document_copies_the_earliest_contribution_that_has_it_whoever_indexed_last(index: ScoringIndex) -> None:
+    index.add_documents(position=position(7), keys=[document(4, b"same")])
+    index.add_documents(position=position(2), keys=[document(0, b"other"), document(3, b"same")])
+    index.add_documents(position=position(7), keys=[document(4, b"same")])  # again: nothing changes
+    copies = index.document_copies([document(0, b"same"), document(1, b"new")], before=position(9), threshold_bp=6000)
+    assert copies == (DocumentCopy(index=0, contribution=2, document=3, similarity_bp=10_000),)
+    assert index.document_copies([document(0, b"same")], before=position(2), threshold_bp=6000) == ()
+
+
+def test_a_near_copy_shares_a_band_value_and_enough_of_its_signature(index: ScoringIndex) -> None:
+    original = bytes(range(128))
+    close = original[:100] + bytes(28)  # 100 of 128 bytes equal: about 78 %
+    far = original[:60] + bytes(68)
+    bands = (b"\x01" * 8, b"\x02" * 8)
+    index.add_documents(position=position(3), keys=[document(5, b"original", compact=original, bands=bands)])
+    later = position(8)
+    near = document(0, b"close", compact=close, bands=(b"\x09" * 8, bands[1]))
+    unrelated = document(1, b"far", compact=far, bands=bands)
+    other_band = document(2, b"shifted", compact=close, bands=(bands[1], bands[0]))  # each value in the other band
+    copies = index.document_copies([near, unrelated, other_band], before=later, threshold_bp=6000)
+    assert copies == (DocumentCopy(index=0, contribution=3, document=5, similarity_bp=similarity_bp(close, original)),)
+    assert index.document_copies([near], before=position(3), threshold_bp=6000) == ()
+
+
+def test_document_entries_grow_no_new_keys(index: ScoringIndex) -> None:
+    for contribution_id in range(1, 30):
+        keys = [document(n, f"{contribution_id}:{n}".encode(), compact=bytes(128), bands=(bytes([n]) * 8,))
+                for n in range(5)]  # fmt: skip
+        index.add_documents(position=position(contribution_id), keys=keys)
+    assert sorted(index.redis.scan_iter(match=index.prefix + "*")) == [
+        (index.prefix + "docbands").encode(),
+        (index.prefix + "docs").encode(),
+    ]
