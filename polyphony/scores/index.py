@@ -257,29 +257,23 @@ _BAND_BYTES = 6  # of a band value compared: the bucket's 2 and 4 more in the re
 _BAND_RECORD = _BAND_BYTES - _BUCKET_BYTES + KEY_BYTES
 
 # KEYS: docs hash, docbands hash; ARGV: document key, its entry (position, index, compact signature), then
-# (bucket, record) pairs. The entry with the lower position (batch id, then leaf) stays; a record is appended to
-# its bucket once.
+# (bucket, record) pairs. The entry with the lower position (batch id, then leaf) stays. A document already held
+# has its band records in already (they follow from its text alone), so only a new one appends them: no bucket is
+# scanned, and adding again changes nothing.
 _ADD_DOCUMENT = """
 local held = redis.call('HGET', KEYS[1], ARGV[1])
-local earlier = not held
 if held then
   local batch, leaf = struct.unpack('>I4>I4', ARGV[2])
   local held_batch, held_leaf = struct.unpack('>I4>I4', held)
-  earlier = batch < held_batch or (batch == held_batch and leaf < held_leaf)
-end
-if earlier then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-for i = 3, #ARGV, 2 do
-  local record, size = ARGV[i + 1], #ARGV[i + 1]
-  local bucket = redis.call('HGET', KEYS[2], ARGV[i])
-  if not bucket then
-    redis.call('HSET', KEYS[2], ARGV[i], record)
-  else
-    local seen = false
-    for at = 1, #bucket, size do
-      if string.sub(bucket, at, at + size - 1) == record then seen = true break end
-    end
-    if not seen then redis.call('HSET', KEYS[2], ARGV[i], bucket .. record) end
+  if batch < held_batch or (batch == held_batch and leaf < held_leaf) then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   end
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for i = 3, #ARGV, 2 do
+  local bucket = redis.call('HGET', KEYS[2], ARGV[i])
+  redis.call('HSET', KEYS[2], ARGV[i], bucket and (bucket .. ARGV[i + 1]) or ARGV[i + 1])
 end
 return 1
 """
