@@ -1,34 +1,15 @@
 """Policy v2's near-copy check of images: the perceptual hash, its distance, and the gate it decides."""
 
-import io
 import json
 from importlib.metadata import version
 
 import pytest
-from PIL import Image, ImageDraw
 
 from polyphony.scoring import Duplicates, analyse, finalise, load_policy, policy_document
 from polyphony.scoring.images import distance_of, hamming_distance, similarity_bp
+from tests.support.pictures import encoded, picture
 
 V1, V2 = load_policy("v1"), load_policy("v2")
-
-
-def picture(seed: int, *, size: tuple[int, int] = (320, 240)) -> Image.Image:
-    """A drawing with structure: bands of colour and a few shapes placed by `seed`."""
-    image = Image.new("RGB", size, (seed * 37 % 256, 90, 160))
-    draw = ImageDraw.Draw(image)
-    width, height = size
-    for shape in range(4):
-        x, y = (seed * 53 + shape * 71) % width, (seed * 29 + shape * 97) % height
-        draw.ellipse((x - 60, y - 40, x + 60, y + 40), fill=((shape * 90 + seed * 11) % 256, 220 - shape * 40, 30))
-    draw.rectangle((0, height * 2 // 3, width, height), fill=(20, (seed * 71) % 256, 60))
-    return image
-
-
-def encoded(image: Image.Image, fmt: str = "PNG", **options: int) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
 
 
 def image_hash(content: bytes, content_format: str = "png", policy=V2) -> str | None:
