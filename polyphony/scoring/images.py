@@ -2,7 +2,8 @@
 
 An image's hash is `imagehash.phash`: the signs of the low frequencies of the discrete cosine transform of the
 image in greyscale at 32 x 32 pixels, 64 bits (Zauner, "Implementation and Benchmarking of Perceptual Image Hash
-Functions", 2010). Resizing, re-encoding and a slight crop move few of its bits, so two images whose hashes differ
+Functions", 2010); a JPEG is first decoded at a reduced scale (the policy's `draft_side`). Resizing, re-encoding
+and a slight crop move few of its bits (`bench/images.py` measures how few), so two images whose hashes differ
 in at most the policy's `max_distance_bits` bits (their Hamming distance) are near copies: the later one, in
 anchoring order, is gated as a near copy of the earlier. Pillow (the greyscale and the resize), SciPy (the DCT)
 and ImageHash compute the hash, so the policy names them in `libraries` and their versions enter its hash.
@@ -28,8 +29,12 @@ def perceptual_hash(content: bytes, *, config: Mapping[str, Any]) -> str | None:
     near = config.get("image_near_duplicate")
     if near is None:
         return None
+    size = int(near["hash_size"])
     with Image.open(io.BytesIO(content)) as image:
-        return str(imagehash.phash(image, hash_size=int(near["hash_size"])))
+        # A JPEG decodes at the smallest scale (1/2 to 1/8) still `draft_side` pixels a side: the hash reads only
+        # 32 x 32 of them, and a photo's full decode costs ten times more (a no-op for PNG).
+        image.draft(image.mode, (int(near["draft_side"]),) * 2)
+        return str(imagehash.phash(image, hash_size=size))
 
 
 def hash_bits(config: Mapping[str, Any]) -> int:

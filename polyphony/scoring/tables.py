@@ -7,7 +7,8 @@ the first reason that holds, in this order:
 - `other_fields`: a JSONL record whose keys are not the upload's commonest key set (CSV and Parquet rows always
   have the header's or the schema's fields: the upload refuses a file whose rows do not);
 - `copy_in_upload`: the same normalised cells as an earlier kept row of the same upload;
-- `pii:<kind>`: a cell holds a valid item of a kind the policy's `drop_pii` lists, found by `pii.py`'s detectors.
+- `pii:<kind>`: a string cell holds a valid item of a kind the policy's `drop_pii` lists, found by `pii.py`'s
+  detectors (a number alone is no text, and a Parquet binary cell counts in the row's hash only).
 
 Each row weighs one, so the decisions' `words` and `kept_words` count rows: the share of the rows kept scales the
 score, and below the policy's `min_kept_share_bp` the table fails. Padding a table with copies or empty rows never
@@ -40,16 +41,19 @@ _CELL_SEPARATOR = "\x1f"  # the unit separator: no normalised cell holds it, so 
 
 @dataclass(frozen=True)
 class Row:
-    """One row as the judge sees it: each cell as text ("" for null), and whether it has the table's fields."""
+    """One row as the judge sees it: each cell as text ("" for null), whether it has the table's fields, and which
+    of its values are strings (None: every cell, as in a CSV row)."""
 
     cells: tuple[str, ...]
     usual_fields: bool = True
+    strings: tuple[str, ...] | None = None
 
     @property
     def text(self) -> str:
-        """Its non-blank, non-numeric cells by lines, as the table's text: a table's numbers are no text (an id
+        """Its non-blank, non-numeric strings by lines, as the table's text: a table's numbers are no text (an id
         column of 16 digits would pass the Luhn check as a card number one time in ten)."""
-        return "\n".join(cell for cell in self.cells if cell.strip() and not numeric_cell(cell))
+        strings = self.cells if self.strings is None else self.strings
+        return "\n".join(cell for cell in strings if cell.strip() and not numeric_cell(cell))
 
 
 def judge_table(
@@ -158,10 +162,13 @@ def _jsonl_rows(content: bytes) -> list[Row]:
     records = list(json_objects(_lines(content)))
     keysets = Counter(tuple(sorted(record)) for record in records)
     usual = min(keysets.items(), key=lambda item: (-item[1], item[0]))[0]  # as `parse` picks the commonest
-    return [
-        Row(tuple(_json_cell(record[key]) for key in sorted(record)), usual_fields=tuple(sorted(record)) == usual)
-        for record in records
-    ]
+    return [_jsonl_row(record, usual=usual) for record in records]
+
+
+def _jsonl_row(record: Mapping[str, object], *, usual: tuple[str, ...]) -> Row:
+    keys = tuple(sorted(record))
+    strings = tuple(value for value in record.values() if isinstance(value, str))  # as `parse` reads a record
+    return Row(tuple(_json_cell(record[key]) for key in keys), usual_fields=keys == usual, strings=strings)
 
 
 def _json_cell(value: object) -> str:
@@ -176,4 +183,14 @@ def _parquet_rows(content: bytes) -> Iterator[Row]:
     for batch in ParquetRows(content, limits=LIMITS).batches():
         columns = [batch.column(index).to_pylist() for index in range(batch.num_columns)]
         for cells in zip(*columns, strict=True):
-            yield Row(tuple("" if cell is None else str(cell) for cell in cells))
+            strings = tuple(cell for cell in cells if isinstance(cell, str))
+            yield Row(tuple(map(_parquet_cell, cells)), strings=strings)
+
+
+def _parquet_cell(value: object) -> str:
+    """A typed value as text; bytes by their sha256, so a binary column counts in the row's hash and is no text."""
+    if value is None or value == b"":
+        return ""
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    return str(value)

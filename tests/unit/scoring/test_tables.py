@@ -122,3 +122,16 @@ def test_v1_judges_a_table_as_a_whole_and_keeps_its_report_bytes() -> None:
 
     assert scored(content, policy=V1).documents is None
     assert "documents" not in json.loads(report_bytes(scored(content, policy=V1)))
+
+
+def test_only_a_rows_strings_are_read_for_personal_data_and_its_bytes_count_by_their_hash() -> None:
+    table = pa.table({
+        "note": ["mail jo@example.org", "a quiet day", "a quiet day", "a quiet day"],
+        "payload": [b"\x00" * 40, b"jo@example.org", b"other bytes", b"other bytes"],
+    })  # fmt: skip
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+
+    report = scored(sink.getvalue(), content_format="parquet")
+
+    assert report.documents is not None and report.documents["dropped"] == {"copy_in_upload": [3], "pii:email": [0]}
