@@ -31,7 +31,7 @@ from polyphony.scoring.policy import Policy, policy_hash
 from polyphony.scoring.results import BP, Analysis, Dimension, Duplicates, ScoreReport
 from polyphony.scoring.rules import quality_rules
 from polyphony.scoring.stats import TextStatistics
-from polyphony.scoring.tables import judge_table
+from polyphony.scoring.tables import TABLE_FORMATS, judge_table
 from polyphony.scoring.text import Tokens, unify_newlines
 
 _NAMES = {
@@ -64,7 +64,7 @@ def analyse(content: bytes, *, content_format: str, modality: str, policy: Polic
         shown = {"validity": parsed.validity, "image": size}
         weighed = _weighed(shown, config=config, modality=modality)
         return dataclasses.replace(base, dimensions=weighed, image_hash=perceptual_hash(content, config=config))
-    if modality == Modality.TABULAR and "tables" in config:
+    if modality == Modality.TABULAR and "tables" in config and content_format in TABLE_FORMATS:
         table, rows = judge_table(content, validity=parsed.validity, content_format=content_format, config=config)
         return dataclasses.replace(base, dimensions=_weighed(table, config=config, modality=modality), documents=rows)
     if modality == Modality.TEXT and "gates" in config:

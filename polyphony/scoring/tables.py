@@ -33,6 +33,7 @@ from polyphony.scoring.pii import pii_counts
 from polyphony.scoring.results import BP, Dimension, DocumentDecisions
 from polyphony.scoring.text import Tokens, normalise
 
+TABLE_FORMATS = frozenset({ContentFormat.CSV, ContentFormat.JSONL, ContentFormat.PARQUET})  # those a table has
 EMPTY_ROW = "empty_row"
 OTHER_FIELDS = "other_fields"
 _EXAMPLES_SHOWN = 3

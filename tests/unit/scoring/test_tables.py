@@ -135,3 +135,9 @@ def test_only_a_rows_strings_are_read_for_personal_data_and_its_bytes_count_by_t
     report = scored(sink.getvalue(), content_format="parquet")
 
     assert report.documents is not None and report.documents["dropped"] == {"copy_in_upload": [3], "pii:email": [0]}
+
+
+def test_a_plain_text_file_read_as_a_table_is_judged_as_a_whole() -> None:
+    report = scored(b"id species\n1 swift\n", content_format="text")
+
+    assert report.documents is None and "validity" in report.dimensions
