@@ -31,6 +31,8 @@ from polyphony.scoring import (
     report_bytes,
 )
 from polyphony.scoring.copies import DocumentKey, similarity_bp
+from polyphony.scoring.images import hamming_distance, hash_bits
+from polyphony.scoring.images import similarity_bp as image_similarity_bp
 from polyphony.scoring.policy import UnknownPolicy
 from polyphony.scoring.results import BP, DocumentCopy
 from polyphony.storage.base import BlobReader
@@ -128,10 +130,7 @@ def _duplicates_hold(analysis: Analysis, duplicates: Duplicates, sources: ScoreS
         require(same, f"contribution {duplicates.exact_of} is no exact copy: neither its file nor text sha256 match")
         said.append(f"exact copy of {duplicates.exact_of}")
     if duplicates.near_of is not None:
-        other = _analyse_other(duplicates.near_of, sources, policy)
-        require(analysis.minhash is not None and other.minhash is not None, "a near copy needs two MinHash signatures")
-        assert analysis.minhash is not None and other.minhash is not None
-        similarity = minhash_similarity_bp(analysis.minhash, other.minhash)
+        similarity = _near_similarity(analysis, _analyse_other(duplicates.near_of, sources, policy), policy)
         require(
             similarity == duplicates.near_similarity_bp,
             f"similarity with {duplicates.near_of} is {similarity} bp, recorded {duplicates.near_similarity_bp}",
@@ -176,6 +175,16 @@ def _copy_holds(copy: DocumentCopy, own: DocumentKey | None, copied: DocumentKey
     assert own.compact is not None and copied.compact is not None
     similarity = similarity_bp(own.compact, copied.compact)
     require(similarity == copy.similarity_bp, f"{where} has similarity {similarity} bp, not {copy.similarity_bp}")
+
+
+def _near_similarity(analysis: Analysis, other: Analysis, policy: Policy) -> int:
+    """The two uploads' similarity as a score records it: of their perceptual hashes (images), else MinHash."""
+    if analysis.image_hash is not None and other.image_hash is not None:
+        distance = hamming_distance(analysis.image_hash, other.image_hash)
+        return image_similarity_bp(distance, bits=hash_bits(policy.config))
+    require(analysis.minhash is not None and other.minhash is not None, "a near copy needs two MinHash signatures")
+    assert analysis.minhash is not None and other.minhash is not None
+    return minhash_similarity_bp(analysis.minhash, other.minhash)
 
 
 def _analyse_other(contribution_id: int, sources: ScoreSources, policy: Policy) -> Analysis:

@@ -15,8 +15,9 @@ then leaf order), which is fixed once a batch is on-chain and is the same for ev
    before it waits, so no task ever waits for a decision, only for an analysis: there is no chain of waits),
    retrying later if they are still missing after a short wait,
 5. decides exact and near duplicates (of the upload, and of each kept document under v2) against index entries
-   with a LOWER position only, so what it finds does
-   not depend on which worker ran first or what later contributions were already indexed,
+   with a LOWER position only, so what it finds does not depend on which worker ran first or what later
+   contributions were already indexed (near copies of images alike, by perceptual hash, against
+   `polyphony.scores.image_copies`, stored just before the index entry),
 6. finalises, has the scorer key sign the attestation (`attest`, given by the caller: the core signs nothing)
    and records the score in a new transaction.
 
@@ -43,6 +44,7 @@ from polyphony.models.score import Verdict
 from polyphony.scores import metrics, service
 from polyphony.scores.duplicates import decide_duplicates
 from polyphony.scores.errors import NotCurrentPolicy, NothingToRescore
+from polyphony.scores.image_copies import ImageCopies, decide_image_copy
 from polyphony.scores.index import IndexEntry, ScoringIndex
 from polyphony.scores.novelty import novelty_bp, novelty_dimension
 from polyphony.scores.service import ScoreOutcome, ScoringTarget
@@ -101,7 +103,7 @@ def fill_index(redis: Redis, *, storage: Storage) -> int:
     """Index, under the current policy, every contribution scored under an earlier one (in anchoring order, each
     once), then mark the index filled; return how many were indexed. Safe to run twice: adding is idempotent."""
     policy, phash = current_policy()
-    index = ScoringIndex(redis, policy_hash=phash)
+    index, images = ScoringIndex(redis, policy_hash=phash), ImageCopies(redis, policy_hash=phash)
     with session_scope() as session:
         earlier = service.scored_under_other_policies(session, policy_hash=phash)
         targets = [service.load_target(session, i) for i in index.missing(earlier)]
@@ -115,6 +117,7 @@ def fill_index(redis: Redis, *, storage: Storage) -> int:
             log.warning("contribution %s not indexed: %s", target.contribution_id, missing.message)
             continue
         analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
+        images.add(analysis, contribution_id=target.contribution_id, position=target.position)
         _index(index, target, analysis)
         added += 1
     index.mark_filled()
@@ -164,9 +167,12 @@ def _score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
     with _stage(run.redis, "analyse"):
         analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
     with _stage(run.redis, "index"):
+        images = ImageCopies(run.redis, policy_hash=phash)  # before the entry: indexed means its image hash is in
+        images.add(analysis, contribution_id=target.contribution_id, position=target.position)
         _index(index, target, analysis)
         _wait_for_earlier(index, position=target.position, policy_hash=phash)
         duplicates = decide_duplicates(index, analysis, position=target.position, policy=policy)
+        duplicates = decide_image_copy(images, analysis, duplicates, position=target.position, policy=policy)
     with _stage(run.redis, "finalise"):
         outcome = _outcome(target, analysis, duplicates, policy=policy, run=run)
         novelty = novelty_bp(index, target.contribution_id, content, analysis, policy=policy)

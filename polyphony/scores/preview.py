@@ -3,7 +3,8 @@
 
 The file is checked as an upload is (a file the upload refuses is refused here, with the same code), then scored
 by the current policy exactly as a scoring worker scores it, except for copies of other contributions, which only
-the shared index knows. Policy v2 keeps or drops each document of a text upload; a failing upload keeps none.
+the shared index knows. Policy v2 keeps or drops each document of a text upload and each row of a table; a
+failing upload keeps none.
 """
 
 import shutil
@@ -56,8 +57,8 @@ def preview_file(path: Path, *, fmt: ContentFormat, modality: Modality, limits: 
 def _documents(
     decisions: Mapping[str, Any] | None, *, verdict: str, fmt: ContentFormat, checked_records: int
 ) -> tuple[int, int]:
-    """Documents read and kept: as the policy decided each, or, where it judges the file as a whole (v1, tables,
-    images), all of them or none. A document is a record of a JSONL, CSV or Parquet file, or a whole text file."""
+    """Documents read and kept: as the policy decided each, or, where it judges the file as a whole (v1, images),
+    all of them or none. A document is a record of a JSONL, CSV or Parquet file, or a whole text file."""
     if decisions is not None:
         fates = DocumentFates.of(decisions)
         return fates.count, fates.kept_in(verdict)

@@ -8,6 +8,9 @@ threshold of an earlier contribution. The verdict is "pass" when no gate fails a
 A policy with a `gates` section (v2 on) first judges each document of a text upload (`documents.py`): the
 dimensions are measured on the kept documents, the share of the words kept scales the mean, and keeping less than
 the policy's `min_kept_share_bp` is a gate. Under v1 a text upload is measured as a whole.
+
+A policy with a `tables` section (v2 on) judges each row of a table alike (`tables.py`), and one with an
+`image_near_duplicate` section gates an image whose perceptual hash is close to an earlier one's (`images.py`).
 """
 
 import dataclasses
@@ -20,6 +23,7 @@ from polyphony.scoring import dimensions
 from polyphony.scoring.classifiers import detect_language, sample_units, toxicity_bp
 from polyphony.scoring.documents import decide, documents_dimension
 from polyphony.scoring.gates import judge_for
+from polyphony.scoring.images import near_copy_dimension, perceptual_hash
 from polyphony.scoring.minhash import band_keys, signature
 from polyphony.scoring.parse import parse
 from polyphony.scoring.parsed import Parsed
@@ -35,6 +39,7 @@ from polyphony.scoring.results import (
 )
 from polyphony.scoring.rules import quality_rules
 from polyphony.scoring.stats import TextStatistics
+from polyphony.scoring.tables import TABLE_FORMATS, judge_table
 from polyphony.scoring.text import Tokens, unify_newlines
 
 _NAMES = {
@@ -65,7 +70,11 @@ def analyse(content: bytes, *, content_format: str, modality: str, policy: Polic
     if modality == Modality.IMAGE:
         size = dimensions.image(parsed.width, parsed.height, profile=config["image"])
         shown = {"validity": parsed.validity, "image": size}
-        return dataclasses.replace(base, dimensions=_weighed(shown, config=config, modality=modality))
+        weighed = _weighed(shown, config=config, modality=modality)
+        return dataclasses.replace(base, dimensions=weighed, image_hash=perceptual_hash(content, config=config))
+    if modality == Modality.TABULAR and "tables" in config and content_format in TABLE_FORMATS:
+        table, rows = judge_table(content, validity=parsed.validity, content_format=content_format, config=config)
+        return dataclasses.replace(base, dimensions=_weighed(table, config=config, modality=modality), documents=rows)
     if modality == Modality.TEXT and "gates" in config:
         return _analyse_documents(base, parsed=parsed, config=config)
     tokens = Tokens(parsed.text)
@@ -148,6 +157,8 @@ def finalise(analysis: Analysis, *, duplicates: Duplicates, policy: Policy) -> S
     shown["exact_duplicate"] = _exact(duplicates)
     if decisions is not None and decisions.checks_copies:
         shown["near_duplicate"] = _document_copies(decisions)
+    elif analysis.image_hash is not None:  # an image's near copy is by its perceptual hash (v2 on)
+        shown["near_duplicate"] = near_copy_dimension(duplicates, config=policy.config)
     else:
         shown["near_duplicate"] = _near(analysis, duplicates, threshold=policy.config["near_duplicate"]["threshold_bp"])
     gates = sorted(name for name, dim in shown.items() if dim.gate)

@@ -94,10 +94,18 @@ def _document(version: str, config: bytes) -> bytes:
             "version": version,
             "config": json.loads(config),
             "pipeline_version": PIPELINE_VERSION,
-            "libraries": {name: installed_version(name) for name in _LIBRARIES},
+            "libraries": {name: installed_version(name) for name in _libraries(json.loads(config))},
             "models": {name: _file_sha256(path) for name, path in sorted(model_files().items())},
         }
     )
+
+
+def _libraries(config: Mapping[str, Any]) -> list[str]:
+    """The libraries every policy depends on, and those a later policy's sections name in their `libraries`."""
+    named = {
+        name for section in config.values() if isinstance(section, Mapping) for name in section.get("libraries", ())
+    }
+    return sorted(set(_LIBRARIES) | named)
 
 
 def model_files() -> dict[str, Path]:

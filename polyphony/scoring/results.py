@@ -142,6 +142,8 @@ class Analysis:
     - `lsh_bands`: one hex key per LSH band, what the shared index stores; empty when `minhash` is None.
     - `language`: ISO 639 code from fastText lid.176, None when there is no text to detect.
     - `dimensions`: every dimension measurable from the bytes, keyed by name.
+    - `documents`: the decision for each document (a text upload's record, a table's row), v2 on.
+    - `image_hash`: an image's perceptual hash, for the near-copy check of images (`polyphony.scoring.images`).
     """
 
     content_sha256: str
@@ -155,6 +157,7 @@ class Analysis:
     size: int = 0
     records: int = 0
     documents: DocumentDecisions | None = None  # for policies that judge documents (v2 on); None under v1
+    image_hash: str | None = None  # an image's perceptual hash (hex), for policies that check images (v2 on)
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,9 @@ class Duplicates:
 
     exact_of: int | None = None  # contribution id of an earlier exact copy (same file bytes or same normalised text)
     near_of: int | None = None  # contribution id of an earlier near copy (shares an LSH band)
-    near_similarity_bp: int | None = None  # MinHash-estimated Jaccard similarity with `near_of`, basis points
+    # MinHash-estimated Jaccard similarity with `near_of`, basis points; for an image, the share of the perceptual
+    # hash's bits the two agree on (`polyphony.scoring.images`)
+    near_similarity_bp: int | None = None
     document_copies: tuple[DocumentCopy, ...] = ()  # kept documents that copy earlier contributions' documents
 
 

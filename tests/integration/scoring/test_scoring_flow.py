@@ -88,13 +88,15 @@ def test_copies_uploaded_by_another_address_are_caught_whichever_worker_runs_fir
 
     first = wait_for_verdict(contributor, original)
     exact_shown, near_shown = wait_for_verdict(stranger, exact), wait_for_verdict(stranger, near)
-    assert first["duplicate_of"] is None and first["dimensions"]["near_duplicate"]["reason"] == "no_near_copy"
+    assert first["duplicate_of"] is None and first["dimensions"]["near_duplicate"]["reason"] == "no_copies"
     assert exact_shown["duplicate_of"] == original and exact_shown["verdict"] == "fail" and exact_shown["score"] == 0
     assert exact_shown["dimensions"]["exact_duplicate"]["reason"] == "exact_copy"
-    assert near_shown["duplicate_of"] == original and near_shown["verdict"] == "fail"
+    # A plain-text file is one document: its near copy is dropped, so nothing is kept and the upload fails.
+    assert (near_shown["verdict"], near_shown["score"], near_shown["kept_records"]) == ("fail", 0, 0)
     assert near_shown["dimensions"]["exact_duplicate"]["reason"] == "original"
-    assert near_shown["dimensions"]["near_duplicate"]["reason"] == "near_copy"
-    assert near_shown["dimensions"]["near_duplicate"]["compared_with"]["contribution"] == original
+    assert near_shown["dimensions"]["documents"]["reason"] == "too_little_kept"
+    assert near_shown["dimensions"]["near_duplicate"]["reason"] == "copies_dropped"
+    assert f"contribution {original}'s document 0" in near_shown["dimensions"]["near_duplicate"]["explanation"]
 
 
 def test_a_storage_failure_is_a_retried_no_verdict_never_a_low_score(
