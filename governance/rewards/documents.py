@@ -25,3 +25,10 @@ def paid_documents(report: str | None, *, verdict: str) -> PaidDocuments | None:
     fates = DocumentFates.of(documents)
     kept_words = int(documents["kept_words"]) if verdict == "pass" else 0
     return PaidDocuments(records=fates.count, kept_records=fates.kept_in(verdict), kept_words=kept_words)
+
+
+def document_fields(documents: PaidDocuments | None) -> dict[str, int | None]:
+    """The counts as an epoch report's input names them; null where the score judges no document alone."""
+    if documents is None:
+        return {"records": None, "kept_records": None, "kept_words": None}
+    return {"records": documents.records, "kept_records": documents.kept_records, "kept_words": documents.kept_words}

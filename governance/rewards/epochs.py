@@ -26,7 +26,7 @@ from chain.bindings import Deployment, call_of
 from chain.errors import TxReverted
 from chain.indexer import DEPLOYMENT_CURSOR, events
 from chain.tx import TxSender
-from governance.rewards.documents import paid_documents
+from governance.rewards.documents import document_fields, paid_documents
 from governance.rewards.errors import EpochNotFound, EpochStillPending
 from governance.rewards.formula import BPS, Corpus, RewardInput, normal_language
 from governance.rewards.report import EpochInputs, EpochOutcome, compute
@@ -170,9 +170,7 @@ def _input_of(row: tuple[Any, ...]) -> RewardInput:
     return RewardInput(
         contribution_id=cid, contributor=who, verdict=str(verdict), score=int(score), size=int(size),
         duplicate_of=duplicate_of, language=normal_language(detected or declared), modality=modality,
-        policy_hash=policy, records=documents.records if documents else None,
-        kept_records=documents.kept_records if documents else None,
-        kept_words=documents.kept_words if documents else None,
+        policy_hash=policy, **document_fields(documents),
     )  # fmt: skip
 
 

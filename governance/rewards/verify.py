@@ -11,7 +11,7 @@ from web3 import Web3
 
 from chain.bindings import load_artifact
 from chain.verify.checks import Check
-from governance.rewards.documents import PaidDocuments
+from governance.rewards.documents import PaidDocuments, document_fields
 from governance.rewards.report import compute, cumulative_of, first_difference, inputs_from_report
 from polyphony.storage.unixfs import cid_of
 
@@ -26,12 +26,7 @@ class ScoredAs:
 
     def listed(self) -> dict[str, Any]:
         """The same, named as an epoch report's input lists it."""
-        documents = self.documents
-        return {
-            "verdict": self.verdict, "score": self.score, "records": documents.records if documents else None,
-            "kept_records": documents.kept_records if documents else None,
-            "kept_words": documents.kept_words if documents else None,
-        }  # fmt: skip
+        return {"verdict": self.verdict, "score": self.score, **document_fields(self.documents)}
 
 
 # contribution id -> what its score says now
