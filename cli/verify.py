@@ -13,9 +13,10 @@ from chain.client import connect, rpc_errors
 from chain.provenance import Provenance
 from chain.verify.provenance import verify_provenance
 from chain.verify.score import ScoreSources, verify_score
-from cli.client import PolyphonyClient
+from cli.client import ClientError, PolyphonyClient
 from cli.command import ApiOption, api_url, one_line_errors, report_checks
-from governance.rewards.verify import ScoreLookup, check_epoch, proposed_root
+from governance.rewards.documents import paid_documents
+from governance.rewards.verify import ScoredAs, ScoreLookup, check_epoch, proposed_root
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import BlobReader
@@ -86,8 +87,14 @@ def _previous_report(report: bytes, gateway: GatewayBlobs) -> bytes | None:
 
 
 def _scores_from(client: PolyphonyClient) -> ScoreLookup:
-    def lookup(contribution_id: int) -> tuple[str | None, int | None]:
-        shown = client.call("GET", f"/contributions/{contribution_id}")
-        return shown.get("verdict"), shown.get("score")
+    def lookup(contribution_id: int) -> ScoredAs:
+        try:
+            shown = client.call("GET", f"/contributions/{contribution_id}/score")
+        except ClientError as error:
+            if error.status != 404:
+                raise
+            return ScoredAs(verdict=None, score=None)  # not scored (any more): the check names it
+        verdict = str(shown["verdict"])
+        return ScoredAs(verdict, shown.get("score"), paid_documents(shown.get("report"), verdict=verdict))
 
     return lookup

@@ -2,12 +2,16 @@
 
 The manifest is Croissant 1.0 JSON-LD (it loads in `mlcroissant`): one `cr:FileObject` per contribution
 (`contentUrl` `ipfs://<cid>`, its sha256 and size) and a `contributions` record set whose inline rows carry
-each contribution's CID, sha256, license, contributor, score and provenance batch (root, tx). It also names
-the Merkle root over the members, whose leaves are the OpenZeppelin standard encoding of
+each contribution's CID, sha256, license, contributor, score, provenance batch (root, tx) and, where its score
+judged each document (policy v2 on), how many documents it read (`documents`) and which it kept
+(`kept_documents`, ranges such as "0-3,5": `kept.py`); both are null for a file judged as a whole. The pull
+writes only the kept documents. It also names the Merkle root over the members, whose leaves are the
+OpenZeppelin standard encoding of
 
     (uint256 contribution id, bytes32 content sha256, bytes32 keccak256(UTF-8 bytes of the base32 CID))
 
-so a trainer recomputes the root from the manifest alone and compares it with the one approved on-chain.
+so a trainer recomputes the root from the manifest alone and compares it with the one approved on-chain. The
+root fixes the files; the manifest's CID, approved on-chain with it, fixes every row, the kept documents too.
 The same members give the same bytes, hence the same CID: nothing in the manifest depends on when it was built.
 """
 
@@ -27,6 +31,7 @@ from governance.datasets.errors import (
     InvalidFilters,
     UnknownContributions,
 )
+from governance.datasets.kept import kept_documents
 from polyphony.contributions.licenses import check_license
 from polyphony.formats.declared import Modality
 from polyphony.models.contribution import AnchorBatch, Contribution, ContributionStatus, Tombstone
@@ -48,6 +53,7 @@ FIELDS = (
     ("format", "sc:Text"), ("modality", "sc:Text"), ("language", "sc:Text"), ("license", "sc:Text"),
     ("contributor", "sc:Text"), ("score", "sc:Integer"), ("policy_hash", "sc:Text"), ("batch_root", "sc:Text"),
     ("batch_tx", "sc:Text"), ("batch_manifest_cid", "sc:Text"), ("chain_id", "sc:Integer"),
+    ("documents", "sc:Integer"), ("kept_documents", "sc:Text"),
 )  # fmt: skip
 # The standard Croissant 1.0 context, plus the two terms this manifest adds for its Merkle root.
 CONTEXT: dict[str, Any] = {
@@ -122,6 +128,8 @@ class Member:
     batch_tx: str | None
     batch_manifest_cid: str | None
     chain_id: int
+    documents: int | None = None  # documents the score read; None when it judged the file as a whole
+    kept_documents: str | None = None  # the ranges of the kept ones ("0-3,5"), likewise
 
     def leaf_values(self) -> tuple[int, str, str]:
         """The Merkle leaf values: contribution id, content sha256, keccak256 of the CID's UTF-8 bytes."""
@@ -204,13 +212,14 @@ def _wanted(score: ContributionScore, contribution: Contribution, filters: Datas
 
 def _member(contribution: Contribution, score: ContributionScore, batch: AnchorBatch) -> Member:
     assert contribution.id is not None and contribution.cid is not None and score.score is not None
+    documents, kept = kept_documents(score) or (None, None)
     return Member(
         contribution_id=contribution.id, cid=contribution.cid, sha256=contribution.sha256, size=contribution.size,
         format=contribution.content_format, modality=contribution.modality,
         language=score.language or contribution.language, license=contribution.license,
         contributor=contribution.contributor, score=score.score, policy_hash=score.policy_hash,
         batch_root=batch.root, batch_tx=batch.tx_hash, batch_manifest_cid=batch.manifest_cid,
-        chain_id=batch.chain_id,
+        chain_id=batch.chain_id, documents=documents, kept_documents=kept,
     )  # fmt: skip
 
 
@@ -252,7 +261,8 @@ def _record_set(members: Sequence[Member]) -> dict[str, Any]:
     rows = [{f"{RECORD_SET}/{name}": value for name, value in asdict(member).items()} for member in members]
     return {
         "@type": "cr:RecordSet", "@id": RECORD_SET, "name": RECORD_SET,
-        "description": "Every contribution in the dataset: its file, license, contributor, score and provenance.",
+        "description": "Every contribution in the dataset: its file, license, contributor, score, provenance and "
+        "kept documents.",
         "key": {"@id": f"{RECORD_SET}/contribution_id"}, "field": fields, "data": rows,
     }  # fmt: skip
 

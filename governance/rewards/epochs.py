@@ -26,8 +26,9 @@ from chain.bindings import Deployment, call_of
 from chain.errors import TxReverted
 from chain.indexer import DEPLOYMENT_CURSOR, events
 from chain.tx import TxSender
+from governance.rewards.documents import document_fields, paid_documents
 from governance.rewards.errors import EpochNotFound, EpochStillPending
-from governance.rewards.formula import BPS, FORMULA_VERSION, Corpus, RewardInput, normal_language
+from governance.rewards.formula import BPS, Corpus, RewardInput, normal_language
 from governance.rewards.report import EpochInputs, EpochOutcome, compute
 from polyphony import jobs
 from polyphony.clock import utcnow
@@ -136,6 +137,7 @@ _SCORED_COLUMNS: list[Any] = [
     ContributionScore.contribution_id, ContributionScore.verdict, ContributionScore.score,
     ContributionScore.language, ContributionScore.duplicate_of, ContributionScore.policy_hash,
     Contribution.contributor, Contribution.size, Contribution.modality, Contribution.language, Tombstone.id,
+    ContributionScore.report,
 ]  # fmt: skip
 
 
@@ -163,11 +165,12 @@ def _scored(session: Session, *, cutoff: datetime) -> tuple[list[RewardInput], l
 
 
 def _input_of(row: tuple[Any, ...]) -> RewardInput:
-    cid, verdict, score, detected, duplicate_of, policy, who, size, modality, declared, _ = row
+    cid, verdict, score, detected, duplicate_of, policy, who, size, modality, declared, _, report = row
+    documents = paid_documents(report, verdict=str(verdict))
     return RewardInput(
         contribution_id=cid, contributor=who, verdict=str(verdict), score=int(score), size=int(size),
         duplicate_of=duplicate_of, language=normal_language(detected or declared), modality=modality,
-        policy_hash=policy,
+        policy_hash=policy, **document_fields(documents),
     )  # fmt: skip
 
 
@@ -198,7 +201,7 @@ def balances(session: Session, epoch: Epoch | None) -> dict[str, int]:
 
 def _record(session: Session, inputs: EpochInputs, outcome: EpochOutcome, *, report_cid: str) -> Epoch:
     epoch = Epoch(
-        number=inputs.number, cutoff=datetime.fromisoformat(inputs.cutoff), formula_version=FORMULA_VERSION,
+        number=inputs.number, cutoff=datetime.fromisoformat(inputs.cutoff), formula_version=inputs.formula_version,
         budget=str(inputs.budget), allocated=str(outcome.allocation.allocated),
         cumulative_total=str(outcome.cumulative_total),
         base_epoch=inputs.previous["epoch"] if inputs.previous else None, contribution_count=len(inputs.items),
@@ -209,7 +212,8 @@ def _record(session: Session, inputs: EpochInputs, outcome: EpochOutcome, *, rep
     session.flush()
     rewards = [
         {"epoch_id": epoch.id, "contribution_id": item.contribution_id, "contributor": item.contributor,
-         "amount": str(outcome.allocation.amounts[item.contribution_id]), "terms": _explained(item, outcome)}
+         "amount": str(outcome.allocation.amounts[item.contribution_id]),
+         "terms": _explained(item, outcome, version=inputs.formula_version)}
         for item in inputs.items
     ]  # fmt: skip
     session.execute(insert(EpochReward), rewards)
@@ -219,9 +223,10 @@ def _record(session: Session, inputs: EpochInputs, outcome: EpochOutcome, *, rep
     return epoch
 
 
-def _explained(item: RewardInput, outcome: EpochOutcome) -> dict[str, Any]:
+def _explained(item: RewardInput, outcome: EpochOutcome, *, version: str) -> dict[str, Any]:
     terms = outcome.allocation.terms[item.contribution_id]
-    inputs = {k: v for k, v in item.to_json().items() if k not in ("contribution_id", "contributor")}
+    listed = item.to_json(version)
+    inputs = {k: v for k, v in listed.items() if k not in ("contribution_id", "contributor")}
     return {"inputs": inputs, "terms": {**terms, "weight": str(terms["weight"])}}
 
 

@@ -1,6 +1,6 @@
 """Errors of reward epochs and claims, each with its stable code."""
 
-from polyphony.errors import Conflict, NotFound
+from polyphony.errors import BadRequest, Conflict, NotFound
 
 
 class EpochNotFound(NotFound):
@@ -19,3 +19,9 @@ class NothingToClaim(Conflict):
 
 class ClaimNotFound(NotFound):
     code = "claim_not_found"
+
+
+class UnknownFormula(BadRequest):
+    """A report names a reward formula this code does not compute: it cannot be recomputed here."""
+
+    code = "unknown_formula"

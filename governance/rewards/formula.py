@@ -1,10 +1,16 @@
-"""The reward formula, "polyphony-rewards/1": how an epoch's budget is split, in exact integers.
+"""The reward formulas, "polyphony-rewards/1" and "/2": how an epoch's budget is split, in exact integers.
 
 Each contribution whose verdict landed in the epoch gets a weight, the product of four published terms:
 
 - score: the policy's 0-10000 score when the verdict is `pass`; 0 for `fail`. A `no-verdict` (an
   infrastructure error) is not paid at all yet: it waits, and is paid by the epoch its verdict lands in.
-- size: the file's bytes, capped at `SIZE_CAP_BYTES` (1 MiB), so one huge upload cannot take the epoch.
+- size, under /2 (every epoch closed from now on): the words of the documents the score kept, capped at
+  `SIZE_CAP_WORDS`, so a dropped document earns nothing and one huge upload cannot take the epoch. A score
+  that judges no document alone (policy v1's, or an image's) has no kept words; its size is its bytes
+  counted as words, `BYTES_PER_WORD` bytes to a word (English prose averages about six with the space), under
+  the same cap: the cap is 1 MiB of text either way, so such an upload weighs what a fully kept text upload of
+  its size weighs, no more. Under /1 (epochs closed before): the file's bytes, capped at `SIZE_CAP_BYTES`
+  (1 MiB).
 - duplicate share: `DUPLICATE_SHARE_BPS` (0) when the scorer found it copies an earlier contribution
   (`duplicate_of`), else 10000: a copy earns nothing, the original earns once.
 - diversity: 10000 + `LANGUAGE_BONUS_BPS` x (1 - the share of the approved corpus in its language)
@@ -17,6 +23,9 @@ contributors (water-filling), and is left unallocated only when every contributo
 contributor's amount is then split over their contributions by weight. Both splits are exact: everyone gets
 the floor of their share, and the units left over go one each to the largest remainders, ties broken by
 ascending address (contributors) or contribution id (contributions). The sum never exceeds the budget.
+
+An epoch's report names its formula version, and that version alone decides how the report recomputes: a /1
+epoch verifies byte for byte forever, with /1's inputs, constants and size term.
 """
 
 from collections import Counter
@@ -24,21 +33,50 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-FORMULA_VERSION = "polyphony-rewards/1"
+from governance.rewards.errors import UnknownFormula
+
+FORMULA_V1 = "polyphony-rewards/1"
+FORMULA_V2 = "polyphony-rewards/2"
+FORMULA_VERSION = FORMULA_V2  # what a new epoch is closed with
 BPS = 10_000
 SIZE_CAP_BYTES = 1 << 20
+BYTES_PER_WORD = 6
+SIZE_CAP_WORDS = SIZE_CAP_BYTES // BYTES_PER_WORD
 DUPLICATE_SHARE_BPS = 0
 LANGUAGE_BONUS_BPS = 5_000
 MODALITY_BONUS_BPS = 5_000
 UNKNOWN_LANGUAGE = "und"  # BCP 47 "undetermined"
 
-FORMULA_CONSTANTS: dict[str, int] = {
+_SHARED_CONSTANTS = {
     "bps": BPS,
-    "size_cap_bytes": SIZE_CAP_BYTES,
     "duplicate_share_bps": DUPLICATE_SHARE_BPS,
     "language_bonus_bps": LANGUAGE_BONUS_BPS,
     "modality_bonus_bps": MODALITY_BONUS_BPS,
 }
+# What each version's report publishes as its constants.
+FORMULA_CONSTANTS: dict[str, dict[str, int]] = {
+    FORMULA_V1: {**_SHARED_CONSTANTS, "size_cap_bytes": SIZE_CAP_BYTES},
+    FORMULA_V2: {**_SHARED_CONSTANTS, "size_cap_words": SIZE_CAP_WORDS, "bytes_per_word": BYTES_PER_WORD},
+}
+_V1_INPUTS = (
+    "contribution_id", "contributor", "verdict", "score", "size", "duplicate_of", "language", "modality",
+    "policy_hash",
+)  # fmt: skip
+# The fields each version's report lists for every input; /2 adds the score's documents (null where it judges
+# none alone): records read, records kept and the words they hold.
+INPUT_FIELDS: dict[str, tuple[str, ...]] = {
+    FORMULA_V1: _V1_INPUTS,
+    FORMULA_V2: (*_V1_INPUTS, "records", "kept_records", "kept_words"),
+}
+
+
+def checked_version(version: str) -> str:
+    """`version` if this code computes it; `UnknownFormula` otherwise."""
+    if version not in FORMULA_CONSTANTS:
+        raise UnknownFormula(
+            f"the reward formula {version!r} is not one this code computes ({', '.join(sorted(FORMULA_CONSTANTS))})"
+        )
+    return version
 
 
 @dataclass(frozen=True)
@@ -54,19 +92,22 @@ class RewardInput:
     language: str
     modality: str
     policy_hash: str
+    # The score's documents (None when it judges none alone): records read, records kept (none for a fail),
+    # and the words of the kept ones.
+    records: int | None = None
+    kept_records: int | None = None
+    kept_words: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        """The input as the epoch report lists it."""
-        return {
-            "contribution_id": self.contribution_id, "contributor": self.contributor, "verdict": self.verdict,
-            "score": self.score, "size": self.size, "duplicate_of": self.duplicate_of, "language": self.language,
-            "modality": self.modality, "policy_hash": self.policy_hash,
-        }  # fmt: skip
+    def to_json(self, version: str = FORMULA_VERSION) -> dict[str, Any]:
+        """The input as an epoch report of formula `version` lists it."""
+        return {name: getattr(self, name) for name in INPUT_FIELDS[checked_version(version)]}
 
     @classmethod
-    def from_json(cls, entry: Mapping[str, Any]) -> "RewardInput":
-        """The input back from the report."""
-        return cls(**{name: entry[name] for name in cls.__dataclass_fields__})
+    def from_json(cls, entry: Mapping[str, Any], version: str = FORMULA_VERSION) -> "RewardInput":
+        """The input back from a report of formula `version`: what that version lists, nothing else."""
+        listed = INPUT_FIELDS[checked_version(version)]
+        found: dict[str, Any] = {name: entry[name] if name in _V1_INPUTS else entry.get(name) for name in listed}
+        return cls(**found)
 
 
 @dataclass(frozen=True)
@@ -99,10 +140,18 @@ def normal_language(language: str | None) -> str:
     return (language or UNKNOWN_LANGUAGE).strip().lower() or UNKNOWN_LANGUAGE
 
 
-def terms_of(item: RewardInput, corpus: Corpus) -> dict[str, int]:
-    """Every term of `item`'s weight, and the weight."""
+def size_term(item: RewardInput, version: str = FORMULA_VERSION) -> int:
+    """The size term of `item` under formula `version` (see the module docstring)."""
+    if checked_version(version) == FORMULA_V1:
+        return min(item.size, SIZE_CAP_BYTES)
+    words = item.size // BYTES_PER_WORD if item.kept_words is None else item.kept_words
+    return min(words, SIZE_CAP_WORDS)
+
+
+def terms_of(item: RewardInput, corpus: Corpus, version: str = FORMULA_VERSION) -> dict[str, int]:
+    """Every term of `item`'s weight under formula `version`, and the weight."""
     score = item.score if item.verdict == "pass" else 0
-    size = min(item.size, SIZE_CAP_BYTES)
+    size = size_term(item, version)
     duplicate = DUPLICATE_SHARE_BPS if item.duplicate_of is not None else BPS
     language_bonus = _bonus(LANGUAGE_BONUS_BPS, corpus.languages.get(item.language, 0), corpus.total)
     modality_bonus = _bonus(MODALITY_BONUS_BPS, corpus.modalities.get(item.modality, 0), corpus.total)
@@ -157,9 +206,11 @@ class Allocation:
         return sum(self.contributors.values())
 
 
-def allocate(items: Sequence[RewardInput], *, budget: int, contributor_cap: int, corpus: Corpus) -> Allocation:
-    """Split `budget` over `items` by the formula, at most `contributor_cap` to any contributor."""
-    terms = {item.contribution_id: terms_of(item, corpus) for item in items}
+def allocate(
+    items: Sequence[RewardInput], *, budget: int, contributor_cap: int, corpus: Corpus, version: str = FORMULA_VERSION
+) -> Allocation:
+    """Split `budget` over `items` by formula `version`, at most `contributor_cap` to any contributor."""
+    terms = {item.contribution_id: terms_of(item, corpus, version) for item in items}
     by_contributor: dict[str, list[int]] = {}
     for item in items:
         by_contributor.setdefault(item.contributor, []).append(item.contribution_id)

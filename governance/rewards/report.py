@@ -3,7 +3,8 @@
 The report is canonical JSON (sorted keys, no spaces, ASCII, integers that can pass 2**53 as decimal strings),
 so the same inputs give the same bytes, hence the same CID, on any machine. `compute()` is the one function
 both the epoch close and `polyphony verify epoch` run: the close pins its bytes, the verifier rebuilds them
-from the pinned report's inputs and compares byte for byte.
+from the pinned report's inputs and compares byte for byte. The formula version a report names selects the
+formula it recomputes with, so an epoch closed under /1 keeps verifying as it was pinned.
 """
 
 import json
@@ -12,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chain.merkle import StandardMerkleTree
-from governance.rewards.formula import FORMULA_CONSTANTS, FORMULA_VERSION, Allocation, Corpus, RewardInput, allocate
+from governance.rewards.formula import (
+    FORMULA_CONSTANTS,
+    FORMULA_VERSION,
+    Allocation,
+    Corpus,
+    RewardInput,
+    allocate,
+    checked_version,
+)
 
 REPORT_FORMAT = "polyphony-epoch-report/1"
 # The distributor's leaf: (account, token, cumulative amount), hashed as OpenZeppelin's StandardMerkleTree does.
@@ -35,6 +44,7 @@ class EpochInputs:
     base: dict[str, int]  # the cumulative amounts of the last active epoch
     previous: dict[str, Any] | None = None  # {"epoch", "root", "report_cid"} of that epoch
     excluded: list[dict[str, Any]] = field(default_factory=list)  # {"contribution_id", "reason"}
+    formula_version: str = FORMULA_VERSION  # a closed epoch's report keeps the version it was closed with
 
 
 @dataclass(frozen=True)
@@ -66,8 +76,9 @@ def reward_tree(cumulative: Mapping[str, int], *, token: str) -> StandardMerkleT
 def compute(inputs: EpochInputs) -> EpochOutcome:
     """Split the budget, add it to the base cumulative amounts, build the tree and write the report."""
     allocation = allocate(
-        inputs.items, budget=inputs.budget, contributor_cap=inputs.contributor_cap, corpus=inputs.corpus
-    )
+        inputs.items, budget=inputs.budget, contributor_cap=inputs.contributor_cap, corpus=inputs.corpus,
+        version=inputs.formula_version,
+    )  # fmt: skip
     cumulative = dict(inputs.base)
     for account, amount in allocation.contributors.items():
         if amount > 0:
@@ -80,14 +91,17 @@ def compute(inputs: EpochInputs) -> EpochOutcome:
 def _document(inputs: EpochInputs, allocation: Allocation, cumulative: dict[str, int], root: str) -> dict[str, Any]:
     return {
         "format": REPORT_FORMAT,
-        "formula": {"version": FORMULA_VERSION, "constants": FORMULA_CONSTANTS},
+        "formula": {"version": inputs.formula_version, "constants": FORMULA_CONSTANTS[inputs.formula_version]},
         "epoch": inputs.number, "cutoff": inputs.cutoff, "chain_id": inputs.chain_id,
         "distributor": inputs.distributor, "token": inputs.token,
         "budget": str(inputs.budget), "contributor_cap": str(inputs.contributor_cap),
         "allocated": str(allocation.allocated), "unallocated": str(inputs.budget - allocation.allocated),
         "approved_corpus": inputs.corpus.to_json(),
         "previous": inputs.previous,
-        "contributions": [_contribution(item, allocation) for item in sorted(inputs.items, key=_by_id)],
+        "contributions": [
+            _contribution(item, allocation, version=inputs.formula_version)
+            for item in sorted(inputs.items, key=_by_id)
+        ],
         "excluded": sorted(inputs.excluded, key=lambda entry: int(entry["contribution_id"])),
         "contributors": [
             {"account": account, "amount": str(amount), "capped": account in allocation.capped}
@@ -102,10 +116,10 @@ def _document(inputs: EpochInputs, allocation: Allocation, cumulative: dict[str,
     }  # fmt: skip
 
 
-def _contribution(item: RewardInput, allocation: Allocation) -> dict[str, Any]:
+def _contribution(item: RewardInput, allocation: Allocation, *, version: str) -> dict[str, Any]:
     terms = allocation.terms[item.contribution_id]
     return {
-        **item.to_json(),
+        **item.to_json(version),
         "terms": {**terms, "weight": str(terms["weight"])},
         "amount": str(allocation.amounts[item.contribution_id]),
     }
@@ -115,13 +129,15 @@ def inputs_from_report(report: Mapping[str, Any], *, base: dict[str, int]) -> Ep
     """The inputs a pinned report lists, with the base cumulative amounts (from the previous active report)."""
     if report.get("format") != REPORT_FORMAT:
         raise ValueError(f"not an epoch report of format {REPORT_FORMAT}: {report.get('format')!r}")
+    version = checked_version(str(report["formula"]["version"]))
     return EpochInputs(
         number=int(report["epoch"]), cutoff=str(report["cutoff"]), budget=int(report["budget"]),
         contributor_cap=int(report["contributor_cap"]), chain_id=int(report["chain_id"]),
         distributor=str(report["distributor"]), token=str(report["token"]),
         corpus=Corpus.from_json(report["approved_corpus"]),
-        items=[RewardInput.from_json(entry) for entry in report["contributions"]],
+        items=[RewardInput.from_json(entry, version) for entry in report["contributions"]],
         base=base, previous=report.get("previous"), excluded=list(report.get("excluded", [])),
+        formula_version=version,
     )  # fmt: skip
 
 

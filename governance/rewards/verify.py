@@ -1,5 +1,6 @@
-"""Verify an epoch without trusting the backend: recompute its report from the inputs it lists, check those
-inputs against the scores, rebuild the tree, and compare with the root proposed on-chain."""
+"""Verify an epoch without trusting the backend: recompute its report from the inputs it lists (by the formula
+version it names), check those inputs against the scores (verdict and score; under /2 also the records read,
+kept and the kept words), rebuild the tree, and compare with the root proposed on-chain."""
 
 import json
 from collections.abc import Callable, Mapping
@@ -10,11 +11,26 @@ from web3 import Web3
 
 from chain.bindings import load_artifact
 from chain.verify.checks import Check
+from governance.rewards.documents import PaidDocuments, document_fields
 from governance.rewards.report import compute, cumulative_of, first_difference, inputs_from_report
 from polyphony.storage.unixfs import cid_of
 
-# contribution id -> (verdict, score) as the scores say now
-ScoreLookup = Callable[[int], tuple[str | None, int | None]]
+
+@dataclass(frozen=True)
+class ScoredAs:
+    """What a contribution's latest score says: its verdict, score and documents (None if it judges none)."""
+
+    verdict: str | None
+    score: int | None
+    documents: PaidDocuments | None = None
+
+    def listed(self) -> dict[str, Any]:
+        """The same, named as an epoch report's input lists it."""
+        return {"verdict": self.verdict, "score": self.score, **document_fields(self.documents)}
+
+
+# contribution id -> what its score says now
+ScoreLookup = Callable[[int], ScoredAs]
 
 
 @dataclass(frozen=True)
@@ -44,12 +60,14 @@ def check_epoch(
 
 def _scores_check(contributions: list[Mapping[str, Any]], scores: ScoreLookup) -> Check:
     for entry in contributions:
-        verdict, score = scores(int(entry["contribution_id"]))
-        if (verdict, score) != (entry["verdict"], entry["score"]):
+        now = scores(int(entry["contribution_id"])).listed()
+        # A /1 report lists no documents: only what it lists is compared.
+        differing = [name for name, value in now.items() if name in entry and entry[name] != value]
+        if differing:
             return Check(
                 "inputs match the scores", False,
-                f"contribution {entry['contribution_id']}: report {entry['verdict']} {entry['score']}, "
-                f"scores now {verdict} {score}",
+                f"contribution {entry['contribution_id']}: "
+                + ", ".join(f"{name} is {entry[name]} in the report, {now[name]} in the scores" for name in differing),
             )  # fmt: skip
     return Check("inputs match the scores", True, f"{len(contributions):,} contributions")
 

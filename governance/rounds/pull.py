@@ -7,6 +7,8 @@
 3. Contributions withdrawn since (the API's `/tombstones`) are dropped.
 4. Every file streams to disk with its CID checked on the way (`pull_files`), in parallel, resumably.
 5. Parquet (text and tabular records, one row each), the Croissant manifests and a lineage file are written.
+   Only the documents a manifest row keeps (`kept_documents`) reach the Parquet: the files are checked whole
+   against their CIDs first, then filtered, so what is kept is what the approved manifest says of exact bytes.
 No database is needed: a trainer runs this on any machine with the API's URL and a chain node.
 """
 
@@ -24,6 +26,7 @@ import pyarrow.parquet as pq
 from web3 import Web3
 
 from chain.bindings import load_artifact
+from governance.datasets.kept import KeptRanges, kept_in_row
 from governance.datasets.service import read_manifest_rows, root_of_rows
 from governance.rounds.errors import ApprovalMismatch, PullRefused, RoundNotApproved, TamperedItem
 from governance.rounds.lineage import ApprovedManifest, lineage_document
@@ -95,6 +98,8 @@ def verified_manifest(blobs: BlobReader, *, root: str, manifest_cid: str) -> tup
     try:
         rows = read_manifest_rows(json.loads(content))
         rebuilt = root_of_rows(rows)
+        for row in rows:
+            kept_in_row(row)
     except (ValueError, KeyError, TypeError):
         raise TamperedItem(f"the manifest of dataset {root} ({manifest_cid}) is not a dataset manifest") from None
     if rebuilt != root:
@@ -161,7 +166,7 @@ def _json(api: httpx.Client, path: str, *, missing_ok: bool = False, **request: 
 
 
 def write_parquet(out: Path, rows: list[dict[str, Any]]) -> list[Path]:
-    """One Parquet file per modality (text, tabular): a row per record of every text or tabular file."""
+    """One Parquet file per modality (text, tabular): a row per kept record of every text or tabular file."""
     written = []
     for modality in ("text", "tabular"):
         members = [row for row in rows if row["modality"] == modality and row["format"] in _RECORD_FORMATS]
@@ -175,23 +180,35 @@ def write_parquet(out: Path, rows: list[dict[str, Any]]) -> list[Path]:
 def _write_records(file: BinaryIO, *, files: Path, members: list[dict[str, Any]]) -> None:
     with pq.ParquetWriter(file, PARQUET_SCHEMA) as writer:
         for member in members:
-            written, batch = 0, []
-            for text in _records(files / member["cid"], member["format"]):
-                batch.append(text)
+            batch: list[tuple[int, str]] = []
+            kept = kept_in_row(member)
+            for record in _kept_records(files / member["cid"], member["format"], kept=kept):
+                batch.append(record)
                 if len(batch) == PARQUET_BATCH_ROWS:
-                    writer.write_table(_table(member, batch, start=written))
-                    written, batch = written + len(batch), []
-            writer.write_table(_table(member, batch, start=written))
+                    writer.write_table(_table(member, batch))
+                    batch = []
+            writer.write_table(_table(member, batch))
 
 
-def _table(member: dict[str, Any], texts: list[str], *, start: int) -> pa.Table:
-    count = len(texts)
+def _table(member: dict[str, Any], records: list[tuple[int, str]]) -> pa.Table:
+    count = len(records)
     columns = {
         "contribution_id": [int(member["contribution_id"])] * count, "cid": [member["cid"]] * count,
         "license": [member["license"]] * count, "contributor": [member["contributor"]] * count,
-        "record": list(range(start, start + count)), "text": texts,
+        "record": [number for number, _ in records], "text": [text for _, text in records],
     }  # fmt: skip
     return pa.table(columns, schema=PARQUET_SCHEMA)
+
+
+def _kept_records(path: Path, content_format: str, *, kept: KeptRanges | None) -> Iterator[tuple[int, str]]:
+    """Each record the manifest keeps, with its number in the file (the scorer's document index)."""
+    records = enumerate(_records(path, content_format))
+    if kept is None:
+        yield from records
+    elif content_format == "text":  # a plain-text file is one document: every line of it, or none
+        yield from records if 0 in kept else ()
+    else:
+        yield from ((number, text) for number, text in records if number in kept)
 
 
 def _records(path: Path, content_format: str) -> Iterator[str]:

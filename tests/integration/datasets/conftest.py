@@ -32,6 +32,7 @@ from polyphony.storage.cid import parse_cid
 from polyphony.storage.local import LocalStorage
 from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.support.ipfs_node import ipfs_node
+from tests.support.scored_uploads import pipeline_score
 
 START_TIMEOUT_S = 30.0
 
@@ -96,16 +97,20 @@ class Contributed:
 
 @pytest.fixture
 def contribute(curator: PolyphonyClient, engine: Engine, chain_celery_worker: None) -> Callable[..., Contributed]:
-    """Upload, claim and anchor `contents` through the API and the chain worker, then score them (factory)."""
+    """Upload, claim and anchor `contents` through the API and the chain worker, then score them: a factory row,
+    or, `by_the_pipeline`, the real scoring pipeline's score of the bytes (each document kept or dropped)."""
 
-    def contributed(contents: list[bytes], *, name: str = "sample.jsonl", **score: object) -> Contributed:
+    def contributed(
+        contents: list[bytes], *, name: str = "sample.jsonl", by_the_pipeline: bool = False, **score: object
+    ) -> Contributed:
         stored = [upload(curator, content=content, name=name) for content in contents]
         for contribution in stored:
             claim(curator, contribution["id"])
         anchor_through_the_chain_worker()
         with Session(engine) as session:
-            for contribution in stored:
-                make_score(session, contribution["id"], **score)
+            for contribution, content in zip(stored, contents, strict=True):
+                scored = pipeline_score(content, content_format=contribution["format"]) if by_the_pipeline else {}
+                make_score(session, contribution["id"], **(scored | score))
             session.commit()
         return Contributed([c["id"] for c in stored], [c["cid"] for c in stored], contents)
 

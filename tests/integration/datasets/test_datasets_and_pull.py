@@ -26,6 +26,7 @@ from tests.integration.datasets.conftest import (
     tamper_block,
     unique_lines,
 )
+from tests.support.scored_uploads import JUNK, jsonl, prose
 
 runner = CliRunner()
 
@@ -137,6 +138,37 @@ def test_an_approved_round_is_pulled_verified_and_a_model_names_its_contributors
     assert shown["round"] == round_number and shown["contributors"] == [curator.wallet.address]
     assert sorted(c["id"] for c in shown["contributions"]) == sorted(made.ids)
     assert shown["datasets"][0]["manifestCid"] == dataset["manifest_cid"]
+
+
+@pytest.mark.usefixtures("celery_worker")
+def test_the_manifest_lists_each_file_s_kept_documents_and_the_pull_writes_only_those(
+    curator: PolyphonyClient, contribute: Callable[..., Contributed], api_url: str, web3: Web3,
+    deployment: Deployment, tmp_path: Path,
+) -> None:  # fmt: skip
+    good = prose(6, start=20)
+    mixed = contribute([jsonl([*good[:2], JUNK, *good[2:5], JUNK, good[5]])], by_the_pipeline=True)
+    notes = ("\n\n".join(prose(5, start=30)) + "\n").encode()
+    plain = contribute([notes], name="notes.txt", by_the_pipeline=True)
+    whole = contribute(unique_lines(1, lines=4))  # scored as a whole: no document judged alone
+    round_number, dataset = _approved(curator, web3, deployment, mixed.ids + plain.ids + whole.ids)
+
+    manifest = httpx.get(f"{api_url}/ipfs/{dataset['manifest_cid']}").content
+    rows = {row["contribution_id"]: row for row in read_manifest_rows(json.loads(manifest))}
+    listed = {number: (row["documents"], row["kept_documents"]) for number, row in rows.items()}
+    assert listed == {mixed.ids[0]: (8, "0-1,3-5,7"), plain.ids[0]: (1, "0"), whole.ids[0]: (None, None)}
+    (tmp_path / "croissant.json").write_bytes(manifest)
+    assert len(list(mlcroissant.Dataset(jsonld=tmp_path / "croissant.json").records("contributions"))) == 3
+
+    code, output = _pull(api_url, round_number, tmp_path / "pull")
+    assert code == 0, output
+    table = pq.read_table(tmp_path / "pull" / "text.parquet").to_pylist()
+    records = {number: [(row["record"], row["text"]) for row in table if row["contribution_id"] == number]
+               for number in rows}  # fmt: skip
+    assert [record for record, _ in records[mixed.ids[0]]] == [0, 1, 3, 4, 5, 7]
+    assert [json.loads(text)["text"] for _, text in records[mixed.ids[0]]] == good  # the junk is not pulled
+    assert len(records[plain.ids[0]]) == 5 and len(records[whole.ids[0]]) == 4  # every line of a kept whole
+    files = tmp_path / "pull" / "files"
+    assert (files / mixed.cids[0]).read_bytes() == mixed.contents[0]  # verified whole, then filtered
 
 
 def test_an_unapproved_round_is_refused(api_url: str, deployment: Deployment, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from polyphony.models.score import ContributionScore, Verdict
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
+from tests.support.scored_uploads import pipeline_score
 
 BUDGET = 10**21
 POLICY = EpochPolicy(length_s=3_600, budget=BUDGET, contributor_cap=BUDGET)
@@ -65,6 +66,15 @@ def scored(contributor: str, **score: Any) -> int:
     with session_scope() as session:
         contribution = make_contribution(session, contributor=contributor)
         make_score(session, contribution, **score)
+        return int(contribution.id or 0)
+
+
+def scored_upload(contributor: str, content: bytes) -> int:
+    """A JSONL contribution of `content` by `contributor`, scored by the real pipeline (its documents kept or
+    dropped), committed; its id."""
+    with session_scope() as session:
+        contribution = make_contribution(session, contributor=contributor, size=len(content))
+        make_score(session, contribution, **pipeline_score(content))
         return int(contribution.id or 0)
 
 

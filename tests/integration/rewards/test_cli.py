@@ -16,8 +16,12 @@ from web3 import Web3
 
 from chain.bindings import Deployment
 from cli.stack import Stack, api_part
+from polyphony.clock import utcnow
+from polyphony.db import session_scope
+from polyphony.models.contribution import Contribution
 from polyphony.settings import Settings
-from tests.integration.rewards.conftest import scored
+from tests.integration.rewards.conftest import make_score, new_address, scored, scored_upload
+from tests.support.scored_uploads import JUNK, jsonl, pipeline_score, prose
 
 POLYPHONY = str(Path(sys.executable).parent / "polyphony")
 
@@ -72,6 +76,29 @@ def test_close_verify_and_claim_from_the_command_line(
     assert self_paid.returncode == 0, self_paid.stdout
     assert token.functions.balanceOf(yourself.address).call() > 0
     assert web3.eth.get_balance(yourself.address) < 10**18  # it paid its own gas
+
+
+def test_verify_epoch_checks_the_documents_each_input_lists_against_the_scores(
+    api_url: str, activate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # one table row per check, however long its detail
+    good = prose(6, start=8)
+    padded = scored_upload(new_address(), jsonl([*good[:3], JUNK, *good[3:]]))
+    closed = polyphony("epoch", "close")
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    number = int(closed.stdout.split("epoch ", 1)[1].split(":", 1)[0])
+    activate(number)
+    verified = polyphony("verify", "epoch", str(number), "--api", api_url)
+    assert verified.returncode == 0 and "inputs match the scores" in verified.stdout, verified.stdout
+
+    with session_scope() as session:  # scored again since, under a later policy that reads one more record
+        rescored = pipeline_score(jsonl([*good[:3], JUNK, JUNK, *good[3:]])) | {"policy_hash": "0x" + "22" * 32}
+        make_score(session, session.get_one(Contribution, padded), **rescored, scored_at=utcnow())
+    refused = polyphony("verify", "epoch", str(number), "--api", api_url)
+    assert refused.returncode == 1, refused.stdout
+    found = refused.stdout
+    assert f"contribution {padded}: " in found and "records is 7 in the report, 8 in the scores" in found, found
+    assert "byte-identical" in refused.stdout  # what was paid recomputes as it was pinned
 
 
 def test_bad_command_line_input_is_one_line_and_exit_2(api_url: str) -> None:

@@ -10,6 +10,7 @@ from web3 import Web3
 from chain.bindings import Deployment
 from chain.merkle import verify
 from governance.rewards.epochs import EpochPolicy, close_due_epoch
+from governance.rewards.formula import BYTES_PER_WORD, FORMULA_V2
 from governance.rewards.report import REWARD_LEAF, compute, cumulative_of, inputs_from_report
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
@@ -23,9 +24,11 @@ from tests.integration.rewards.conftest import (
     new_address,
     run_task,
     scored,
+    scored_upload,
     tombstone,
     wait_for_status,
 )
+from tests.support.scored_uploads import JUNK, jsonl, prose
 
 
 def _rewards_of(number: int) -> dict[int, int]:
@@ -88,6 +91,33 @@ def test_an_epoch_pays_by_the_formula_pins_its_report_and_its_root_goes_active(
 def _verifies(standing: dict[str, Any], *, token: str, root: str) -> bool:
     value = [standing["account"], token, int(standing["cumulative"])]
     return verify(root, leaf_encoding=REWARD_LEAF, value=value, proof=standing["proof"])
+
+
+def test_only_kept_words_earn_so_junk_padding_adds_nothing_and_the_report_lists_the_counts(
+    close: Any, activate: Any, api: TestClient, settings: Settings
+) -> None:
+    clean_by, padded_by, whole_by = new_address(), new_address(), new_address()
+    good = prose(8)
+    clean = scored_upload(clean_by, jsonl(good))
+    padded = scored_upload(padded_by, jsonl([*good[:4], JUNK, JUNK, *good[4:], JUNK, JUNK]))
+    whole = scored(whole_by, score=8_000)  # scored as a whole (no documents section): its bytes count as words
+    epoch = close()
+    assert epoch is not None and epoch.formula_version == FORMULA_V2
+    activate(epoch.number)
+
+    report = _report(settings, epoch.number)
+    assert report["formula"]["version"] == FORMULA_V2
+    listed = {entry["contribution_id"]: entry for entry in report["contributions"]}
+    counts = {cid: (listed[cid]["records"], listed[cid]["kept_records"]) for cid in (clean, padded)}
+    assert counts == {clean: (8, 8), padded: (12, 8)}
+    assert listed[padded]["kept_words"] == listed[clean]["kept_words"] > 0
+    assert listed[padded]["terms"]["size"] == listed[clean]["terms"]["size"] == listed[clean]["kept_words"]
+    assert listed[padded]["size"] > listed[clean]["size"]  # more bytes, no more size: the junk earns nothing
+    rewards = _rewards_of(epoch.number)
+    assert 0 < rewards[padded] < rewards[clean]  # the same kept words at a lower score (its kept share)
+    assert (listed[whole]["kept_words"], listed[whole]["terms"]["size"]) == (None, 4_096 // BYTES_PER_WORD)
+    shown = api.get(f"/contributions/{padded}").json()["reward"]
+    assert (shown["formula_version"], shown["inputs"]["kept_words"]) == (FORMULA_V2, listed[padded]["kept_words"])
 
 
 def test_a_second_close_of_the_same_epoch_does_nothing(close: Any, activate: Any, settings: Settings,

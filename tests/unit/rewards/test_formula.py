@@ -2,13 +2,20 @@
 
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from governance.rewards.errors import UnknownFormula
 from governance.rewards.formula import (
     BPS,
+    BYTES_PER_WORD,
+    FORMULA_V1,
+    FORMULA_V2,
+    FORMULA_VERSION,
     SIZE_CAP_BYTES,
+    SIZE_CAP_WORDS,
     Corpus,
     RewardInput,
     allocate,
@@ -21,6 +28,7 @@ ALICE = "0x" + "a1" * 20
 BOB = "0x" + "b2" * 20
 CAROL = "0x" + "c3" * 20
 NO_CORPUS = Corpus.of([])
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "rewards"
 
 
 def item(cid: int, who: str = ALICE, **overrides: Any) -> RewardInput:
@@ -38,13 +46,44 @@ def item(cid: int, who: str = ALICE, **overrides: Any) -> RewardInput:
         ({"score": 7_000}, "score", 7_000),
         ({"size": 10 * SIZE_CAP_BYTES}, "size", SIZE_CAP_BYTES),
         ({"size": 12}, "size", 12),
+        ({"size": 12, "kept_words": 5}, "size", 12),  # /1 knows no documents: bytes decide
         ({"duplicate_of": 3}, "duplicate_share_bps", 0),
         ({}, "duplicate_share_bps", BPS),
         ({}, "diversity_bps", BPS),
     ],
 )
-def test_each_term_with_no_approved_corpus(overrides: dict[str, Any], term: str, expected: int) -> None:
-    assert terms_of(item(1, **overrides), NO_CORPUS)[term] == expected
+def test_each_term_of_formula_1_with_no_approved_corpus(overrides: dict[str, Any], term: str, expected: int) -> None:
+    assert terms_of(item(1, **overrides), NO_CORPUS, FORMULA_V1)[term] == expected
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"size": 10**9, "records": 9, "kept_records": 3, "kept_words": 700}, 700),
+        ({"size": 10**9, "records": 10**6, "kept_records": 10**6, "kept_words": 10**8}, SIZE_CAP_WORDS),
+        ({"size": 10**9, "records": 4, "kept_records": 0, "kept_words": 0}, 0),
+        ({"size": 6_000}, 6_000 // BYTES_PER_WORD),  # judged as a whole: its bytes as words
+        ({"size": 10 * SIZE_CAP_BYTES}, SIZE_CAP_WORDS),
+    ],
+)
+def test_the_size_of_formula_2_is_the_kept_words_under_a_cap(overrides: dict[str, Any], expected: int) -> None:
+    assert terms_of(item(1, **overrides), NO_CORPUS, FORMULA_V2)["size"] == expected
+    assert FORMULA_VERSION == FORMULA_V2
+
+
+def test_under_formula_2_dropped_documents_earn_nothing() -> None:
+    clean = item(1, ALICE, size=10_000, records=10, kept_records=10, kept_words=1_000)
+    padded = item(2, BOB, size=90_000, records=100, kept_records=10, kept_words=1_000)
+    split = allocate([clean, padded], budget=1_000, contributor_cap=1_000, corpus=NO_CORPUS)
+    assert split.amounts == {1: 500, 2: 500}
+    by_bytes = allocate([clean, padded], budget=1_000, contributor_cap=1_000, corpus=NO_CORPUS, version=FORMULA_V1)
+    assert by_bytes.amounts == {1: 100, 2: 900}  # what /1 paid padding, and /2 no longer does
+
+
+def test_a_whole_upload_weighs_under_formula_2_what_a_fully_kept_text_of_its_size_weighs() -> None:
+    image = item(1, ALICE, size=60_000, modality="image")
+    text = item(2, BOB, size=60_000, records=40, kept_records=40, kept_words=60_000 // BYTES_PER_WORD)
+    assert terms_of(image, NO_CORPUS)["size"] == terms_of(text, NO_CORPUS)["size"]
 
 
 def test_diversity_pays_more_for_what_the_approved_corpus_lacks_and_stays_within_2x() -> None:
@@ -93,12 +132,13 @@ def test_the_sum_never_exceeds_the_budget_on_random_epochs() -> None:
         assert all(0 <= amount <= cap for amount in split.contributors.values())
 
 
-def _inputs(items: list[RewardInput], base: dict[str, int] | None = None) -> EpochInputs:
-    return EpochInputs(
-        number=3, cutoff="2026-01-01T00:00:00+00:00", budget=10**21, contributor_cap=10**21, chain_id=31337,
-        distributor="0x" + "d4" * 20, token="0x" + "e5" * 20, corpus=Corpus.of([("en", "text")]), items=items,
-        base=base or {},
-    )  # fmt: skip
+def _inputs(items: list[RewardInput], base: dict[str, int] | None = None, **overrides: Any) -> EpochInputs:
+    fields: dict[str, Any] = {
+        "number": 3, "cutoff": "2026-01-01T00:00:00+00:00", "budget": 10**21, "contributor_cap": 10**21,
+        "chain_id": 31337, "distributor": "0x" + "d4" * 20, "token": "0x" + "e5" * 20,
+        "corpus": Corpus.of([("en", "text")]), "items": items, "base": base or {},
+    }  # fmt: skip
+    return EpochInputs(**(fields | overrides))
 
 
 def test_same_inputs_in_any_order_give_the_same_report_bytes_and_root() -> None:
@@ -123,3 +163,35 @@ def test_a_report_recomputes_to_the_same_bytes_and_a_changed_input_is_named() ->
     report["contributions"][1]["score"] = 9_999
     tampered = compute(inputs_from_report(report, base={CAROL: 1}))
     assert first_difference(json.loads(outcome.report), json.loads(tampered.report)) is not None
+
+
+def test_a_report_of_formula_2_lists_each_inputs_documents_and_more_kept_words_pay_more() -> None:
+    outcome = compute(_inputs([item(1, records=5, kept_records=4, kept_words=300), item(2, BOB)]))
+    report = json.loads(outcome.report)
+    assert report["formula"]["version"] == FORMULA_V2
+    assert report["formula"]["constants"]["size_cap_words"] == SIZE_CAP_WORDS
+    listed = {entry["contribution_id"]: entry for entry in report["contributions"]}
+    assert (listed[1]["records"], listed[1]["kept_records"], listed[1]["kept_words"]) == (5, 4, 300)
+    assert (listed[2]["records"], listed[2]["kept_words"], listed[2]["terms"]["size"]) == (None, None, 1_000 // 6)
+    assert compute(inputs_from_report(report, base={})).report == outcome.report
+    report["contributions"][0]["kept_words"] = 3_000
+    tampered = compute(inputs_from_report(report, base={}))
+    difference = first_difference(json.loads(outcome.report), json.loads(tampered.report))
+    assert difference is not None and difference.startswith("$.contributions[0].amount")
+
+
+def test_an_epoch_closed_under_formula_1_still_recomputes_byte_for_byte() -> None:
+    pinned = (FIXTURES / "epoch_report_v1.json").read_bytes()  # written by the /1 code before /2 existed
+    report = json.loads(pinned)
+    base = {CAROL: 10**18, "0x" + "f6" * 20: 7}
+    again = compute(inputs_from_report(report, base=base))
+    assert again.report == pinned
+    assert report["formula"]["version"] == FORMULA_V1
+    assert all("kept_words" not in entry for entry in report["contributions"])
+
+
+def test_a_report_of_an_unknown_formula_is_refused_with_its_name() -> None:
+    report = json.loads(compute(_inputs([item(1)])).report)
+    report["formula"]["version"] = "polyphony-rewards/9"
+    with pytest.raises(UnknownFormula, match="polyphony-rewards/9"):
+        inputs_from_report(report, base={})
