@@ -9,7 +9,8 @@ Each contribution whose verdict landed in the epoch gets a weight, the product o
   that judges no document alone (policy v1's, or an image's) has no kept words; its size is its bytes
   counted as words, `BYTES_PER_WORD` bytes to a word (English prose averages about six with the space), under
   the same cap: the cap is 1 MiB of text either way, so such an upload weighs what a fully kept text upload of
-  its size weighs, no more. Under /1 (epochs closed before): the file's bytes, capped at `SIZE_CAP_BYTES`
+  its size weighs, no more. A table's documents are its rows, which have no words: its size is its bytes as
+  words times the share of its rows kept. Under /1 (epochs closed before): the file's bytes, capped at `SIZE_CAP_BYTES`
   (1 MiB).
 - duplicate share: `DUPLICATE_SHARE_BPS` (0) when the scorer found it copies an earlier contribution
   (`duplicate_of`), else 10000: a copy earns nothing, the original earns once.
@@ -46,6 +47,7 @@ DUPLICATE_SHARE_BPS = 0
 LANGUAGE_BONUS_BPS = 5_000
 MODALITY_BONUS_BPS = 5_000
 UNKNOWN_LANGUAGE = "und"  # BCP 47 "undetermined"
+TABULAR = "tabular"
 
 _SHARED_CONSTANTS = {
     "bps": BPS,
@@ -144,8 +146,12 @@ def size_term(item: RewardInput, version: str = FORMULA_VERSION) -> int:
     """The size term of `item` under formula `version` (see the module docstring)."""
     if checked_version(version) == FORMULA_V1:
         return min(item.size, SIZE_CAP_BYTES)
-    words = item.size // BYTES_PER_WORD if item.kept_words is None else item.kept_words
-    return min(words, SIZE_CAP_WORDS)
+    as_words = item.size // BYTES_PER_WORD
+    if item.kept_words is None or item.kept_records is None or not item.records:
+        return min(as_words, SIZE_CAP_WORDS)
+    if item.modality == TABULAR:  # a table's documents are rows: its bytes, in the share of rows it keeps
+        return min(as_words * item.kept_records // item.records, SIZE_CAP_WORDS)
+    return min(item.kept_words, SIZE_CAP_WORDS)
 
 
 def terms_of(item: RewardInput, corpus: Corpus, version: str = FORMULA_VERSION) -> dict[str, int]:

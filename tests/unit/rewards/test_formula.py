@@ -86,6 +86,13 @@ def test_a_whole_upload_weighs_under_formula_2_what_a_fully_kept_text_of_its_siz
     assert terms_of(image, NO_CORPUS)["size"] == terms_of(text, NO_CORPUS)["size"]
 
 
+def test_a_table_weighs_its_bytes_in_the_share_of_its_rows_kept() -> None:
+    whole = item(1, ALICE, size=60_000, modality="tabular", records=100, kept_records=100, kept_words=100)
+    half = item(2, BOB, size=60_000, modality="tabular", records=100, kept_records=50, kept_words=50)
+    assert terms_of(whole, NO_CORPUS)["size"] == 60_000 // BYTES_PER_WORD  # rows are no words: its bytes count
+    assert terms_of(half, NO_CORPUS)["size"] == 60_000 // BYTES_PER_WORD // 2
+
+
 def test_diversity_pays_more_for_what_the_approved_corpus_lacks_and_stays_within_2x() -> None:
     corpus = Corpus.of([("en", "text")] * 9 + [("sw", "text")])
     english, swahili, yoruba_audio = (terms_of(item(1, language=lang, modality=m), corpus)
