@@ -30,7 +30,7 @@ from cli.command import (
     transfer_progress,
 )
 from polyphony.contributions.licenses import check_license
-from polyphony.formats.declared import declared_format
+from polyphony.formats.declared import declared_format, declared_text_field
 from polyphony.settings import EMBEDDED_CHAIN_ID
 
 HASH_CHUNK = 1 << 20
@@ -45,6 +45,9 @@ def contribute(
     modality: Annotated[str, typer.Option(help="text, tabular or image.")],
     description: Annotated[str, typer.Option(help="What the data is and where it comes from.")] = "",
     language: Annotated[str, typer.Option(help="Its language tag (en, pt-BR), if it has one.")] = "",
+    text_field: Annotated[
+        str, typer.Option(help="The field of each JSONL, CSV or Parquet record that holds its text; default: 'text'.")
+    ] = "",
     consent: Annotated[str | None, typer.Option(help="Your consent text.")] = None,
     consent_file: Annotated[Path | None, typer.Option(help="A UTF-8 file holding your consent text.")] = None,
     key_file: KeyOption = None,
@@ -68,6 +71,7 @@ def contribute(
             modality=modality,
             description=description,
             language=language,
+            text_field=text_field,
             consent=consent_text,
         )
         with transfer_progress() as progress, PolyphonyClient(api_url(api), account, chain_id=chain_id) as client:
@@ -117,14 +121,18 @@ def _consent(consent: str | None, consent_file: Path | None) -> str:
 
 
 def _form(
-    file: Path, *, title: str, license_id: str, modality: str, description: str, language: str, consent: str
-) -> dict[str, str]:
+    file: Path, *, title: str, license_id: str, modality: str, description: str, language: str, text_field: str,
+    consent: str,
+) -> dict[str, str]:  # fmt: skip
     """The upload's metadata; what can be checked here is, so a mistake costs no upload."""
-    declared_format(file.name, modality=modality)
-    return {
+    fmt = declared_format(file.name, modality=modality)
+    form = {
         "title": title, "description": description, "license": check_license(license_id), "modality": modality,
         "language": language, "consent": consent,
     }  # fmt: skip
+    if declared_text_field(text_field, fmt=fmt, modality=modality) is not None:
+        form["text_field"] = text_field.strip()
+    return form
 
 
 def _sha256(file: Path, progress: Progress) -> str:

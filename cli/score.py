@@ -32,6 +32,10 @@ def score(
         str | None, typer.Option("--format", help="text, jsonl, csv or parquet; default: from each extension.")
     ] = None,
     modality: Annotated[str | None, typer.Option(help="text, tabular or image; default: from the format.")] = None,
+    text_field: Annotated[
+        str | None,
+        typer.Option(help="The field of each JSONL, CSV or Parquet record that holds its text; default: 'text'."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file, one per line.")] = False,
 ) -> None:
     """Score each FILE as the scoring workers would, without uploading it."""
@@ -40,7 +44,7 @@ def score(
     for path in files:
         try:
             fmt, kind = format_of(path.name, format_name=format_name, modality=modality)
-            preview = preview_file(path, fmt=fmt, modality=kind, limits=FormatLimits())
+            preview = preview_file(path, fmt=fmt, modality=kind, limits=FormatLimits(), text_field=text_field)
         except PolyphonyError as refused:
             errors.print(f"[red]polyphony:[/] {escape(str(path))}: {escape(refused.message)} ({refused.code})")
             unreadable += 1

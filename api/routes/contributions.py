@@ -41,7 +41,8 @@ async def upload(
     request: Request, response: Response, me: CurrentContributor, settings: SettingsDep, storage: StorageDep,
     _allowed: UploadAllowance,
 ) -> ContributionPublic:  # fmt: skip
-    """Upload a file (multipart: file, title, description, license, modality, language, consent).
+    """Upload a file (multipart: file, title, description, license, modality, language, consent, and optionally
+    text_field: the field of each JSONL, CSV or Parquet record that holds its text, `text` by default).
 
     201 with the new contribution; 200 with the existing one when these bytes (or this Idempotency-Key)
     were already uploaded by the same contributor.

@@ -44,6 +44,9 @@ _PREVIEW_BODY = {
                        "description": "Its format; default: from the file name's extension"},
             "modality": {"type": "string", "enum": ["text", "tabular", "image"],
                          "description": "Its modality; default: from the format"},
+            "text_field": {"type": "string", "maxLength": 64,
+                           "description": "The field of each JSONL, CSV or Parquet record that holds its text; "
+                                          "default: the scoring policy's ('text')"},
         },
     }}},
 }  # fmt: skip
@@ -62,6 +65,7 @@ async def preview(request: Request, settings: SettingsDep, _allowed: PreviewAllo
     scored = await run_in_threadpool(
         preview_upload, upload.file, filename=upload.filename or "", format_name=_field(form, "format"),
         modality=_field(form, "modality"), spool_dir=settings.spool_dir, limits=FormatLimits(),
+        text_field=_field(form, "text_field"),
     )  # fmt: skip
     return ScorePreviewPublic(**scored.to_json(file=upload.filename or ""))
 

@@ -32,6 +32,9 @@ class ContributionPublic(BaseModel):
     license: str
     modality: str
     format: str
+    text_field: str | None = Field(
+        default=None, description="The field of a record that holds its text, when the upload named one"
+    )
     language: str | None
     consent_sha256: str
     created_at: datetime
@@ -59,7 +62,8 @@ class ContributionPublic(BaseModel):
             id=int(contribution.id or 0), contributor=contribution.contributor, cid=contribution.cid,
             sha256=contribution.sha256, size=contribution.size, status=str(contribution.status),
             title=contribution.title, description=contribution.description, license=contribution.license,
-            modality=contribution.modality, format=contribution.content_format, language=contribution.language,
+            modality=contribution.modality, format=contribution.content_format, text_field=contribution.text_field,
+            language=contribution.language,
             consent_sha256=contribution.consent_sha256, created_at=contribution.created_at,
             timeline=[TimelineStepPublic.model_validate(step, from_attributes=True) for step in steps or []],
         )  # fmt: skip

@@ -15,6 +15,7 @@ class ScorePublic(BaseModel):
     cid: str | None
     format: str
     modality: str
+    text_field: str | None = Field(default=None, description="The record field the upload named as its text")
     policy_hash: str
     policy_version: str | None
     policy_cid: str | None = Field(description="Where the policy document is pinned; its sha256 is the policy hash")
@@ -42,7 +43,8 @@ class ScorePublic(BaseModel):
         row, policy = record.score, record.policy
         return cls(
             contribution_id=row.contribution_id, cid=record.cid, format=record.content_format,
-            modality=record.modality, policy_hash=row.policy_hash, policy_version=policy.version if policy else None,
+            modality=record.modality, text_field=record.text_field, policy_hash=row.policy_hash,
+            policy_version=policy.version if policy else None,
             policy_cid=policy.document_cid if policy else None,
             policy_registered_block=policy.block_number if policy else None, verdict=str(row.verdict),
             score=row.score, dimensions=row.dimensions, explanation=row.summary or row.reason, report=row.report,

@@ -61,7 +61,10 @@ def _run(sources: ScoreSources, check: CheckStep) -> None:
     check("policy document pinned", lambda: _policy_document_matches(record, policy, sources.blobs))
     check("policy registered on-chain", lambda: _policy_registered(record, sources.web3, deployment))
     content = _fetch(sources.blobs, record["cid"], check)
-    analysis = analyse(content, content_format=record["format"], modality=record["modality"], policy=policy)
+    analysis = analyse(
+        content, content_format=record["format"], modality=record["modality"], policy=policy,
+        text_field=record.get("text_field"),
+    )  # fmt: skip
     duplicates = Duplicates(
         exact_of=record["exact_of"], near_of=record["near_of"], near_similarity_bp=record["near_similarity_bp"],
         document_copies=_recorded_copies(record),
@@ -190,7 +193,10 @@ def _near_similarity(analysis: Analysis, other: Analysis, policy: Policy) -> int
 def _analyse_other(contribution_id: int, sources: ScoreSources, policy: Policy) -> Analysis:
     other = sources.contribution(contribution_id)
     content = b"".join(sources.blobs.cat(other["cid"]))
-    return analyse(content, content_format=other["format"], modality=other["modality"], policy=policy)
+    return analyse(
+        content, content_format=other["format"], modality=other["modality"], policy=policy,
+        text_field=other.get("text_field"),
+    )  # fmt: skip
 
 
 def _same_report(recomputed: bytes, record: dict[str, Any]) -> str:

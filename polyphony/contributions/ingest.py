@@ -26,7 +26,7 @@ from polyphony.contributions.errors import InvalidMetadata
 from polyphony.contributions.licenses import check_license
 from polyphony.db import session_scope
 from polyphony.formats.checks import ContentReport, check_content
-from polyphony.formats.declared import declared_format
+from polyphony.formats.declared import declared_format, declared_text_field
 from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus
 from polyphony.storage.base import Storage, StoredBlob
@@ -93,7 +93,9 @@ def check_upload(upload: ReceivedUpload, *, contributor: str, limits: FormatLimi
     consent = _required(fields, "consent", MAX_TEXT)
     return service.UploadFacts(
         contributor=contributor, sha256=upload.blob.sha256, size=upload.blob.size, filename=upload.filename[:255],
-        content_format=str(content_format), modality=modality, title=_required(fields, "title", MAX_TITLE),
+        content_format=str(content_format), modality=modality,
+        text_field=declared_text_field(fields.get("text_field"), fmt=content_format, modality=modality),
+        title=_required(fields, "title", MAX_TITLE),
         description=_optional(fields.get("description"), "description", MAX_TEXT) or "",
         license=check_license(fields.get("license", "").strip()), language=_language(fields),
         consent_text=consent, consent_sha256=sha256(consent.encode()).hexdigest(),

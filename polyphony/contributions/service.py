@@ -26,6 +26,7 @@ class UploadFacts:
     filename: str
     content_format: str
     modality: str
+    text_field: str | None
     title: str
     description: str
     license: str

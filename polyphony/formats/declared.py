@@ -3,7 +3,13 @@
 from enum import StrEnum
 from pathlib import PurePath
 
-from polyphony.formats.errors import ContentTypeMismatch, ModalityMismatch, UnknownModality, UnsupportedFormat
+from polyphony.formats.errors import (
+    ContentTypeMismatch,
+    ModalityMismatch,
+    TextFieldNotApplicable,
+    UnknownModality,
+    UnsupportedFormat,
+)
 
 
 class Modality(StrEnum):
@@ -106,3 +112,22 @@ def format_of(
     if fmt not in _MODALITY_FORMATS[wanted]:
         raise ModalityMismatch(f"{LABELS[fmt].capitalize()} is not a {wanted} contribution.")
     return fmt, wanted
+
+
+MAX_TEXT_FIELD = 64
+_RECORD_FORMATS = frozenset({_C.JSONL, _C.CSV, _C.PARQUET})
+
+
+def declared_text_field(given: str | None, *, fmt: ContentFormat, modality: str) -> str | None:
+    """The field of each record that holds its text, as an upload names it (None: the scoring policy's)."""
+    text_field = (given or "").strip() or None
+    if text_field is None:
+        return None
+    if len(text_field) > MAX_TEXT_FIELD:
+        raise TextFieldNotApplicable(f"a text field name is at most {MAX_TEXT_FIELD} characters")
+    if fmt not in _RECORD_FORMATS or modality != Modality.TEXT:
+        raise TextFieldNotApplicable(
+            "'text_field' names the field of a record that holds its text: it is for JSON Lines, CSV or Parquet "
+            f"files of modality text, not {LABELS[fmt]} of modality {modality}"
+        )
+    return text_field

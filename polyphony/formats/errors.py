@@ -19,6 +19,12 @@ class ModalityMismatch(BadRequest):
     code = "modality_mismatch"
 
 
+class TextFieldNotApplicable(BadRequest):
+    """A text field was named for a file whose documents are no records of text (plain text, a table, an image)."""
+
+    code = "text_field_not_applicable"
+
+
 class ContentTypeMismatch(BadRequest):
     """The multipart content type names another format than the file name does."""
 

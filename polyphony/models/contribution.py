@@ -40,6 +40,7 @@ class Contribution(SQLModel, table=True):
     filename: str = Field(max_length=255)
     content_format: str = Field(max_length=16)
     modality: str = Field(max_length=16)
+    text_field: str | None = Field(default=None, max_length=64)  # a record's text field, when the upload names one
     title: str = Field(max_length=200)
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     license: str = Field(max_length=100)

@@ -116,7 +116,7 @@ def fill_index(redis: Redis, *, storage: Storage) -> int:
         except Unavailable as missing:  # its bytes are gone: a placeholder stands in, so nobody waits for it
             log.warning("contribution %s not indexed: %s", target.contribution_id, missing.message)
             continue
-        analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
+        analysis = _analyse(content, target, policy)
         images.add(analysis, contribution_id=target.contribution_id, position=target.position)
         _index(index, target, analysis)
         added += 1
@@ -165,7 +165,7 @@ def _score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
     with _stage(run.redis, "fetch"):
         content = _read_bytes(target, index, storage=run.storage)
     with _stage(run.redis, "analyse"):
-        analysis = analyse(content, content_format=target.content_format, modality=target.modality, policy=policy)
+        analysis = _analyse(content, target, policy)
     with _stage(run.redis, "index"):
         images = ImageCopies(run.redis, policy_hash=phash)  # before the entry: indexed means its image hash is in
         images.add(analysis, contribution_id=target.contribution_id, position=target.position)
@@ -181,6 +181,13 @@ def _score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
     run.redis.delete(_queued_key(phash, contribution_id))
     duplicate_of = outcome.exact_of or outcome.near_of
     return {"score": outcome.score, "verdict": str(outcome.verdict), "duplicate_of": duplicate_of}
+
+
+def _analyse(content: bytes, target: ScoringTarget, policy: Policy) -> Analysis:
+    return analyse(
+        content, content_format=target.content_format, modality=target.modality, policy=policy,
+        text_field=target.text_field,
+    )  # fmt: skip
 
 
 def _read_bytes(target: ScoringTarget, index: ScoringIndex, *, storage: Storage) -> bytes:

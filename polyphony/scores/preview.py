@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from polyphony.formats.checks import check_content
-from polyphony.formats.declared import ContentFormat, Modality, format_of
+from polyphony.formats.declared import ContentFormat, Modality, declared_text_field, format_of
 from polyphony.formats.readers import FormatLimits
 from polyphony.scores.documents import DocumentFates
 from polyphony.scoring import Duplicates, analyse, current_policy, finalise
@@ -40,11 +40,15 @@ class ScorePreview:
         return {"file": file, **self.__dict__}
 
 
-def preview_file(path: Path, *, fmt: ContentFormat, modality: Modality, limits: FormatLimits) -> ScorePreview:
-    """Check the file at `path` as an upload, then score it under the current policy; raises the upload's errors."""
+def preview_file(
+    path: Path, *, fmt: ContentFormat, modality: Modality, limits: FormatLimits, text_field: str | None = None
+) -> ScorePreview:
+    """Check the file at `path` as an upload, then score it under the current policy; raises the upload's errors.
+    `text_field` names the field of a record that holds its text, as the upload's field of that name does."""
+    field = declared_text_field(text_field, fmt=fmt, modality=modality)
     checked = check_content(path, fmt=fmt, limits=limits)
     policy, _ = current_policy()
-    analysis = analyse(path.read_bytes(), content_format=fmt, modality=modality, policy=policy)
+    analysis = analyse(path.read_bytes(), content_format=fmt, modality=modality, policy=policy, text_field=field)
     report = finalise(analysis, duplicates=Duplicates(), policy=policy)
     records, kept = _documents(report.documents, verdict=report.verdict, fmt=fmt, checked_records=checked.records)
     return ScorePreview(
@@ -68,7 +72,7 @@ def _documents(
 
 def preview_upload(
     stream: BinaryIO, *, filename: str, format_name: str | None, modality: str | None, spool_dir: Path,
-    limits: FormatLimits,
+    limits: FormatLimits, text_field: str | None = None,
 ) -> ScorePreview:  # fmt: skip
     """`preview_file` of bytes sent over HTTP: written to a spool file that is removed once scored, whatever happens."""
     fmt, kind = format_of(filename, format_name=format_name, modality=modality)
@@ -76,4 +80,4 @@ def preview_upload(
     with tempfile.NamedTemporaryFile(dir=spool_dir, prefix="preview-") as spooled:
         shutil.copyfileobj(stream, spooled, CHUNK_BYTES)
         spooled.flush()
-        return preview_file(Path(spooled.name), fmt=fmt, modality=kind, limits=limits)
+        return preview_file(Path(spooled.name), fmt=fmt, modality=kind, limits=limits, text_field=text_field)

@@ -28,6 +28,7 @@ class ScoringTarget:
     cid: str | None
     content_format: str
     modality: str
+    text_field: str | None  # the upload's text field, else None: the policy's is read
     status: ContributionStatus
     position: int | None  # None until its batch is anchored
 
@@ -58,7 +59,8 @@ def load_target(session: Session, contribution_id: int) -> ScoringTarget:
     contribution = contributions.get(session, contribution_id)
     return ScoringTarget(
         contribution_id=contribution_id, cid=contribution.cid, content_format=contribution.content_format,
-        modality=contribution.modality, status=contribution.status, position=_position(session, contribution),
+        modality=contribution.modality, text_field=contribution.text_field, status=contribution.status,
+        position=_position(session, contribution),
     )  # fmt: skip
 
 
@@ -201,6 +203,7 @@ class ScoreRecord:
     cid: str | None
     content_format: str
     modality: str
+    text_field: str | None
     policy: ScoringPolicy | None
 
 
@@ -210,7 +213,7 @@ def score_record(session: Session, contribution_id: int) -> ScoreRecord:
     contribution = contributions.get(session, contribution_id)
     return ScoreRecord(
         score=row, cid=contribution.cid, content_format=contribution.content_format,
-        modality=contribution.modality, policy=policy(session, row.policy_hash),
+        modality=contribution.modality, text_field=contribution.text_field, policy=policy(session, row.policy_hash),
     )  # fmt: skip
 
 

@@ -30,15 +30,16 @@ LIMITS = FormatLimits()
 _FROZEN = {"v1": parse_v1}
 
 
-def parse(content: bytes, *, content_format: str, policy: Policy) -> Parsed:
-    """Parse `content` as `content_format` by the reading rules of `policy`'s version."""
+def parse(content: bytes, *, content_format: str, policy: Policy, text_field: str | None = None) -> Parsed:
+    """Parse `content` as `content_format` by the reading rules of `policy`'s version; a record's text is in its
+    `text_field` when the upload names one, else in the field the policy names (v1 reads no text field)."""
     frozen = _FROZEN.get(policy.version)
     if frozen is not None:
         return frozen(content, content_format=content_format, config=policy.config)
-    return read(content, content_format=content_format, config=policy.config)
+    return read(content, content_format=content_format, config=policy.config, text_field=text_field)
 
 
-def read(content: bytes, *, content_format: str, config: Mapping[str, Any]) -> Parsed:
+def read(content: bytes, *, content_format: str, config: Mapping[str, Any], text_field: str | None = None) -> Parsed:
     """Parse `content` through the upload's reader for `content_format`; a refusal is the validity gate."""
     try:
         fmt = ContentFormat(content_format)
@@ -48,7 +49,7 @@ def read(content: bytes, *, content_format: str, config: Mapping[str, Any]) -> P
         return invalid("empty_file", "The file is empty.")
     try:
         refuse_other_format(content[:SNIFF_BYTES], fmt=fmt)
-        return _READERS[fmt](content, config)
+        return _READERS[fmt](content, config, text_field or _text_field(config))
     except InvalidContent as refused:
         return invalid(refused.code, refused.message)
 
@@ -57,7 +58,7 @@ def _lines(content: bytes) -> TextLines:
     return TextLines(io.BytesIO(content), limits=LIMITS)
 
 
-def _read_text(content: bytes, _config: Mapping[str, Any]) -> Parsed:
+def _read_text(content: bytes, _config: Mapping[str, Any], _field: str) -> Parsed:
     text = unify_newlines("".join(line for _, line in _lines(content)))
     paragraphs = tuple(para for para in (p.strip() for p in text.split("\n\n")) if para)
     if not paragraphs:
@@ -68,7 +69,7 @@ def _read_text(content: bytes, _config: Mapping[str, Any]) -> Parsed:
     return Parsed(valid, units=paragraphs, text=text, records=lines, documents=(text,))
 
 
-def _read_jsonl(content: bytes, config: Mapping[str, Any]) -> Parsed:
+def _read_jsonl(content: bytes, config: Mapping[str, Any], field: str) -> Parsed:
     records = list(json_objects(_lines(content)))
     if not records:
         raise EmptyFile("The file holds only blank lines, no JSON object.")
@@ -77,12 +78,11 @@ def _read_jsonl(content: bytes, config: Mapping[str, Any]) -> Parsed:
     units = tuple(record_text(record) for record in records)
     what = f"{count} of {len(records)} records have the keys {', '.join(common) or '(none)'}"
     parsed = consistency(units, consistent=count, total=len(records), what=what, kind="keys", config=config)
-    field = _text_field(config)
     documents = tuple(value if isinstance(value := record.get(field), str) else None for record in records)
     return replace(parsed, documents=documents)
 
 
-def _read_csv(content: bytes, config: Mapping[str, Any]) -> Parsed:
+def _read_csv(content: bytes, config: Mapping[str, Any], field: str) -> Parsed:
     rows = csv_rows(_lines(content), limits=LIMITS)
     header = next(rows, None)
     body = list(rows)
@@ -93,17 +93,17 @@ def _read_csv(content: bytes, config: Mapping[str, Any]) -> Parsed:
     )
     what = f"{len(body)} of {len(body)} rows have the header's {len(header)} columns"
     parsed = consistency(units, consistent=len(body), total=len(body), what=what, kind="columns", config=config)
-    column = header.index(_text_field(config)) if _text_field(config) in header else None
+    column = header.index(field) if field in header else None
     documents = tuple(None if column is None else unify_newlines(row[column]) for row in body)
     return replace(parsed, documents=documents)
 
 
-def _read_parquet(content: bytes, config: Mapping[str, Any]) -> Parsed:
+def _read_parquet(content: bytes, config: Mapping[str, Any], field_name: str) -> Parsed:
     rows = ParquetRows(content, limits=LIMITS)
     if rows.num_rows == 0:
         raise EmptyFile("The Parquet file holds no rows.")
     strings = [index for index, kind in enumerate(rows.schema.types) if _is_text(kind)]
-    field = rows.schema.names.index(_text_field(config)) if _text_field(config) in rows.schema.names else None
+    field = rows.schema.names.index(field_name) if field_name in rows.schema.names else None
     units: list[str] = []
     documents: list[str | None] = []
     for batch in rows.batches():
@@ -117,7 +117,7 @@ def _read_parquet(content: bytes, config: Mapping[str, Any]) -> Parsed:
 
 
 def _text_field(config: Mapping[str, Any]) -> str:
-    """The field, column or key that holds a record's text: the policy names it."""
+    """The field, column or key that holds a record's text, unless the upload names another: the policy's."""
     return str(config.get("documents", {}).get("text_field", "text"))
 
 
@@ -142,11 +142,12 @@ def _read_image(content: bytes, fmt: ContentFormat) -> Parsed:
     return Parsed(valid, records=1, width=width, height=height)
 
 
-_READERS: dict[ContentFormat, Callable[[bytes, Mapping[str, Any]], Parsed]] = {
+# Each reader takes the bytes, the policy's config and the name of the field that holds a record's text.
+_READERS: dict[ContentFormat, Callable[[bytes, Mapping[str, Any], str], Parsed]] = {
     ContentFormat.TEXT: _read_text,
     ContentFormat.JSONL: _read_jsonl,
     ContentFormat.CSV: _read_csv,
     ContentFormat.PARQUET: _read_parquet,
-    ContentFormat.PNG: lambda content, _config: _read_image(content, ContentFormat.PNG),
-    ContentFormat.JPEG: lambda content, _config: _read_image(content, ContentFormat.JPEG),
+    ContentFormat.PNG: lambda content, _config, _field: _read_image(content, ContentFormat.PNG),
+    ContentFormat.JPEG: lambda content, _config, _field: _read_image(content, ContentFormat.JPEG),
 }

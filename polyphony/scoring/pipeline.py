@@ -56,11 +56,14 @@ _NAMES = {
 }
 
 
-def analyse(content: bytes, *, content_format: str, modality: str, policy: Policy) -> Analysis:
-    """Every dimension computable from the bytes alone, plus the hashes the shared index needs."""
+def analyse(
+    content: bytes, *, content_format: str, modality: str, policy: Policy, text_field: str | None = None
+) -> Analysis:
+    """Every dimension computable from the bytes alone, plus the hashes the shared index needs. `text_field` names
+    the field of a record that holds its text when the upload names one (else the policy's is read)."""
     config = policy.config
     content_sha256 = hashlib.sha256(content).hexdigest()
-    parsed = parse(content, content_format=content_format, policy=policy)
+    parsed = parse(content, content_format=content_format, policy=policy, text_field=text_field)
     base = Analysis(
         content_sha256, None, None, (), None, {"validity": parsed.validity}, modality, content_format,
         size=len(content), records=parsed.records,

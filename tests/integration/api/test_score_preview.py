@@ -43,12 +43,26 @@ def test_the_format_field_names_a_format_the_file_name_does_not(contributor: Pol
     assert answered["records"] == len(records.splitlines()) and answered["file"] == "export.data"
 
 
+def test_the_text_field_names_which_field_of_each_record_is_judged(contributor: PolyphonyClient) -> None:
+    paragraphs = [p for p in (FIXTURES / "gzip_man.txt").read_text().split("\n\n") if len(p.split()) > 40]
+    records = "".join(json.dumps({"body": p, "text": "Buy cheap watches online today! " * 30}) + "\n"
+                      for p in paragraphs).encode()  # fmt: skip
+
+    by_default = preview(contributor, "export.jsonl", records)
+    by_body = preview(contributor, "export.jsonl", records, text_field="body")
+
+    assert (by_default["verdict"], by_default["kept_records"]) == ("fail", 0)  # the spam in `text` is judged
+    assert (by_body["verdict"], by_body["kept_records"]) == ("pass", len(paragraphs))
+
+
 @pytest.mark.parametrize(
     ("name", "content", "form", "code"),
     [
         ("latin1.txt", "caf\xe9".encode("latin-1"), {}, "invalid_utf8"),
         ("notes.docx", b"PK\x03\x04", {}, "unsupported_format"),
         ("table.csv", b"a,b\n1,2\n", {"modality": "image"}, "modality_mismatch"),
+        ("notes.txt", b"Plain prose.\n", {"text_field": "body"}, "text_field_not_applicable"),
+        ("table.csv", b"a,b\n1,2\n", {"modality": "tabular", "text_field": "a"}, "text_field_not_applicable"),
     ],
 )
 def test_a_file_the_upload_would_refuse_is_a_400_with_the_uploads_code(

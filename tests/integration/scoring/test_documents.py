@@ -13,7 +13,7 @@ from redis import Redis
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from cli.client import PolyphonyClient
+from cli.client import ClientError, PolyphonyClient
 from cli.main import app as cli
 from polyphony.db import session_scope
 from polyphony.models.score import ContributionScore, Verdict
@@ -126,6 +126,29 @@ def test_documents_copied_from_an_earlier_contribution_are_dropped_and_the_new_o
     verified = CliRunner().invoke(cli, ["verify", "score", str(copier), "--api", api_url], env={"COLUMNS": "200"})
     assert verified.exit_code == 0, verified.output
     assert "3 documents copy earlier contributions' documents" in verified.output
+
+
+def test_the_upload_names_the_field_that_holds_each_records_text_and_verify_reads_it(
+    contributor: PolyphonyClient, api_url: str
+) -> None:
+    texts = paragraphs("GFDL-1.2")[20:30]
+    records = "".join(json.dumps({"body": text, "text": JUNK[0]}) + "\n" for text in texts).encode()
+    stored = upload(contributor, records, "bodies.jsonl", language="en", text_field="body")
+    claim(contributor, stored["id"])
+    assert anchor_through_the_chain_worker() is not None
+
+    shown = wait_for_verdict(contributor, stored["id"])
+
+    assert (stored["text_field"], shown["verdict"], shown["kept_records"]) == ("body", "pass", len(texts))
+    verified = CliRunner().invoke(cli, ["verify", "score", str(stored["id"]), "--api", api_url])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_text_field_for_a_plain_text_file_is_refused_before_anything_is_kept(contributor: PolyphonyClient) -> None:
+    with pytest.raises(ClientError) as refused:
+        upload(contributor, b"Plain prose, one document.\n", "notes.txt", language="en", text_field="body")
+    assert (refused.value.status, refused.value.code) == (400, "text_field_not_applicable")
+    assert contributor.call("GET", "/contributions", params={"contributor": contributor.account.address})["total"] == 0
 
 
 def jsonl(texts: list[str]) -> bytes:
