@@ -239,6 +239,8 @@ def watch_scoring(demo: Demo, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
             f" {contribution['verdict']:4}  {contribution['explanation']}"
         )
     demo.show(f"/contributions/{ids['eve']}", lambda c: {"near_duplicate": c["dimensions"]["near_duplicate"]})
+    if scored["eve"]["verdict"] != "fail":
+        raise DemoFailed(f"eve's near copy of alice's text passed: {scored['eve']['explanation']}")
     show_junk_caught(demo, ids, scored)
     return scored
 
