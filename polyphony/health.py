@@ -1,9 +1,12 @@
 """Health of each part of the stack: every probe is timed, run in parallel, and bounded by a deadline.
 
 A probe is a function that returns a short detail ("redis 6.2.14") when its part answers and raises when it
-does not; `check_components` turns that into up/down with the latency and the reason.
+does not; `check_components` turns that into up/down with the latency and the reason. `HealthMonitor` runs the
+probes in the background and keeps the latest answer, so reading the health costs nothing: a load balancer that
+polls every few seconds would otherwise run every probe each time, the workers' one-second ping included.
 """
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +48,59 @@ def check_components(probes: Mapping[str, Probe], *, deadline_s: float = 3.0) ->
             results[name] = ComponentHealth("down", deadline_s * 1000, f"no answer within {deadline_s:g} s")
     pool.shutdown(wait=False, cancel_futures=True)
     return results
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """Every part's health, and when it was checked (Unix time)."""
+
+    components: dict[str, ComponentHealth]
+    checked_at: float
+
+    @property
+    def all_up(self) -> bool:
+        return all(component.status == "up" for component in self.components.values())
+
+
+def check_now(probes: Mapping[str, Probe]) -> HealthReport:
+    """Every probe, now."""
+    return HealthReport(check_components(probes), time.time())
+
+
+class HealthMonitor:
+    """The latest health of the stack, checked every `every_s` seconds by a background thread.
+
+    The thread starts with the first read and stops after `idle_s` seconds without one (the next read starts it
+    again), so an application nobody asks about probes nothing. Until the first check is done, a read waits for it.
+    """
+
+    def __init__(self, probes: Mapping[str, Probe], *, every_s: float = 2.0, idle_s: float = 60.0) -> None:
+        self.probes = dict(probes)
+        self.every_s = every_s
+        self.idle_s = idle_s
+        self._latest: HealthReport | None = None
+        self._last_read = time.monotonic()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def latest(self) -> HealthReport:
+        """The latest check's report (the first read waits for the first check)."""
+        self._last_read = time.monotonic()
+        with self._lock:
+            if self._latest is None:
+                self._latest = check_now(self.probes)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._keep_checking, name="health-monitor", daemon=True)
+                self._thread.start()
+            return self._latest
+
+    def _keep_checking(self) -> None:
+        while time.monotonic() - self._last_read < self.idle_s:
+            time.sleep(self.every_s)
+            try:
+                self._latest = check_now(self.probes)
+            except RuntimeError:  # the interpreter is exiting: no thread pool may start any more
+                return
 
 
 def _timed(probe: Probe) -> ComponentHealth:

@@ -1,5 +1,7 @@
 """`GET /health` and `GET /metrics` against the real parts."""
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -56,3 +58,16 @@ def test_unknown_route_answers_the_error_shape(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     assert client.post("/health").json()["error"]["code"] == "method_not_allowed"
+
+
+def test_health_answers_the_latest_background_check_and_deep_probes_now(client: TestClient) -> None:
+    first, again = client.get("/health").json(), client.get("/health").json()
+    deep = client.get("/health", params={"deep": 1}).json()
+
+    assert again["checked_at"] == first["checked_at"]  # a read, not a new probe of every part
+    assert 0 <= again["age_s"] < 10 and deep["age_s"] < 1
+    assert deep["checked_at"] > first["checked_at"] and deep["status"] == "up"
+    deadline = time.monotonic() + 30
+    while client.get("/health").json()["checked_at"] == first["checked_at"]:
+        assert time.monotonic() < deadline, "the background check never refreshed the answer"
+        time.sleep(0.5)
