@@ -25,12 +25,14 @@ _EXAMPLES_SHOWN = 3
 
 def decide(
     texts: Sequence[str | None], *, judge: DocumentJudge, copies: Mapping[str, Any] | None = None
-) -> DocumentDecisions:
-    """Judge every document in order: no text, a copy of an earlier one of the upload, or the gates' decision.
+) -> tuple[DocumentDecisions, list[Document]]:
+    """Judge every document in order: no text, a copy of an earlier one of the upload, or the gates' decision;
+    return the decisions and the kept documents (their tokens and statistics, already computed).
 
     With a `copies` config (a policy's `document_copies` section), near copies within the upload are dropped too,
     and each kept document's key is kept for the shared index."""
     kept: list[tuple[int, int]] = []  # (index, words)
+    kept_documents: list[Document] = []
     keys: list[DocumentKey] = []
     dropped: dict[str, list[int]] = {}
     seen: set[str] = set()
@@ -50,14 +52,16 @@ def decide(
                 keys.append(key)
         if reason is None:
             kept.append((index, document.stats.words))
+            kept_documents.append(document)
         else:
             dropped.setdefault(reason, []).append(index)
-    return DocumentDecisions(
+    decisions = DocumentDecisions(
         count=len(texts), kept=tuple(index for index, _ in kept),
         dropped={reason: tuple(found) for reason, found in dropped.items()}, words=words,
         kept_words=sum(count for _, count in kept), kept_word_counts=tuple(count for _, count in kept),
         keys=tuple(keys), checks_copies=copies is not None,
     )  # fmt: skip
+    return decisions, kept_documents
 
 
 def _reason(document: Document, *, judge: DocumentJudge, seen: set[str]) -> str | None:

@@ -40,7 +40,7 @@ from polyphony.scoring.results import (
 from polyphony.scoring.rules import quality_rules
 from polyphony.scoring.stats import TextStatistics
 from polyphony.scoring.tables import TABLE_FORMATS, judge_table
-from polyphony.scoring.text import Tokens, unify_newlines
+from polyphony.scoring.text import Tokens
 
 _NAMES = {
     "validity": "validity",
@@ -92,10 +92,12 @@ def analyse(
     return dataclasses.replace(base, dimensions=_weighed(shown, config=config, modality=modality))
 
 
-def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Mapping[str, Any]) -> Analysis:
+def _analyse_text(
+    base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Mapping[str, Any], stats: TextStatistics | None = None
+) -> Analysis:
     guess = detect_language(sample_units(parsed.units, config=config["language"]))
     profile = config["modalities"]["text"]["quality"]
-    stats = TextStatistics(tokens)
+    stats = stats if stats is not None else TextStatistics(tokens)
     noun = "paragraph" if base.content_format == "text" else "record"
     shown = {
         "validity": parsed.validity,
@@ -125,18 +127,21 @@ def _analyse_text(base: Analysis, *, parsed: Parsed, tokens: Tokens, config: Map
 
 def _analyse_documents(base: Analysis, *, parsed: Parsed, config: Mapping[str, Any]) -> Analysis:
     """Judge each document, then measure what is kept as one text: the kept share scales the score."""
-    decisions = decide(parsed.documents, judge=judge_for(config), copies=config.get("document_copies"))
+    decisions, kept_documents = decide(parsed.documents, judge=judge_for(config), copies=config.get("document_copies"))
     kept_dimension = _documents_dimension(decisions, config=config)
-    kept_texts = [unify_newlines(str(parsed.documents[index])) for index in decisions.kept]
+    kept_texts = [document.text for document in kept_documents]
     if not kept_texts:
         shown = {"validity": parsed.validity, "documents": kept_dimension}
         return dataclasses.replace(
             base, dimensions=_weighed(shown, config=config, modality="text"), documents=decisions
         )
-    tokens = Tokens("\n\n".join(kept_texts))
+    # One kept document (a plain-text file, say) is the kept text: its tokens and statistics are reused.
+    alone = kept_documents[0] if len(kept_documents) == 1 else None
+    tokens = alone.tokens if alone is not None else Tokens("\n\n".join(kept_texts))
     units = tuple(tokens.paragraphs) if base.content_format == "text" else tuple(kept_texts)
     kept = dataclasses.replace(parsed, units=units, text=tokens.text)
-    analysis = _analyse_text(base, parsed=kept, tokens=tokens, config=config)
+    stats = alone.stats if alone is not None else None
+    analysis = _analyse_text(base, parsed=kept, tokens=tokens, config=config, stats=stats)
     shown = {**analysis.dimensions, "documents": kept_dimension}
     return dataclasses.replace(analysis, dimensions=shown, documents=decisions)
 
