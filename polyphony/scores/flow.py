@@ -21,11 +21,15 @@ then leaf order), which is fixed once a batch is on-chain and is the same for ev
 6. finalises, has the scorer key sign the attestation (`attest`, given by the caller: the core signs nothing)
    and records the score in a new transaction.
 
-A storage failure records a `no-verdict` row (never a low score) and retries with backoff; a lost worker's task
-is redelivered (acks_late) and the beat task re-sends anything anchored and still unscored after a while.
+A storage failure records a `no-verdict` row (never a low score) and retries with backoff. A contribution sent
+for scoring is marked queued (`QUEUED_TTL_S`); the task working on it holds a lease instead (`RUNNING_LEASE_S`,
+renewed by a thread while it works). A worker killed mid-task stops renewing, so its lease lapses and the beat task
+(every 10 s) sends the contribution again within a minute; the message itself is also redelivered (acks_late),
+and scoring twice records once.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -56,7 +60,8 @@ log = logging.getLogger(__name__)
 
 WAIT_FOR_EARLIER_S = 15.0  # a short wait in the task; past it, a retry frees the worker for others
 RECHECK_EARLIER_S = 5  # countdown of that retry
-QUEUED_TTL_S = 900  # a contribution sent for scoring is not sent again for this long (unless it finishes)
+QUEUED_TTL_S = 900  # a contribution sent for scoring is not sent again for this long, until a task takes it up
+RUNNING_LEASE_S = 30.0  # a task working on a contribution holds it this long, renewed every third of it
 DUE_PER_RUN = 500
 
 
@@ -161,6 +166,16 @@ def _score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
         target = service.load_target(session, contribution_id)
     if target.status != ContributionStatus.ANCHORED or target.position is None or target.cid is None:
         return None  # revoked, or not anchored yet: the beat task sends it again once it is
+    with hold_lease(run.redis, _queued_key(phash, contribution_id), seconds=RUNNING_LEASE_S):
+        outcome = _score_target(target, run=run, policy=policy, phash=phash)
+    run.redis.delete(_queued_key(phash, contribution_id))
+    duplicate_of = outcome.exact_of or outcome.near_of
+    return {"score": outcome.score, "verdict": str(outcome.verdict), "duplicate_of": duplicate_of}
+
+
+def _score_target(target: ScoringTarget, *, run: ScoringRun, policy: Policy, phash: str) -> ScoreOutcome:
+    assert target.position is not None
+    contribution_id = target.contribution_id
     index = ScoringIndex(run.redis, policy_hash=phash)
     with _stage(run.redis, "fetch"):
         content = _read_bytes(target, index, storage=run.storage)
@@ -178,9 +193,31 @@ def _score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
         novelty = novelty_bp(index, target.contribution_id, content, analysis, policy=policy)
     with _stage(run.redis, "record"):
         _record(contribution_id, outcome, novelty)
-    run.redis.delete(_queued_key(phash, contribution_id))
-    duplicate_of = outcome.exact_of or outcome.near_of
-    return {"score": outcome.score, "verdict": str(outcome.verdict), "duplicate_of": duplicate_of}
+    return outcome
+
+
+@contextmanager
+def hold_lease(redis: Redis, key: str, *, seconds: float) -> Iterator[None]:
+    """Hold `key` while the work inside runs, renewed by a thread every third of `seconds`: if the process dies,
+    the key lapses within `seconds`, so whoever waits for it (the beat task) knows the work stopped."""
+    stop = threading.Event()
+    milliseconds = int(seconds * 1000)
+
+    def renew() -> None:
+        while not stop.wait(seconds / 3):
+            try:
+                redis.set(key, "running", px=milliseconds)
+            except RedisError as error:  # the work itself will meet the outage and say so
+                log.warning("lease %s not renewed: %s", key, error)
+
+    redis.set(key, "running", px=milliseconds)
+    renewing = threading.Thread(target=renew, name=f"lease {key}", daemon=True)
+    renewing.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewing.join()
 
 
 def _analyse(content: bytes, target: ScoringTarget, policy: Policy) -> Analysis:
