@@ -2,8 +2,11 @@
 
 from typing import Any
 
+from celery.signals import beat_init
+
 from polyphony.queue import make_celery
 from polyphony.settings import get_settings
+from workers.single_beat import hold_the_schedule
 
 OUTBOX_SWEEP_S = 30.0
 INDEX_EVENTS_S = 5.0
@@ -40,3 +43,5 @@ app.conf.beat_schedule = {
     "queue and execute passed proposals": every(KEEP_PROPOSALS_S, "governance.keep_proposals"),
     "record approved rounds and registered models": every(RECORD_ROUNDS_S, "rounds.record_approvals"),
 }
+
+beat_init.connect(hold_the_schedule, weak=False)  # one beat sends the schedule, however many run
