@@ -311,7 +311,12 @@ class WordOrder(Gate):
     being the order of splitmix64(position + seed) over positions 0..n-1 (seed 0x9E3779B97F4A7C15), so anyone
     recomputes it. Word salad is told only from `min_words` words: shorter real texts repeat too few pairs to
     tell them from a shuffle. Repetitive phrasing is told from `short_min_words`, with a higher bound below
-    `min_words` words (`short_min_pair_ratio_bp`), since a short real text repeats fewer pairs by chance.
+    `min_words` words (`short_min_pair_ratio_bp`), since a short real text repeats fewer pairs by chance. A
+    language in `max_pair_ratio_bp_by_language` (fastText's guess) has its own upper bound: English, with its
+    articles and fixed word order, repeats far more pairs than inflected languages (German, Polish, Russian, ...),
+    whose real text comes closer to the shuffle. From `long_min_words` words on, a language in
+    `long_max_pair_ratio_bp_by_language` has a tighter bound: the more words, the more pairs a real author repeats
+    and the less one shuffle varies, so a long text this close to the shuffle is text generated word by word.
     """
 
     name = "word_order"
@@ -319,9 +324,14 @@ class WordOrder(Gate):
     def __init__(
         self, *, max_pair_ratio_bp: int = 9700, min_pair_ratio_bp: int = 0, min_words: int = 200,
         short_min_words: int = 50, short_min_pair_ratio_bp: int = 0,
+        max_pair_ratio_bp_by_language: Mapping[str, int] | None = None, long_min_words: int = 600,
+        long_max_pair_ratio_bp_by_language: Mapping[str, int] | None = None,
     ) -> None:  # fmt: skip
         self.max_pair_ratio_bp, self.min_pair_ratio_bp, self.min_words = max_pair_ratio_bp, min_pair_ratio_bp, min_words
         self.short_min_words, self.short_min_pair_ratio_bp = short_min_words, short_min_pair_ratio_bp
+        self.max_pair_ratio_bp_by_language = dict(max_pair_ratio_bp_by_language or {})
+        self.long_min_words = long_min_words
+        self.long_max_pair_ratio_bp_by_language = dict(long_max_pair_ratio_bp_by_language or {})
 
     def check(self, doc: Document) -> GateResult:
         hashes = doc.tokens.hashes
@@ -329,11 +339,20 @@ class WordOrder(Gate):
             return GateResult(kept=True)
         value = _distinct_pairs(hashes) * BP // _distinct_pairs(hashes[_shuffled_order(len(hashes))])
         long_enough = len(hashes) >= self.min_words
-        if long_enough and value > self.max_pair_ratio_bp:
+        if long_enough and value > self._max_pair_ratio_bp(doc):
             return dropped("word_salad", value)
         if value < (self.min_pair_ratio_bp if long_enough else self.short_min_pair_ratio_bp):
             return dropped("repetitive_phrasing", value)
         return GateResult(kept=True, value=value)
+
+    def _max_pair_ratio_bp(self, doc: Document) -> int:
+        if not (self.max_pair_ratio_bp_by_language or self.long_max_pair_ratio_bp_by_language):
+            return self.max_pair_ratio_bp  # no language asked for: no language model run
+        language = doc.language.language or ""
+        bound = self.max_pair_ratio_bp_by_language.get(language, self.max_pair_ratio_bp)
+        if doc.tokens.word_count >= self.long_min_words:
+            return self.long_max_pair_ratio_bp_by_language.get(language, bound)
+        return bound
 
 
 def _distinct_pairs(hashes: Any) -> int:
@@ -346,11 +365,94 @@ def _shuffled_order(count: int) -> Any:
     return np.argsort(splitmix64(np.arange(count, dtype=np.uint64) + _SHUFFLE_SEED), kind="stable")
 
 
+# English articles and the function words no article is followed by ("the of", "an and"), and the function
+# words no English sentence ends on ("... of."): word order that only words put in random order have.
+# A word here stands between spaces or punctuation, not inside a path or a file name ("po/an.po", "the .so").
+_ARTICLE = re.compile(r"(?<![\w./-])(?:the|an)\b")
+_FUNCTION_WORDS = "the|a|an|of|and|to|in|is|that|for|with|on|by|as|at|from|or|be|are|was|it|this|not"
+_MISPLACED = re.compile(
+    rf"(?<![\w./-])(?:the|an)(?:\s*[.!?,;:](?!\S)|\s+(?:{_FUNCTION_WORDS})\b(?![./-]\w))"
+    r"|(?<![\w./-])(?:of|and|to|with|for|from|by|or)[.!?](?!\S)"
+    rf"|(?<![\w./-])({_FUNCTION_WORDS})\s+\1\b(?![./-]\w)"
+)
+
+
+class FunctionWords(Gate):
+    """English grammar that random word order breaks: an article ("the", "an") followed by punctuation or by
+    another function word, a sentence that ends on a preposition or conjunction ("of."), or a function word twice
+    in a row ("of of"). An author almost never writes any of them (measured on Debian's documentation, licenses,
+    changelogs and man pages: under one article in ten); words drawn at random (word salad, shuffled text) do it
+    for about one article in four. value = misplaced function words * 10000 // articles; a document is dropped
+    above `max_misplaced_bp` from `min_misplaced` misplaced words on (one is a typo), in the languages of
+    `languages` (fastText's guess). A word inside a path or file name ("po/an.po", "the .so") is no word here.
+    """
+
+    name = "function_words"
+
+    def __init__(
+        self, *, max_misplaced_bp: int = 2000, min_misplaced: int = 2, languages: Sequence[str] = ("en",)
+    ) -> None:
+        self.max_misplaced_bp, self.min_misplaced, self.languages = max_misplaced_bp, min_misplaced, tuple(languages)
+
+    def check(self, doc: Document) -> GateResult:
+        if doc.language.language not in self.languages:
+            return GateResult(kept=True)
+        text = doc.tokens.casefolded
+        misplaced = sum(1 for _ in _MISPLACED.finditer(text))
+        value = share(misplaced, len(_ARTICLE.findall(text)))
+        if misplaced >= self.min_misplaced and value > self.max_misplaced_bp:
+            return dropped("misplaced_function_words", value)
+        return GateResult(kept=True, value=value)
+
+
+class Vocabulary(Gate):
+    """Too few different words: the mean segmental type-token ratio (MSTTR; Johnson 1944, "Studies in language
+    behavior"), the distinct words of each run of `segment_words` consecutive words over `segment_words`, averaged
+    over the document's whole segments. Real prose of any genre uses about two new words in three; text filled in
+    from a few templates or a keyword list reuses the same few dozen. value = distinct words summed over the
+    segments * 10000 // words in them. A document of `min_words` to `segment_words` words is one segment (a short
+    real text repeats fewer words, so the bound is only easier to meet); a shorter one is not judged."""
+
+    name = "vocabulary"
+
+    def __init__(self, *, min_type_token_bp: int = 4300, segment_words: int = 100, min_words: int = 50) -> None:
+        self.min_type_token_bp, self.segment_words, self.min_words = min_type_token_bp, segment_words, min_words
+
+    def check(self, doc: Document) -> GateResult:
+        value = doc.stats.segment_type_token_bp(self.segment_words, self.min_words)
+        if value is None:
+            return GateResult(kept=True)
+        if value < self.min_type_token_bp:
+            return dropped("small_vocabulary", value)
+        return GateResult(kept=True, value=value)
+
+
+_LETTER_WORD = re.compile(r"[^\W\d_]\w*")  # a word that starts with a letter, in any script
+
+
+class TitleCase(Gate):
+    """Words nearly all capitalised: menus, link bars, tables of contents and tag lists, which name things and
+    say nothing. Prose capitalises a sentence's first word, names, and in German its nouns: under half of its
+    words. value = words starting with an upper-case letter * 10000 // words starting with a letter."""
+
+    name = "title_case"
+
+    def __init__(self, *, max_capitalised_words_bp: int = 9000) -> None:
+        self.max_capitalised_words_bp = max_capitalised_words_bp
+
+    def check(self, doc: Document) -> GateResult:
+        words = _LETTER_WORD.findall(doc.text)
+        value = share(sum(word[0].isupper() for word in words), len(words))
+        if value > self.max_capitalised_words_bp:
+            return dropped("title_case_words", value)
+        return GateResult(kept=True, value=value)
+
+
 GATES: dict[str, type[Gate]] = {
     gate.name: gate
     for gate in (
         GopherRepetition, GopherQuality, C4Filters, FineWebQuality, LanguageConfidence, Gibberish, EncodedBlob,
-        Markup, WordOrder,
+        Markup, WordOrder, FunctionWords, Vocabulary, TitleCase,
     )
 }  # fmt: skip
 
