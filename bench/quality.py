@@ -2,8 +2,11 @@
 this machine, with datatrove's FineWeb chain as the anchor: bench/out/quality.json (and quality_reasons.json).
 
 Runs alone (`python bench/quality.py`, about a minute on one core); `--limit N` makes a quick run (at most N
-documents per source, kind and damage, N mixed files of N records), and `--dump DIR` also writes the labelled set
-out as files, one folder per class and kind, with an index.jsonl of the labels.
+documents per source, kind and damage, N mixed files of N records), `--seed TEXT` draws the labelled set from
+another seed than the committed one (corpus.labelled.SEED; the environment variable QUALITY_SEED does the same):
+a set of the same kinds nobody tuned on, e.g. `--seed polyphony-quality-holdout-7`, and `--dump DIR` also writes
+the labelled set out as files, one folder per class and kind, with an index.jsonl of the labels. The seed is
+written into quality.json (`seed`).
 
 The labelled set (good, borderline and junk documents, and mixed JSON Lines files of both) is built by
 corpus.labelled from this machine's text (corpus.system), its junk by the generators of corpus.junk; their
@@ -40,6 +43,7 @@ borderline and junk documents.
 
 import argparse
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -47,7 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from corpus.labelled import BORDERLINE, GOOD, JUNK, SEED, Labelled, MixedFile, build_labelled_set, dump
+from corpus import labelled as labelled_set
+from corpus.labelled import BORDERLINE, GOOD, JUNK, Labelled, MixedFile, build_labelled_set, dump, use_seed
 from corpus.near_copies import near_copy_figures
 from corpus.system import ensure_translated_man_pages
 from datatrove.data import Document
@@ -277,6 +282,11 @@ def table(by_judge: dict[str, Rates], sizes: dict[str, int]) -> str:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, metavar="N", help="at most N documents per source and kind (quick)")
+    parser.add_argument(
+        "--seed",
+        default=os.environ.get("QUALITY_SEED") or labelled_set.SEED,
+        help="draw the labelled set from this seed (default: $QUALITY_SEED, else the committed one)",
+    )
     parser.add_argument("--dump", type=Path, metavar="DIR", help="also write the labelled set to DIR, to read it")
     return parser.parse_args()
 
@@ -285,6 +295,7 @@ def main() -> None:
     options = arguments()
     started = time.perf_counter()
     ensure_translated_man_pages()
+    use_seed(options.seed)
     labelled = build_labelled_set(options.limit)
     documents, records = labelled.documents, labelled.records()
     counts = count_figures(documents, labelled.mixed, records)
@@ -301,14 +312,15 @@ def main() -> None:
         judged = judged_by(name, judge, documents, records)
         by_judge[name], reasons[name] = judge_rates(judged), drop_reasons(judged)
     summary = summary_figures(by_judge, anchor=next(iter(by_judge)))
-    summary |= near_copy_figures([doc.text for doc in documents if doc.label == GOOD], seed=SEED)
+    summary |= near_copy_figures([doc.text for doc in documents if doc.label == GOOD], seed=options.seed)
     prefixed = {f"{name}_{figure}": value for name, rates in by_judge.items() for figure, value in rates.items()}
     OUT.mkdir(exist_ok=True)
-    (OUT / "quality.json").write_text(json.dumps(counts | summary | prefixed, indent=2) + "\n")
+    (OUT / "quality.json").write_text(json.dumps({"seed": options.seed} | counts | summary | prefixed, indent=2) + "\n")
     (OUT / "quality_reasons.json").write_text(json.dumps(reasons, indent=2, ensure_ascii=False) + "\n")
     print(table(by_judge, rate_sizes(documents, records)))
     print(json.dumps(summary))
     print(reasons_text(reasons))
+    print(f"seed: {options.seed}")
     print(f"runtime: {time.perf_counter() - started:.0f} s")
 
 

@@ -3,7 +3,7 @@ JSON Lines files of good and junk records; `dump` writes it out as files, one fo
 index.jsonl of the labels.
 
 The labelled set (every random choice is drawn from a generator seeded with SEED and its purpose, over sorted
-paths, so two runs on one machine build the same set):
+paths, so two runs on one machine build the same set; `use_seed` draws another set of the same kinds):
 - good: real text in several genres: READMEs under /usr/share/doc (prose documentation), the licenses in
   /usr/share/common-licenses, Debian changelogs, package descriptions (the Description fields of
   /var/lib/dpkg/status), and man pages (roff stripped), untranslated ("en") and translated by Debian's
@@ -38,7 +38,7 @@ from typing import TypeVar
 from corpus.junk import JUNK_KINDS, Material, material_from
 from corpus.system import TRANSLATED_MAN_PAGES, man_page_text, text_file
 
-SEED = "polyphony-quality-1"  # change it to draw a different (equally valid) labelled set
+SEED = "polyphony-quality-1"  # the committed set; `use_seed` (bench/quality.py --seed) draws another, as valid
 
 MAX_DOC_BYTES = 20_000  # UTF-8: a Russian page holds half the characters of an English one
 MIN_WORDS = 50  # Gopher's min_doc_words in datatrove, and where v1's min_words rule gives full marks
@@ -58,6 +58,12 @@ DPKG_STATUS = Path("/var/lib/dpkg/status")
 DPKG_INFO = Path("/var/lib/dpkg/info")
 
 GOOD, BORDERLINE, JUNK = "good", "borderline", "junk"
+
+
+def use_seed(seed: str) -> None:
+    """Draw every later set from `seed` instead of SEED: a set of the same kinds that the gates were not tuned on."""
+    global SEED
+    SEED = seed
 
 
 def rng_for(*purpose: object) -> random.Random:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from polyphony.scoring.document import Document
-from polyphony.scoring.minhash import splitmix64
+from polyphony.scoring.minhash import splitmix64, word_hashes
 from polyphony.scoring.per_config import PerConfig
 from polyphony.scoring.results import BP
 from polyphony.scoring.stats import share
@@ -133,6 +133,19 @@ class GopherQuality(Gate):
         return GateResult(kept=True)
 
 
+def _lines_with(pattern: re.Pattern[str], text: str) -> int:
+    """How many lines of `text` hold a match of `pattern` (which never matches across a line break): one search of
+    the whole text, each match's line counted once, found by the line breaks since the match before."""
+    lines = line = end = 0
+    counted = -1
+    for match in pattern.finditer(text):
+        line += text.count("\n", end, match.start())
+        end = match.start()
+        if line != counted:
+            lines, counted = lines + 1, line
+    return lines
+
+
 # C4 drops lines and pages that are web debris: these are its markers (section 2.2), lower-cased.
 _BOILERPLATE = ("lorem ipsum", "javascript", "cookie", "privacy policy", "terms of use", "all rights reserved")
 # The words of the lorem ipsum placeholder, for placeholders that do not start with its first two words; its short
@@ -143,6 +156,8 @@ _LOREM = frozenset((
     "laboris", "nisi", "aliquip", "commodo", "consequat", "duis", "aute", "irure", "reprehenderit", "voluptate",
     "velit", "esse", "cillum", "fugiat", "nulla", "pariatur",
 ))  # fmt: skip
+_LOREM_HASHES = word_hashes(sorted(_LOREM))
+_BOILERPLATE_MARK = re.compile("|".join(map(re.escape, _BOILERPLATE)))
 
 
 class C4Filters(Gate):
@@ -161,13 +176,13 @@ class C4Filters(Gate):
     def check(self, doc: Document) -> GateResult:
         if "lorem ipsum" in doc.tokens.normalised:
             return dropped("lorem_ipsum", 1)
-        words = doc.tokens.words
-        lorem = share(sum(word in _LOREM for word in words), len(words))
+        hashes = doc.tokens.hashes
+        lorem = share(int(np.count_nonzero(np.isin(hashes, _LOREM_HASHES))), len(hashes))
         if lorem > self.max_lorem_words_bp:
             return dropped("lorem_ipsum", lorem)
-        lowered = [line.lower() for line in doc.tokens.lines]
-        debris = share(sum(any(mark in line for mark in _BOILERPLATE) for line in lowered), len(lowered))
-        if len(lowered) >= self.min_lines and debris > self.max_boilerplate_lines_bp:
+        lines = len(doc.tokens.lines)
+        debris = share(_lines_with(_BOILERPLATE_MARK, doc.tokens.text.lower()), lines)
+        if lines >= self.min_lines and debris > self.max_boilerplate_lines_bp:
             return dropped("web_boilerplate", debris)
         return GateResult(kept=True)
 
@@ -220,14 +235,10 @@ class LanguageConfidence(Gate):
         return GateResult(kept=True)
 
 
-_LATIN_WORD = re.compile(r"[a-z]{4,}")
-_LATIN_VOWELS = re.compile(r"[aeiouy]")
-_RUN = re.compile(r"(\w)\1{3,}")
-
-
 class Gibberish(Gate):
     """Letters that make no words: Latin-script words of 4+ letters without a vowel (a, e, i, o, u, y), and words
-    holding a run of 4+ identical characters ("aaaa"), each as a share of the document's words."""
+    holding a run of 4+ identical characters ("aaaa"), each as a share of the document's words (see
+    `Tokens.word_shapes`)."""
 
     name = "gibberish"
 
@@ -236,13 +247,12 @@ class Gibberish(Gate):
         self.max_run_words_bp = max_run_words_bp
 
     def check(self, doc: Document) -> GateResult:
-        words = doc.tokens.words
-        latin = [word for word in words if _LATIN_WORD.fullmatch(word)]
-        if len(latin) * 2 >= len(words):  # a mostly Latin-script text: other scripts have other vowels
-            vowelless = share(sum(not _LATIN_VOWELS.search(word) for word in latin), len(latin))
+        shapes, words = doc.tokens.word_shapes, doc.tokens.word_count
+        if shapes.latin * 2 >= words:  # a mostly Latin-script text: other scripts have other vowels
+            vowelless = share(shapes.vowelless_latin, shapes.latin)
             if vowelless > self.max_vowelless_words_bp:
                 return dropped("vowelless_words", vowelless)
-        runs = share(sum(_RUN.search(word) is not None for word in words), len(words))
+        runs = share(shapes.with_runs, words)
         if runs > self.max_run_words_bp:
             return dropped("character_runs", runs)
         return GateResult(kept=True)
@@ -250,6 +260,8 @@ class Gibberish(Gate):
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
 _HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{16,}")
+_BASE64_KINDS = (re.compile("[0-9]"), re.compile("[a-z]"), re.compile("[A-Z]"))  # a digit and both cases
+_ENCODED_CANDIDATE = re.compile(r"(?<!\S)[A-Za-z0-9+/=_-]{16,}(?!\S)")  # a whole whitespace-separated token
 
 
 class EncodedBlob(Gate):
@@ -262,9 +274,10 @@ class EncodedBlob(Gate):
         self.max_encoded_chars_bp = max_encoded_chars_bp
 
     def check(self, doc: Document) -> GateResult:
-        tokens = doc.text.split()
-        encoded = sum(len(token) for token in tokens if _encoded(token))
-        value = share(encoded, sum(map(len, tokens)))
+        # Only a token of 16+ characters of those alphabets can be either: one search of the text finds them.
+        candidates = (match.group() for match in _ENCODED_CANDIDATE.finditer(doc.text))
+        encoded = sum(len(token) for token in candidates if _encoded(token))
+        value = share(encoded, sum(map(len, doc.text.split())))
         if value > self.max_encoded_chars_bp:
             return dropped("encoded_blob", value)
         return GateResult(kept=True)
@@ -275,10 +288,14 @@ def _encoded(token: str) -> bool:
         return True
     if not _BASE64.fullmatch(token):
         return False
-    return any(c.isdigit() for c in token) and any(c.islower() for c in token) and any(c.isupper() for c in token)
+    return all(kind.search(token) for kind in _BASE64_KINDS)
 
 
-_MARKUP_LINE = re.compile(r"^<[/!a-zA-Z][^>]*>|</[a-zA-Z]+>\s*$|[{};]\s*$|^\s*(?:var|let|const|function)\b|=>")
+# On the stripped non-blank lines joined by line breaks, one line at a time: no part can cross a line break
+# (a line ends in no whitespace, and the next starts with none).
+_MARKUP_LINE = re.compile(
+    r"^<[/!a-zA-Z][^>\n]*>|</[a-zA-Z]+>\s*$|[{};]\s*$|^\s*(?:var|let|const|function)\b|=>", re.MULTILINE
+)
 
 
 class Markup(Gate):
@@ -292,7 +309,7 @@ class Markup(Gate):
 
     def check(self, doc: Document) -> GateResult:
         lines = doc.tokens.lines
-        value = share(sum(_MARKUP_LINE.search(line) is not None for line in lines), len(lines))
+        value = share(_lines_with(_MARKUP_LINE, "\n".join(lines)), len(lines))
         if value > self.max_markup_lines_bp:
             return dropped("markup_or_code", value)
         return GateResult(kept=True)
@@ -311,7 +328,12 @@ class WordOrder(Gate):
     being the order of splitmix64(position + seed) over positions 0..n-1 (seed 0x9E3779B97F4A7C15), so anyone
     recomputes it. Word salad is told only from `min_words` words: shorter real texts repeat too few pairs to
     tell them from a shuffle. Repetitive phrasing is told from `short_min_words`, with a higher bound below
-    `min_words` words (`short_min_pair_ratio_bp`), since a short real text repeats fewer pairs by chance.
+    `min_words` words (`short_min_pair_ratio_bp`), since a short real text repeats fewer pairs by chance. A
+    language in `max_pair_ratio_bp_by_language` (fastText's guess) has its own upper bound: English, with its
+    articles and fixed word order, repeats far more pairs than inflected languages (German, Polish, Russian, ...),
+    whose real text comes closer to the shuffle. From `long_min_words` words on, a language in
+    `long_max_pair_ratio_bp_by_language` has a tighter bound: the more words, the more pairs a real author repeats
+    and the less one shuffle varies, so a long text this close to the shuffle is text generated word by word.
     """
 
     name = "word_order"
@@ -319,9 +341,14 @@ class WordOrder(Gate):
     def __init__(
         self, *, max_pair_ratio_bp: int = 9700, min_pair_ratio_bp: int = 0, min_words: int = 200,
         short_min_words: int = 50, short_min_pair_ratio_bp: int = 0,
+        max_pair_ratio_bp_by_language: Mapping[str, int] | None = None, long_min_words: int = 600,
+        long_max_pair_ratio_bp_by_language: Mapping[str, int] | None = None,
     ) -> None:  # fmt: skip
         self.max_pair_ratio_bp, self.min_pair_ratio_bp, self.min_words = max_pair_ratio_bp, min_pair_ratio_bp, min_words
         self.short_min_words, self.short_min_pair_ratio_bp = short_min_words, short_min_pair_ratio_bp
+        self.max_pair_ratio_bp_by_language = dict(max_pair_ratio_bp_by_language or {})
+        self.long_min_words = long_min_words
+        self.long_max_pair_ratio_bp_by_language = dict(long_max_pair_ratio_bp_by_language or {})
 
     def check(self, doc: Document) -> GateResult:
         hashes = doc.tokens.hashes
@@ -329,11 +356,20 @@ class WordOrder(Gate):
             return GateResult(kept=True)
         value = _distinct_pairs(hashes) * BP // _distinct_pairs(hashes[_shuffled_order(len(hashes))])
         long_enough = len(hashes) >= self.min_words
-        if long_enough and value > self.max_pair_ratio_bp:
+        if long_enough and value > self._max_pair_ratio_bp(doc):
             return dropped("word_salad", value)
         if value < (self.min_pair_ratio_bp if long_enough else self.short_min_pair_ratio_bp):
             return dropped("repetitive_phrasing", value)
         return GateResult(kept=True, value=value)
+
+    def _max_pair_ratio_bp(self, doc: Document) -> int:
+        if not (self.max_pair_ratio_bp_by_language or self.long_max_pair_ratio_bp_by_language):
+            return self.max_pair_ratio_bp  # no language asked for: no language model run
+        language = doc.language.language or ""
+        bound = self.max_pair_ratio_bp_by_language.get(language, self.max_pair_ratio_bp)
+        if doc.tokens.word_count >= self.long_min_words:
+            return self.long_max_pair_ratio_bp_by_language.get(language, bound)
+        return bound
 
 
 def _distinct_pairs(hashes: Any) -> int:
@@ -346,11 +382,92 @@ def _shuffled_order(count: int) -> Any:
     return np.argsort(splitmix64(np.arange(count, dtype=np.uint64) + _SHUFFLE_SEED), kind="stable")
 
 
+# English articles and the function words no article is followed by ("the of", "an and"), and the function
+# words no English sentence ends on ("... of."): word order that only words put in random order have.
+# A word here stands between spaces or punctuation, not inside a path or a file name ("po/an.po", "the .so").
+_ARTICLE = re.compile(r"\b(?<![./-])(?:the|an)\b")
+_FUNCTION_WORDS = "the|a|an|of|and|to|in|is|that|for|with|on|by|as|at|from|or|be|are|was|it|this|not"
+_MISPLACED = re.compile(
+    rf"\b(?<![./-])(?:(?:the|an)(?:\s*[.!?,;:](?!\S)|\s+(?:{_FUNCTION_WORDS})\b(?![./-]\w))"
+    r"|(?:of|and|to|with|for|from|by|or)[.!?](?!\S)"
+    rf"|({_FUNCTION_WORDS})\s+\1\b(?![./-]\w))"
+)
+
+
+class FunctionWords(Gate):
+    """English grammar that random word order breaks: an article ("the", "an") followed by punctuation or by
+    another function word, a sentence that ends on a preposition or conjunction ("of."), or a function word twice
+    in a row ("of of"). An author almost never writes any of them (measured on Debian's documentation, licenses,
+    changelogs and man pages: under one article in ten); words drawn at random (word salad, shuffled text) do it
+    for about one article in four. value = misplaced function words * 10000 // articles; a document is dropped
+    above `max_misplaced_bp` from `min_misplaced` misplaced words on (one is a typo), in the languages of
+    `languages` (fastText's guess). A word inside a path or file name ("po/an.po", "the .so") is no word here.
+    """
+
+    name = "function_words"
+
+    def __init__(
+        self, *, max_misplaced_bp: int = 2000, min_misplaced: int = 2, languages: Sequence[str] = ("en",)
+    ) -> None:
+        self.max_misplaced_bp, self.min_misplaced, self.languages = max_misplaced_bp, min_misplaced, tuple(languages)
+
+    def check(self, doc: Document) -> GateResult:
+        if doc.language.language not in self.languages:
+            return GateResult(kept=True)
+        text = doc.tokens.casefolded
+        misplaced = len(_MISPLACED.findall(text))
+        value = share(misplaced, len(_ARTICLE.findall(text)))
+        if misplaced >= self.min_misplaced and value > self.max_misplaced_bp:
+            return dropped("misplaced_function_words", value)
+        return GateResult(kept=True, value=value)
+
+
+class Vocabulary(Gate):
+    """Too few different words: the mean segmental type-token ratio (MSTTR; Johnson 1944, "Studies in language
+    behavior"), the distinct words of each run of `segment_words` consecutive words over `segment_words`, averaged
+    over the document's whole segments. Real prose of any genre uses about two new words in three; text filled in
+    from a few templates or a keyword list reuses the same few dozen. value = distinct words summed over the
+    segments * 10000 // words in them. A document of `min_words` to `segment_words` words is one segment (a short
+    real text repeats fewer words, so the bound is only easier to meet); a shorter one is not judged."""
+
+    name = "vocabulary"
+
+    def __init__(self, *, min_type_token_bp: int = 4300, segment_words: int = 100, min_words: int = 50) -> None:
+        self.min_type_token_bp, self.segment_words, self.min_words = min_type_token_bp, segment_words, min_words
+
+    def check(self, doc: Document) -> GateResult:
+        value = doc.stats.segment_type_token_bp(self.segment_words, self.min_words)
+        if value is None:
+            return GateResult(kept=True)
+        if value < self.min_type_token_bp:
+            return dropped("small_vocabulary", value)
+        return GateResult(kept=True, value=value)
+
+
+class TitleCase(Gate):
+    """Words nearly all capitalised: menus, link bars, tables of contents and tag lists, which name things and
+    say nothing. Prose capitalises a sentence's first word, names, and in German its nouns: under half of its
+    words. value = words (as written) starting with an upper-case letter * 10000 // words starting with a
+    character other than a digit or the underscore."""
+
+    name = "title_case"
+
+    def __init__(self, *, max_capitalised_words_bp: int = 9000) -> None:
+        self.max_capitalised_words_bp = max_capitalised_words_bp
+
+    def check(self, doc: Document) -> GateResult:
+        capitalised, letter_words = doc.tokens.capitalised_words
+        value = share(capitalised, letter_words)
+        if value > self.max_capitalised_words_bp:
+            return dropped("title_case_words", value)
+        return GateResult(kept=True, value=value)
+
+
 GATES: dict[str, type[Gate]] = {
     gate.name: gate
     for gate in (
         GopherRepetition, GopherQuality, C4Filters, FineWebQuality, LanguageConfidence, Gibberish, EncodedBlob,
-        Markup, WordOrder,
+        Markup, WordOrder, FunctionWords, Vocabulary, TitleCase,
     )
 }  # fmt: skip
 

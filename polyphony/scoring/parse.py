@@ -54,12 +54,24 @@ def read(content: bytes, *, content_format: str, config: Mapping[str, Any], text
         return invalid(refused.code, refused.message)
 
 
+def _decoded(content: bytes) -> str:
+    """The text of a UTF-8 file as TextLines reads it: decoded at once when no line is too long and the file holds
+    no NUL byte and no bad UTF-8, else line by line, so a refusal names its line or offset as TextLines does."""
+    longest = max(map(len, content.split(b"\n"))) + 1  # a line's bytes with its line break
+    if longest <= LIMITS.max_line_bytes and b"\0" not in content:
+        try:
+            return content.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            pass
+    return "".join(line for _, line in _lines(content))
+
+
 def _lines(content: bytes) -> TextLines:
     return TextLines(io.BytesIO(content), limits=LIMITS)
 
 
 def _read_text(content: bytes, _config: Mapping[str, Any], _field: str) -> Parsed:
-    text = unify_newlines("".join(line for _, line in _lines(content)))
+    text = unify_newlines(_decoded(content))
     paragraphs = tuple(para for para in (p.strip() for p in text.split("\n\n")) if para)
     if not paragraphs:
         raise EmptyFile("The file holds only blank lines.")

@@ -126,6 +126,17 @@ class TextStatistics:
     def duplicate_paragraph_chars_bp(self) -> int:
         return share(self._paragraph_repeats[1], sum(map(len, self.tokens.paragraphs)))
 
+    def segment_type_token_bp(self, segment: int, shortest: int) -> int | None:
+        """The mean segmental type-token ratio: distinct words in each whole run of `segment` words, summed, over
+        the words in those runs; a text of `shortest` to `segment` words is one run (None below `shortest`)."""
+        if self.words < shortest:
+            return None
+        segment = min(segment, self.words)
+        runs = self.words // segment
+        ordered = np.sort(self.tokens.hashes[: runs * segment].reshape(runs, segment), axis=1)
+        distinct = runs + int(np.count_nonzero(ordered[:, 1:] != ordered[:, :-1]))
+        return share(distinct, runs * segment)
+
     def top_ngram_chars_bp(self, n: int) -> int:
         """Gopher: characters of the most frequent word n-gram, times its count, over all word characters.
 

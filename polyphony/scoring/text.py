@@ -23,6 +23,9 @@ from polyphony.scoring.minhash import hash_words
 _WORD = re.compile(r"\w+")
 WORD_CHAR = 1  # bit of `character_classes`: a \w character
 DIGIT_CHAR = 2  # bit of `character_classes`: a character str.isdigit() accepts, or the underscore
+DECIMAL_CHAR = 4  # bit of `character_classes`: a character the regex engine's \d matches
+_DECIMAL = re.compile(r"\d")
+_UNDERSCORE = ord("_")
 
 
 def unify_newlines(text: str) -> str:
@@ -46,14 +49,42 @@ def normalise(text: str) -> str:
 
 @cache
 def character_classes() -> npt.NDArray[np.uint8]:
-    """WORD_CHAR and DIGIT_CHAR bits of every code point, found with the regex engine's own \\w (built once)."""
+    """WORD_CHAR, DIGIT_CHAR and DECIMAL_CHAR bits of every code point, found with the regex engine's own \\w
+    and \\d (built once)."""
     every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     word_chars = "".join(_WORD.findall(every))
     table = np.zeros(0x110000, dtype=np.uint8)
     table[code_points(word_chars)] = WORD_CHAR
     digits = [char for char in word_chars if char.isdigit() or char == "_"]
     table[code_points("".join(digits))] |= DIGIT_CHAR
+    table[code_points("".join(_DECIMAL.findall(word_chars)))] |= DECIMAL_CHAR
     return table
+
+
+@cache
+def _ascii_classes() -> npt.NDArray[np.uint8]:
+    return character_classes()[:128].copy()
+
+
+@cache
+def upper_case() -> npt.NDArray[np.bool_]:
+    """Which code points are upper-case word characters (str.isupper()), a table built once."""
+    table = np.zeros(0x110000, dtype=bool)
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    table[code_points("".join(char for char in _WORD.findall(every) for char in char if char.isupper()))] = True
+    return table
+
+
+_VOWELS = np.array([ord(vowel) for vowel in "aeiouy"], dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class WordShapes:
+    """Counts of words by the letters they are made of (the words of `Tokens`)."""
+
+    latin: int  # of 4+ characters, all of them a-z
+    vowelless_latin: int  # of those, the ones holding none of a, e, i, o, u, y
+    with_runs: int  # holding a run of 4+ identical characters
 
 
 def code_points(text: str) -> npt.NDArray[np.uint32]:
@@ -85,14 +116,20 @@ class Tokens:
     ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """The word characters' code points and classes, the index of each word's first one among them, and each
         word's length."""
-        points = code_points(self.casefolded)
-        classes = character_classes()[points]
+        folded = self.casefolded
+        points: npt.NDArray[np.uint8] | npt.NDArray[np.uint32]
+        if folded.isascii():  # one byte a character, and a 128-entry table that stays in cache
+            points = np.frombuffer(folded.encode("ascii"), dtype=np.uint8)
+            classes = _ascii_classes()[points]
+        else:
+            points = code_points(folded)
+            classes = character_classes()[points]
         in_word = (classes & WORD_CHAR).astype(bool)
         edges = np.diff(in_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = (edges == 1).nonzero()[0]
         lengths = (edges == -1).nonzero()[0] - starts
         first = np.cumsum(lengths) - lengths  # word starts once the other characters are dropped
-        return points[in_word], classes[in_word], first, lengths
+        return points[in_word].astype(np.uint32, copy=False), classes[in_word], first, lengths
 
     @cached_property
     def word_count(self) -> int:
@@ -115,6 +152,42 @@ class Tokens:
             return 0
         others = np.add.reduceat((classes & DIGIT_CHAR) == 0, first)
         return int(np.count_nonzero(others))
+
+    @cached_property
+    def word_shapes(self) -> WordShapes:
+        """What `[a-z]{4,}`, `[aeiouy]` and `(\\w)\\1{3,}` find in each word, counted over the words at once."""
+        chars, _, first, lengths = self._word_classes
+        if len(first) == 0:
+            return WordShapes(0, 0, 0)
+        ascii_letters = np.add.reduceat((chars >= ord("a")) & (chars <= ord("z")), first)
+        latin = (ascii_letters == lengths) & (lengths >= 4)
+        vowels = np.add.reduceat(np.isin(chars, _VOWELS), first)
+        # A run of four: three neighbours in a row equal to the next character, inside one word.
+        word_starts = np.zeros(len(chars), dtype=bool)
+        word_starts[first] = True
+        same = (chars[1:] == chars[:-1]) & ~word_starts[1:]
+        runs_at = (same[:-2] & same[1:-1] & same[2:]).nonzero()[0]
+        with_runs = len(np.unique(np.cumsum(word_starts)[runs_at]))
+        return WordShapes(int(np.count_nonzero(latin)), int(np.count_nonzero(latin & (vowels == 0))), with_runs)
+
+    @cached_property
+    def capitalised_words(self) -> tuple[int, int]:
+        """The words as written that `[^\\W\\d_]\\w*` finds in the text before normalisation (each \\w run from
+        its first character that is neither \\d nor the underscore): how many start with an upper-case letter, and
+        how many there are."""
+        points = code_points(self.text)
+        classes = character_classes()[points]
+        in_word = (classes & WORD_CHAR).astype(bool)
+        run_starts = in_word.copy()
+        run_starts[1:] &= ~in_word[:-1]
+        runs = np.cumsum(run_starts)
+        letters = (in_word & ((classes & DECIMAL_CHAR) == 0) & (points != _UNDERSCORE)).nonzero()[0]
+        if len(letters) == 0:
+            return 0, 0
+        first_of_run = np.ones(len(letters), dtype=bool)
+        first_of_run[1:] = runs[letters[1:]] != runs[letters[:-1]]
+        firsts = points[letters[first_of_run]]
+        return int(np.count_nonzero(upper_case()[firsts])), len(firsts)
 
     @cached_property
     def words(self) -> list[str]:

@@ -12,12 +12,15 @@ from polyphony.scoring.gates import (
     DocumentJudge,
     EncodedBlob,
     FineWebQuality,
+    FunctionWords,
     Gate,
     Gibberish,
     GopherQuality,
     GopherRepetition,
     LanguageConfidence,
     Markup,
+    TitleCase,
+    Vocabulary,
     WordOrder,
     build_gates,
     judge,
@@ -41,6 +44,13 @@ VOCABULARY = PROSE.replace(".", "").replace(",", "").replace(":", "").split()
 ITEMS, CITIES = ("watches", "shoes", "tyres", "phones", "bags"), ("Paris", "Lyon", "Berlin", "Madrid", "Rome", "Oslo")
 TEMPLATED = " ".join(
     f"Buy cheap {item} online in {city} today. Best {item} deals in {city}." for item in ITEMS for city in CITIES
+)
+
+
+# Articles before function words and punctuation, sentences ending on "of" and "and", doubled words.
+MISPLACED = (
+    "Files the of header read. Linker the and names joined of. Program an to source defines and. "
+    "Compiler reads the is object written with with it."
 )
 
 
@@ -92,6 +102,22 @@ def salad(words: int) -> str:
         (WordOrder(min_pair_ratio_bp=5500), TEMPLATED, "repetitive_phrasing"),
         (WordOrder(short_min_pair_ratio_bp=7000), TEMPLATED[:900], "repetitive_phrasing"),  # under 200 words
         (WordOrder(short_min_pair_ratio_bp=7000), PROSE, "kept"),
+        (WordOrder(max_pair_ratio_bp=20000, max_pair_ratio_bp_by_language={"en": 9500}), salad(400), "word_salad"),
+        (WordOrder(max_pair_ratio_bp=9500, max_pair_ratio_bp_by_language={"de": 10000}), salad(400), "word_salad"),
+        (WordOrder(max_pair_ratio_bp=20000, long_min_words=300, long_max_pair_ratio_bp_by_language={"en": 9500}),
+         salad(400), "word_salad"),
+        (WordOrder(max_pair_ratio_bp=20000, long_min_words=500, long_max_pair_ratio_bp_by_language={"en": 9500}),
+         salad(400), "kept"),  # shorter than long_min_words: the general bound
+        (FunctionWords(), PROSE, "kept"),
+        (FunctionWords(), MISPLACED, "misplaced_function_words"),
+        (FunctionWords(languages=("de",)), MISPLACED, "kept"),
+        (FunctionWords(), PROSE + " The the", "kept"),  # one slip is no word salad
+        (FunctionWords(), "Update po/an.po, po/an.mo and po/an.gmo; install the .so and the .desktop files.", "kept"),
+        (Vocabulary(), PROSE, "kept"),
+        (Vocabulary(), TEMPLATED, "small_vocabulary"),
+        (Vocabulary(), TEMPLATED[:150], "kept"),  # under min_words: not judged
+        (TitleCase(), PROSE, "kept"),
+        (TitleCase(), " | ".join(word.title() for word in VOCABULARY), "title_case_words"),
     ],
 )  # fmt: skip
 def test_a_gate_keeps_or_drops_with_its_reason(gate: Gate, text: str, reason: str) -> None:
@@ -106,7 +132,7 @@ def test_the_first_gate_that_drops_decides_and_names_itself() -> None:
 
 
 def test_every_gate_has_a_unique_name_and_defaults_that_keep_real_prose() -> None:
-    assert len(GATES) == 9
+    assert len(GATES) == 12
     assert all(GATES[name]().check(doc(PROSE)).kept for name in GATES)
 
 

@@ -3,6 +3,7 @@ words, and on every file the upload accepts it reads the same units as policy v1
 string columns v1 did not count)."""
 
 import dataclasses
+import io
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from polyphony.formats.checks import check_content
 from polyphony.formats.declared import ContentFormat
 from polyphony.formats.errors import InvalidContent
-from polyphony.formats.readers import FormatLimits
+from polyphony.formats.readers import FormatLimits, TextLines
 from polyphony.scoring import Policy, load_policy
 from polyphony.scoring.parse import parse, read
 from polyphony.scoring.parse_v1 import parse_v1
@@ -50,6 +51,7 @@ def test_an_accepted_file_reads_as_v1_read_it(stored: dict[str, str]) -> None:
         ("csv", b"text,text\na,b\n"),
         ("text", b"caf\xe9 in Latin-1\n"),
         ("text", b"a NUL \x00 byte\n"),
+        ("text", b"fine\n" + b"a line too long " * (FormatLimits().max_line_bytes // 16) + b"\n"),
         ("text", b"\x89PNG\r\n\x1a\n a PNG named .txt"),
         ("parquet", b"PAR1 not really a Parquet file PAR1"),
         ("png", b"\x89PNG\r\n\x1a\n truncated"),
@@ -71,3 +73,16 @@ def test_v1_keeps_its_own_rules_and_later_policies_read_through_the_shared_reade
     nan = b'{"text": "NaN is no JSON value", "value": NaN}\n'
     assert parse(nan, content_format="jsonl", policy=V1).ok  # frozen: v1 never saw such a file from an upload
     assert parse(nan, content_format="jsonl", policy=LATER).validity.reason == "not_jsonl"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xef\xbb\xbfA byte order mark first.\r\nThen CRLF lines.\r\n\r\nA second paragraph.\r\n",
+        b"No line break at the end",
+        "Accents, \u00e9t\u00e9, and a \ufeff inside.\n\n\n".encode(),
+    ],
+)
+def test_a_text_file_read_at_once_is_the_text_its_lines_hold(content: bytes) -> None:
+    lines = "".join(line for _, line in TextLines(io.BytesIO(content), limits=FormatLimits()))
+    assert read(content, content_format="text", config=LATER.config).text == lines.replace("\r\n", "\n")
