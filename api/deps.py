@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from redis import Redis
 from sqlmodel import Session
 from web3 import Web3
@@ -14,7 +15,8 @@ from web3 import Web3
 from chain.bindings import Deployment, read_deployment
 from chain.client import chain_probe, connect, served_chain_id
 from chain.errors import ContractsNotDeployed
-from polyphony.auth.tokens import contributor_of
+from polyphony.auth.errors import MissingToken
+from polyphony.auth.tokens import NO_TOKEN, contributor_of
 from polyphony.db import get_engine, get_session
 from polyphony.health import Probe, database_probe, redis_probe, storage_probe, workers_probe
 from polyphony.queue import get_celery
@@ -69,17 +71,34 @@ def client_host(request: Request) -> str:
 ClientHost = Annotated[str, Depends(client_host)]
 
 _bearer = HTTPBearer(auto_error=False, description="The access_token from POST /auth/login.")
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_contributor(
-    redis: RedisDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> str:
+def offered_contributor(redis: RedisDep, request: Request) -> str | None:
+    """The address of the bearer token the request carries, None without one; 401 `invalid_token` for a bad one.
+
+    Every route depends on it (see `create_app`), public ones too: a client whose token went bad is told so at
+    once, instead of being answered as someone anonymous. It reads the header itself rather than through
+    `_bearer`, so that the OpenAPI marks only the routes that need a token as secured.
+    """
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return contributor_of(redis, token, now=time.time())
+
+
+OfferedContributor = Annotated[str | None, Depends(offered_contributor)]
+
+
+def current_contributor(offered: OfferedContributor, _documented: BearerCredentials) -> str:
     """The checksum address the request's bearer token signed in as; 401 without a valid one."""
-    return contributor_of(redis, credentials.credentials if credentials else None, now=time.time())
+    # The token was checked once for this request, by `offered_contributor`; `_documented` only marks the route.
+    if offered is None:
+        raise MissingToken(NO_TOKEN)
+    return offered
 
 
 CurrentContributor = Annotated[str, Depends(current_contributor)]
-BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def limit_uploads(me: CurrentContributor, client: ClientHost, redis: RedisDep, settings: SettingsDep) -> None:

@@ -1,8 +1,9 @@
 """The API application: `create_app()` wires routes, error handlers and metrics."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api.deps import get_redis
+from api.deps import get_redis, offered_contributor
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.routes import (
@@ -25,6 +26,12 @@ from api.schemas.errors import ErrorPublic
 from polyphony.queue import SCORING_QUEUE
 from polyphony.scores.metrics import install_collector
 
+_BAD_TOKEN = {
+    "model": ErrorPublic,
+    "description": "error code `invalid_token`: the request carried a bearer token that was never issued here, "
+    "has expired or was revoked (the message and WWW-Authenticate's error_description say which)",
+}
+
 
 def create_app() -> FastAPI:
     """A fresh Polyphony API application."""
@@ -32,8 +39,13 @@ def create_app() -> FastAPI:
         title="Polyphony",
         summary="Community-owned AI data: contributions, provenance, scores, rewards and training rounds.",
         version="0.1.0",
-        responses={500: {"model": ErrorPublic}},
+        docs_url=None,  # served by install_docs, with their assets from this server rather than a CDN
+        redoc_url=None,
+        responses={401: _BAD_TOKEN, 500: {"model": ErrorPublic}},
+        # Any route, public ones too, refuses a bearer token that is no good rather than ignoring it.
+        dependencies=[Depends(offered_contributor)],
     )
+    install_docs(app)
     install_error_handlers(app)
     install_metrics(app)
     install_collector(get_redis(), queue=SCORING_QUEUE)

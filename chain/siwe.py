@@ -175,9 +175,15 @@ def verify(text: str, *, signature: bytes, terms: SignInTerms, now: datetime) ->
 
 def _check_audience(message: SignInMessage, *, terms: SignInTerms) -> None:
     scheme = urlsplit(terms.origin).scheme
-    if message.domain.lower() != terms.domain or (message.scheme or scheme).lower() != scheme:
-        shown = f"{message.scheme}://{message.domain}" if message.scheme else message.domain
-        raise SignInWrongDomain(f"this message signs in to {shown}, not {terms.origin}: build it for this server")
+    if message.domain.lower() != terms.domain:
+        raise SignInWrongDomain(
+            f"this message signs in to the domain {message.domain}, not {terms.domain}: build it for this server"
+        )
+    if (message.scheme or scheme).lower() != scheme:
+        raise SignInWrongDomain(
+            f"this message signs in to {terms.domain} over {message.scheme}, but this server is served over "
+            f"{scheme}: build it for this server"
+        )
     if _origin(message.uri) != terms.origin:
         raise SignInWrongUri(f"this message's URI {message.uri} is not on {terms.origin}: build it for this server")
     if message.chain_id != terms.chain_id:

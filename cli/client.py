@@ -68,6 +68,7 @@ class PolyphonyClient:
 
     def sign_in(self) -> str:
         """Sign in with the account's key (EIP-4361); the bearer token is kept for later calls and returned."""
+        self.token = None  # a token kept from before may have gone bad, and every route refuses a bad one
         nonce = self.call("GET", "/auth/nonce")["nonce"]
         terms = terms_for(self.base_url, chain_id=self.chain_id)
         now = datetime.now(UTC)
@@ -115,6 +116,15 @@ class PolyphonyClient:
         """The contribution `contribution_id` with its status timeline."""
         found: dict[str, Any] = self.call("GET", f"/contributions/{contribution_id}")
         return found
+
+    def every(self, path: str, **params: Any) -> list[Any]:
+        """Every item of the list at `path`, page after page (each list answers {items, total, offset, limit})."""
+        items: list[Any] = []
+        while True:
+            page = self.call("GET", path, params={**params, "offset": len(items)})
+            items += page["items"]
+            if not page["items"] or len(items) >= page["total"]:
+                return items
 
     def call(self, method: str, path: str, **request: Any) -> Any:
         """The JSON answer of one API request, with the bearer token if signed in; raise `ClientError` on an error."""

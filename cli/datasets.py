@@ -116,8 +116,8 @@ def register(
             tx_hash = _register_on_chain(
                 connect(rpc_url), client.wallet, registry=rounds["registry"], call=(round_number, cid, lineage_cid)
             )
-        models = client.call("POST", "/models", json={"tx_hash": tx_hash})
-    for model in models:
+        recorded = client.call("POST", "/models", json={"tx_hash": tx_hash})
+    for model in recorded["models"]:
         console.print(f"model {model['id']}: {escape(model['model_cid'])} trained on round {model['round']}")
         console.print(f"  lineage CID {model['lineage_cid']}\n  tx          {model['tx_hash']}")
 

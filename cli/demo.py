@@ -338,7 +338,7 @@ def pull_and_train(demo: Demo, trainer_key: Path, round_number: int) -> None:
     demo.fund("trainer")
     demo.run("model", "register", "--round", str(round_number), "--cid", model, key=trainer_key)
     models = demo.get("/models")
-    demo.show(f"/models/{models[0]['id']}/lineage")
+    demo.show(f"/models/{models['items'][0]['id']}/lineage")
 
 
 def train_word_counts(pulled: Path, model: Path, *, settings: Settings) -> str:

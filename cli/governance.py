@@ -124,8 +124,9 @@ def _sign(wallet: LocalAccount, typed: dict[str, Any]) -> str:
 def _until_relayed(client: PolyphonyClient, path: str, *, row_id: int | None = None) -> dict[str, Any]:
     deadline = time.monotonic() + RELAY_WAIT_S
     while time.monotonic() < deadline:
-        found = client.call("GET", path)
-        row: dict[str, Any] = found if row_id is None else next(b for b in found if b["id"] == row_id)
+        row: dict[str, Any] = (
+            client.call("GET", path) if row_id is None else next(b for b in client.every(path) if b["id"] == row_id)
+        )
         if row["status"] == "mined":
             return row
         if row["status"] == "failed":

@@ -1,4 +1,5 @@
-"""The database engine and the two transaction boundaries: `session_scope()` and `get_session()`.
+"""The database engine, the two transaction boundaries (`session_scope()` and `get_session()`), and `page_of`, every
+list's one way to read a page and its total.
 
 Only these boundaries commit; services `flush()` when they need ids and never commit themselves.
 """
@@ -6,13 +7,16 @@ Only these boundaries commit; services `flush()` when they need ids and never co
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, create_engine, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from polyphony.settings import get_settings
+
+Row = TypeVar("Row")
 
 
 def make_engine(url: str) -> Engine:
@@ -55,3 +59,9 @@ def get_session() -> Iterator[Session]:
     """The API's unit of work, one per request (a FastAPI dependency)."""
     with session_scope() as session:
         yield session
+
+
+def page_of(session: Session, query: SelectOfScalar[Row], *, offset: int, limit: int) -> tuple[list[Row], int]:
+    """One page of `query`'s rows (order it first) and how many rows it has in all: every list's one way."""
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    return list(session.exec(query.offset(offset).limit(limit))), total

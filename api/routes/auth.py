@@ -13,7 +13,7 @@ from api.schemas.errors import ErrorPublic
 from chain import siwe
 from chain.errors import ChainUnavailable
 from chain.sign_in import login, new_nonce
-from polyphony.auth.errors import ExpiredToken, InvalidToken, MissingToken, RedisUnavailable, UnknownNonce
+from polyphony.auth.errors import InvalidToken, MissingToken, RedisUnavailable, UnknownNonce
 from polyphony.auth.tokens import revoke_token
 from polyphony.errors import PolyphonyError
 from polyphony.ratelimit import RateLimited
@@ -37,7 +37,7 @@ def error_responses(*errors: type[PolyphonyError]) -> dict[int | str, dict[str, 
 
 
 _BUSY = (RateLimited, RedisUnavailable)
-_TOKEN = (MissingToken, InvalidToken, ExpiredToken, RedisUnavailable)
+_TOKEN = (MissingToken, InvalidToken, RedisUnavailable)
 _LOGIN = (
     siwe.MalformedSignIn,
     siwe.SignInWrongDomain,

@@ -7,23 +7,23 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, StorageDep, UploadAllowance
 from api.multipart import receive_upload
+from api.schemas import forms
 from api.schemas.contributions import (
     ClaimSignature,
-    ContributionPagePublic,
     ContributionPublic,
-    RecordPagePublic,
     RecordPublic,
     RevocationSignature,
 )
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import Offset, PathId
+from api.schemas.pages import Page
 from api.schemas.tombstones import TombstonePublic
 from chain.addresses import checksum_address
 from chain.anchoring import provenance_of
 from chain.provenance import Provenance, accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
 from governance.rewards.epochs import reward_of
 from polyphony.contributions import service
-from polyphony.contributions.ingest import ingest
+from polyphony.contributions.ingest import LANGUAGE_TAG, MAX_TEXT, MAX_TITLE, ingest
 from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import ContributionStatus
 from polyphony.scores import service as scores
@@ -36,7 +36,32 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=201, response_model=ContributionPublic, responses=_ERRORS)
+_UPLOAD_BODY = forms.multipart_body(
+    {
+        "file": forms.FILE,
+        "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE, "description": "What the data is"},
+        "description": {"type": "string", "maxLength": MAX_TEXT, "description": "More about it; may be empty"},
+        "license": {"type": "string", "examples": ["CC-BY-4.0"],
+                    "description": "The one SPDX license id you grant (no expressions such as 'MIT OR Apache-2.0')"},
+        "modality": forms.modality("What kind of data it is; the file's extension must be a format of it"),
+        "language": {"type": "string", "maxLength": 16, "pattern": LANGUAGE_TAG.pattern,
+                     "description": "Its language as a BCP 47 tag ('en', 'pt-BR'); optional"},
+        "consent": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT,
+                    "description": "The consent text you agree to; its SHA-256 is signed in the claim"},
+        "text_field": forms.TEXT_FIELD,
+    },
+    required=["file", "title", "license", "modality", "consent"],
+)  # fmt: skip
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
+    "description": "Sent again with the same upload, it answers the contribution the first one made (200)",
+}  # fmt: skip
+
+
+@router.post(
+    "", status_code=201, response_model=ContributionPublic, responses=_ERRORS,
+    openapi_extra={"requestBody": _UPLOAD_BODY, "parameters": [_IDEMPOTENCY_KEY]},
+)  # fmt: skip
 async def upload(
     request: Request, response: Response, me: CurrentContributor, settings: SettingsDep, storage: StorageDep,
     _allowed: UploadAllowance,
@@ -56,14 +81,14 @@ async def upload(
     return ContributionPublic.of(contribution)
 
 
-@router.get("", response_model=ContributionPagePublic, responses=_ERRORS)
+@router.get("", response_model=Page[ContributionPublic], responses=_ERRORS)
 def list_contributions(
     session: SessionDep,
     contributor: Annotated[str | None, Query(description="0x address")] = None,
     status: ContributionStatus | None = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> ContributionPagePublic:
+) -> Page[ContributionPublic]:
     """Contributions, newest first, by contributor and status."""
     page, total = service.list_contributions(
         session,
@@ -72,9 +97,7 @@ def list_contributions(
         offset=offset,
         limit=limit,
     )
-    return ContributionPagePublic(
-        items=[ContributionPublic.of(c) for c in page], total=total, offset=offset, limit=limit
-    )
+    return Page.of([ContributionPublic.of(c) for c in page], total=total, offset=offset, limit=limit)
 
 
 @router.get("/{contribution_id}", response_model=ContributionPublic, responses=_ERRORS)
@@ -87,17 +110,17 @@ def get_contribution(contribution_id: PathId, session: SessionDep) -> Contributi
     return public
 
 
-@router.get("/{contribution_id}/records", response_model=RecordPagePublic, responses=_ERRORS)
+@router.get("/{contribution_id}/records", response_model=Page[RecordPublic], responses=_ERRORS)
 def list_records(
     contribution_id: PathId,
     session: SessionDep,
     status: Annotated[Literal["kept", "dropped"] | None, Query(description="Only kept, or only dropped")] = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> RecordPagePublic:
+) -> Page[RecordPublic]:
     """The documents of a contribution in upload order, each kept or dropped with the reason, by its latest score."""
     page, total = get_document_fates(session, contribution_id).page(status=status, offset=offset, limit=limit)
-    return RecordPagePublic(items=[RecordPublic.of(fate) for fate in page], total=total, offset=offset, limit=limit)
+    return Page.of([RecordPublic.of(fate) for fate in page], total=total, offset=offset, limit=limit)
 
 
 @router.get("/{contribution_id}/claim", responses=_ERRORS)

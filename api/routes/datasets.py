@@ -5,9 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentContributor, SessionDep, StorageDep
-from api.schemas.datasets import DatasetCreate, DatasetPagePublic, DatasetPublic
+from api.schemas.datasets import DatasetCreate, DatasetPublic
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import Offset, PathId
+from api.schemas.pages import Page
 from governance.datasets import service as datasets
 from governance.datasets.service import DatasetFilters
 
@@ -32,13 +33,13 @@ def create_dataset(
     return DatasetPublic.of(dataset, datasets.dataset_contribution_ids(session, dataset.id or 0))
 
 
-@router.get("", response_model=DatasetPagePublic)
+@router.get("", response_model=Page[DatasetPublic])
 def list_datasets(
     session: SessionDep, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50
-) -> DatasetPagePublic:
+) -> Page[DatasetPublic]:
     """Datasets, newest first (without their member lists)."""
-    found = datasets.list_datasets(session, offset=offset, limit=limit)
-    return DatasetPagePublic(items=[DatasetPublic.of(dataset) for dataset in found], offset=offset, limit=limit)
+    found, total = datasets.list_datasets(session, offset=offset, limit=limit)
+    return Page.of([DatasetPublic.of(dataset) for dataset in found], total=total, offset=offset, limit=limit)
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic, responses=_ERRORS)

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, Web3Dep
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import MAX_STORED_INTEGER, Offset
+from api.schemas.pages import Page
 from api.schemas.proposals import (
     BallotRequest,
-    ProposalPagePublic,
     ProposalPublic,
     ProposalRequest,
     RelayedBallotPublic,
@@ -41,19 +41,19 @@ def create_proposal(
     return ProposalPublic.of(proposals.view_proposal(session, proposal, web3=web3, deployment=deployment))
 
 
-@router.get("", response_model=ProposalPagePublic, responses=_ERRORS)
+@router.get("", response_model=Page[ProposalPublic], responses=_ERRORS)
 def list_proposals(
     session: SessionDep, web3: Web3Dep, deployment: DeploymentDep,
     round_number: Annotated[int | None, Query(alias="round", ge=0, le=MAX_STORED_INTEGER)] = None,
     dataset_id: Annotated[int | None, Query(ge=1, le=MAX_STORED_INTEGER)] = None,
     offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> ProposalPagePublic:  # fmt: skip
+) -> Page[ProposalPublic]:  # fmt: skip
     """Proposals, newest first, by round and dataset, each with its state and tallies."""
-    page = proposals.list_proposals(
+    page, total = proposals.list_proposals(
         session, round_number=round_number, dataset_id=dataset_id, offset=offset, limit=limit
     )
     items = [ProposalPublic.of(proposals.view_proposal(session, p, web3=web3, deployment=deployment)) for p in page]
-    return ProposalPagePublic(items=items, offset=offset, limit=limit)
+    return Page.of(items, total=total, offset=offset, limit=limit)
 
 
 @router.get("/{proposal_id}", response_model=ProposalPublic, responses=_ERRORS)
@@ -85,8 +85,12 @@ def relay_vote(
     return RelayedBallotPublic.of(ballot)
 
 
-@router.get("/{proposal_id}/votes", response_model=list[RelayedBallotPublic], responses=_ERRORS)
-def list_relayed_votes(proposal_id: str, session: SessionDep) -> list[RelayedBallotPublic]:
-    """The ballots relayed on this proposal and what became of each (votes sent directly are in the tallies)."""
+@router.get("/{proposal_id}/votes", response_model=Page[RelayedBallotPublic], responses=_ERRORS)
+def list_relayed_votes(
+    proposal_id: str, session: SessionDep, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> Page[RelayedBallotPublic]:
+    """The ballots relayed on this proposal, oldest first, and what became of each (votes sent directly are in the
+    tallies)."""
     proposal = proposals.get_proposal(session, proposal_id)
-    return [RelayedBallotPublic.of(ballot) for ballot in votes.ballots_of(session, proposal)]
+    page, total = votes.ballots_of(session, proposal, offset=offset, limit=limit)
+    return Page.of([RelayedBallotPublic.of(ballot) for ballot in page], total=total, offset=offset, limit=limit)

@@ -9,6 +9,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from api.deps import DeploymentDep, PreviewAllowance, SessionDep, SettingsDep
 from api.multipart import MissingFile, bounded_form
+from api.schemas import forms
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import PathId
 from api.schemas.scores import ScorePreviewPublic, ScorePublic
@@ -34,22 +35,15 @@ preview_router = APIRouter(prefix="/scores", tags=["scores"])
 _PREVIEW_ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorPublic} for code in (400, 401, 411, 413, 415, 429)
 }
-_PREVIEW_BODY = {
-    "required": True,
-    "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file"],
-        "properties": {
-            "file": {"type": "string", "format": "binary", "description": "The file, named with its extension"},
-            "format": {"type": "string", "enum": ["text", "jsonl", "csv", "parquet", "png", "jpeg"],
-                       "description": "Its format; default: from the file name's extension"},
-            "modality": {"type": "string", "enum": ["text", "tabular", "image"],
-                         "description": "Its modality; default: from the format"},
-            "text_field": {"type": "string", "maxLength": 64,
-                           "description": "The field of each JSONL, CSV or Parquet record that holds its text; "
-                                          "default: the scoring policy's ('text')"},
-        },
-    }}},
-}  # fmt: skip
+_PREVIEW_BODY = forms.multipart_body(
+    {
+        "file": forms.FILE,
+        "format": forms.content_format("Its format; default: from the file name's extension"),
+        "modality": forms.modality("Its modality; default: from the format"),
+        "text_field": forms.TEXT_FIELD,
+    },
+    required=["file"],
+)
 
 
 @preview_router.post(

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query
 from api.deps import DeploymentDep, SessionDep, SettingsDep, StorageDep
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import MAX_STORED_INTEGER, Offset, PathId
-from api.schemas.trained_models import ModelLineagePublic, ModelPublic, ModelRegistration
+from api.schemas.pages import Page
+from api.schemas.trained_models import ModelLineagePublic, ModelPublic, ModelRegistration, ModelsRecordedPublic
 from chain.client import connect
 from governance.rounds import lineage
 
@@ -16,26 +17,26 @@ router = APIRouter(prefix="/models", tags=["governance"])
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 503)}
 
 
-@router.post("", status_code=201, response_model=list[ModelPublic], responses=_ERRORS)
+@router.post("", status_code=201, response_model=ModelsRecordedPublic, responses=_ERRORS)
 def record_model(
     body: ModelRegistration, session: SessionDep, settings: SettingsDep, deployment: DeploymentDep
-) -> list[ModelPublic]:
+) -> ModelsRecordedPublic:
     """Record the models a `registerModel` transaction registered (read from its receipt; idempotent)."""
     web3 = connect(settings.effective_chain_rpc_url)
     models = lineage.record_registration(session, web3=web3, deployment=deployment, tx_hash=body.tx_hash)
-    return [ModelPublic.of(model) for model in models]
+    return ModelsRecordedPublic(tx_hash=body.tx_hash, models=[ModelPublic.of(model) for model in models])
 
 
-@router.get("", response_model=list[ModelPublic])
+@router.get("", response_model=Page[ModelPublic])
 def list_models(
     session: SessionDep,
     round_number: Annotated[int | None, Query(alias="round", ge=0, le=MAX_STORED_INTEGER)] = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[ModelPublic]:
+) -> Page[ModelPublic]:
     """Registered models, newest first, of one round if `round` is given."""
-    found = lineage.list_models(session, round_number=round_number, offset=offset, limit=limit)
-    return [ModelPublic.of(model) for model in found]
+    found, total = lineage.list_models(session, round_number=round_number, offset=offset, limit=limit)
+    return Page.of([ModelPublic.of(model) for model in found], total=total, offset=offset, limit=limit)
 
 
 @router.get("/{model_id}", response_model=ModelPublic, responses=_ERRORS)

@@ -83,13 +83,6 @@ class ContributionPublic(BaseModel):
         })  # fmt: skip
 
 
-class ContributionPagePublic(BaseModel):
-    items: list[ContributionPublic]
-    total: int
-    offset: int
-    limit: int
-
-
 class RecordPublic(BaseModel):
     """One document of a contribution: its index in the upload, kept or dropped, and why."""
 
@@ -100,13 +93,6 @@ class RecordPublic(BaseModel):
     @classmethod
     def of(cls, fate: DocumentFate) -> "RecordPublic":
         return cls(record=fate.record, status=fate.status, reason=fate.reason)
-
-
-class RecordPagePublic(BaseModel):
-    items: list[RecordPublic]
-    total: int
-    offset: int
-    limit: int
 
 
 class ClaimSignature(BaseModel):

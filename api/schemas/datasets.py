@@ -43,9 +43,3 @@ class DatasetPublic(BaseModel):
         return cls.model_validate(
             {**dataset.model_dump(), "contribution_ids": contribution_ids or []}, from_attributes=True
         )
-
-
-class DatasetPagePublic(BaseModel):
-    items: list[DatasetPublic]
-    offset: int
-    limit: int

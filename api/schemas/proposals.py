@@ -78,12 +78,6 @@ class ProposalPublic(BaseModel):
         )  # fmt: skip
 
 
-class ProposalPagePublic(BaseModel):
-    items: list[ProposalPublic]
-    offset: int
-    limit: int
-
-
 class BallotRequest(BaseModel):
     """`POST /proposals/{id}/votes`: a holder's OZ `Ballot` signature, relayed to `castVoteBySig`."""
 

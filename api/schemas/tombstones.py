@@ -12,10 +12,3 @@ class TombstonePublic(BaseModel):
     signature: str
     deadline: int
     revoked_at: datetime
-
-
-class TombstonePagePublic(BaseModel):
-    items: list[TombstonePublic]
-    total: int
-    offset: int
-    limit: int

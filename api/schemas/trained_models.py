@@ -32,6 +32,13 @@ class ModelPublic(BaseModel):
         return cls.model_validate(model, from_attributes=True)
 
 
+class ModelsRecordedPublic(BaseModel):
+    """`POST /models`: the transaction read and the models it registered (one transaction may register several)."""
+
+    tx_hash: str
+    models: list[ModelPublic]
+
+
 class ModelLineagePublic(BaseModel):
     """`GET /models/{id}/lineage`: the round, datasets, contributions and contributors behind a model."""
 

@@ -33,6 +33,7 @@ from governance.datasets.errors import (
 )
 from governance.datasets.kept import kept_documents
 from polyphony.contributions.licenses import check_license
+from polyphony.db import page_of
 from polyphony.formats.declared import Modality
 from polyphony.models.contribution import AnchorBatch, Contribution, ContributionStatus, Tombstone
 from polyphony.models.dataset import Dataset, DatasetItem
@@ -313,10 +314,9 @@ def get_dataset(session: Session, dataset_id: int) -> Dataset:
     return dataset
 
 
-def list_datasets(session: Session, *, offset: int, limit: int) -> list[Dataset]:
-    """Datasets, newest first."""
-    query = select(Dataset).order_by(col(Dataset.id).desc()).offset(offset).limit(limit)
-    return list(session.exec(query))
+def list_datasets(session: Session, *, offset: int, limit: int) -> tuple[list[Dataset], int]:
+    """One page of datasets, newest first, and how many there are."""
+    return page_of(session, select(Dataset).order_by(col(Dataset.id).desc()), offset=offset, limit=limit)
 
 
 def dataset_contribution_ids(session: Session, dataset_id: int) -> list[int]:

@@ -34,6 +34,7 @@ from governance.proposals.errors import (
     ProposalNotFound,
     ProposalThresholdNotMet,
 )
+from polyphony.db import page_of
 from polyphony.jobs import enqueue
 from polyphony.models.dataset import Dataset
 from polyphony.models.indexer import ChainEvent
@@ -172,14 +173,14 @@ def get_proposal(session: Session, proposal_id: str) -> Proposal:
 
 def list_proposals(
     session: Session, *, round_number: int | None, dataset_id: int | None, offset: int, limit: int
-) -> list[Proposal]:
-    """Proposals, newest first, by round and dataset."""
+) -> tuple[list[Proposal], int]:
+    """One page of proposals, newest first, by round and dataset, and how many match in all."""
     query = select(Proposal)
     if round_number is not None:
         query = query.where(Proposal.round_number == round_number)
     if dataset_id is not None:
         query = query.where(Proposal.dataset_id == dataset_id)
-    return list(session.exec(query.order_by(col(Proposal.id).desc()).offset(offset).limit(limit)))
+    return page_of(session, query.order_by(col(Proposal.id).desc()), offset=offset, limit=limit)
 
 
 def proposal_events(session: Session, proposal: Proposal) -> list[ChainEvent]:

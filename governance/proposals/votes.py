@@ -43,7 +43,7 @@ from governance.proposals.errors import (
 )
 from governance.proposals.service import STATES
 from polyphony.clock import utcnow
-from polyphony.db import session_scope
+from polyphony.db import page_of, session_scope
 from polyphony.jobs import enqueue
 from polyphony.models.proposal import Proposal, RelayedBallot, RelayedDelegation, RelayStatus
 
@@ -266,7 +266,7 @@ def get_relayed(session: Session, kind: type[RelayedBallot] | type[RelayedDelega
     return row
 
 
-def ballots_of(session: Session, proposal: Proposal) -> list[RelayedBallot]:
-    """The ballots relayed on `proposal`, oldest first."""
+def ballots_of(session: Session, proposal: Proposal, *, offset: int, limit: int) -> tuple[list[RelayedBallot], int]:
+    """One page of the ballots relayed on `proposal`, oldest first, and how many there are."""
     query = select(RelayedBallot).where(RelayedBallot.proposal_ref == proposal.id).order_by(RelayedBallot.id)  # type: ignore[arg-type]
-    return list(session.exec(query))
+    return page_of(session, query, offset=offset, limit=limit)

@@ -22,6 +22,7 @@ from chain.indexer import DEPLOYMENT_CURSOR, events
 from governance.datasets.service import read_manifest_rows
 from governance.rounds.approvals import approvals
 from governance.rounds.errors import ModelNotFound, RegistrationNotFound
+from polyphony.db import page_of
 from polyphony.models.contribution import Tombstone
 from polyphony.models.dataset import Model
 from polyphony.storage.base import Storage
@@ -142,12 +143,12 @@ def get_model(session: Session, model_id: int) -> Model:
     return model
 
 
-def list_models(session: Session, *, round_number: int | None, offset: int, limit: int) -> list[Model]:
-    """Registered models, newest first, of one round if given."""
-    query = select(Model).order_by(col(Model.id).desc()).offset(offset).limit(limit)
+def list_models(session: Session, *, round_number: int | None, offset: int, limit: int) -> tuple[list[Model], int]:
+    """One page of registered models, newest first, of one round if given, and how many there are."""
+    query = select(Model).order_by(col(Model.id).desc())
     if round_number is not None:
         query = query.where(Model.round == round_number)
-    return list(session.exec(query))
+    return page_of(session, query, offset=offset, limit=limit)
 
 
 def model_lineage(storage: Storage, model: Model) -> dict[str, Any]:

@@ -16,13 +16,30 @@ class MissingToken(Unauthorized):
 
 
 class InvalidToken(Unauthorized):
+    """A bearer token was sent and is no good, on any route, public ones too: RFC 6750's `invalid_token`.
+
+    The message, also sent as the header's error_description, says why: never issued, expired or revoked.
+    """
+
     code = "invalid_token"
-    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        # RFC 6750 allows printable ASCII but the double quote and backslash in an error_description.
+        description = "".join(c for c in message.replace('"', "'") if " " <= c <= "~" and c != "\\")
+        self.headers = {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'}
 
 
-class ExpiredToken(Unauthorized):
-    code = "expired_token"
-    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+class UnknownToken(InvalidToken):
+    """Never issued here (or expired so long ago that its record is gone)."""
+
+
+class ExpiredToken(InvalidToken):
+    """Issued here, past its lifetime."""
+
+
+class RevokedToken(InvalidToken):
+    """Issued here, then signed out with POST /auth/logout."""
 
 
 class UnknownNonce(Unauthorized):

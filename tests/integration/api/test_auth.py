@@ -158,6 +158,14 @@ def test_a_message_for_other_terms_is_refused(
     assert error_code(response) == code
 
 
+def test_a_message_for_another_domain_names_both_domains(client: TestClient, settings: Settings) -> None:
+    response = client.post("/auth/login", json=signed(client, WALLET, settings, domain="evil.example"))
+    domain = sign_in_terms(settings).domain
+    message = response.json()["error"]["message"]
+    assert (response.status_code, error_code(response)) == (401, "siwe_wrong_domain")
+    assert f"the domain evil.example, not {domain}:" in message and "://" not in message
+
+
 def test_a_message_that_is_not_eip_4361_is_a_bad_request(client: TestClient) -> None:
     response = client.post("/auth/login", json={"message": "let me in", "signature": "0x" + "11" * 65})
     assert response.status_code == 400
@@ -193,7 +201,8 @@ def test_an_expired_token_is_refused_as_expired(client: TestClient, redis_url: s
     token = issue_token(get_redis(), address=WALLET.address, ttl_s=60, now=time.time() - 3600)
     response = client.get("/auth/me", headers=bearer(token.token))
     assert response.status_code == 401
-    assert error_code(response) == "expired_token"
+    assert error_code(response) == "invalid_token"
+    assert "has expired" in response.json()["error"]["message"]
 
 
 def test_tokens_are_kept_hashed(client: TestClient, settings: Settings) -> None:
@@ -291,5 +300,5 @@ def test_the_openapi_document_lists_each_routes_errors(client: TestClient) -> No
     assert "siwe_unknown_nonce" in login["401"]["description"]
     assert "siwe_malformed" in login["400"]["description"]
     assert "Retry-After" in login["429"]["headers"]
-    assert "expired_token" in paths["/auth/me"]["get"]["responses"]["401"]["description"]
+    assert "invalid_token" in paths["/auth/me"]["get"]["responses"]["401"]["description"]
     assert "too_many_requests" in paths["/auth/nonce"]["get"]["responses"]["429"]["description"]

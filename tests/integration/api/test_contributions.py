@@ -116,7 +116,8 @@ def test_nobody_claims_someone_elses_contribution(contributor: PolyphonyClient, 
         ("data.jsonl", UNKEPT, {"license": "Not-A-License"}, 400, "unknown_license"),
         ("data.jsonl", UNKEPT, {"title": ""}, 400, "invalid_metadata"),
         ("data.jsonl", UNKEPT, {"language": "english please"}, 400, "invalid_metadata"),
-        ("data.exe", b"MZ", {}, 400, "unsupported_format"),
+        ("data.exe", b"MZ", {}, 415, "unsupported_format"),
+        ("data", b'{"named": "without an extension"}\n', {}, 415, "unsupported_format"),
     ],
 )
 def test_bad_uploads_are_refused_with_a_code_and_nothing_is_kept(

@@ -59,7 +59,6 @@ def test_the_text_field_names_which_field_of_each_record_is_judged(contributor: 
     ("name", "content", "form", "code"),
     [
         ("latin1.txt", "caf\xe9".encode("latin-1"), {}, "invalid_utf8"),
-        ("notes.docx", b"PK\x03\x04", {}, "unsupported_format"),
         ("table.csv", b"a,b\n1,2\n", {"modality": "image"}, "modality_mismatch"),
         ("notes.txt", b"Plain prose.\n", {"text_field": "body"}, "text_field_not_applicable"),
         ("table.csv", b"a,b\n1,2\n", {"modality": "tabular", "text_field": "a"}, "text_field_not_applicable"),
@@ -71,6 +70,14 @@ def test_a_file_the_upload_would_refuse_is_a_400_with_the_uploads_code(
     with pytest.raises(ClientError) as refused:
         preview(contributor, name, content, **form)
     assert (refused.value.status, refused.value.code) == (400, code)
+
+
+@pytest.mark.parametrize("name", ["notes.docx", "README"])
+def test_a_file_type_the_upload_does_not_take_is_a_415(contributor: PolyphonyClient, name: str) -> None:
+    with pytest.raises(ClientError) as refused:
+        preview(contributor, name, b"PK\x03\x04")
+    assert (refused.value.status, refused.value.code) == (415, "unsupported_format")
+    assert "extension" in refused.value.message
 
 
 def test_a_preview_needs_a_token_a_file_and_a_size_within_the_limit(

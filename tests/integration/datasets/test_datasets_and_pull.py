@@ -132,7 +132,7 @@ def test_an_approved_round_is_pulled_verified_and_a_model_names_its_contributors
         app, ["model", "register", "--round", str(round_number), "--cid", "bafymodel", "--api", api_url]
     )
     assert registered.exit_code == 0, registered.output
-    model = httpx.get(f"{api_url}/models", params={"round": round_number}).json()[0]
+    model = httpx.get(f"{api_url}/models", params={"round": round_number}).json()["items"][0]
     assert model["registrant"] == trainer.address
     shown = httpx.get(f"{api_url}/models/{model['id']}/lineage").json()
     assert shown["round"] == round_number and shown["contributors"] == [curator.wallet.address]

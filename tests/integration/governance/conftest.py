@@ -131,15 +131,13 @@ class Governance:
         accepted = self.api.call("POST", f"/proposals/{proposal_id}/votes", json=body)
         assert accepted["status"] == "accepted"
         return self.until(
-            lambda: next(
-                b for b in self.api.call("GET", f"/proposals/{proposal_id}/votes") if b["id"] == accepted["id"]
-            ),
+            lambda: next(b for b in self.api.every(f"/proposals/{proposal_id}/votes") if b["id"] == accepted["id"]),
             lambda ballot: ballot["status"] != "accepted",
         )
 
     def relayed_ballot(self, proposal_id: str, ballot_id: int) -> dict[str, Any]:
         """The relayed ballot `ballot_id` as GET /proposals/{id}/votes lists it."""
-        ballots: list[dict[str, Any]] = self.api.call("GET", f"/proposals/{proposal_id}/votes")
+        ballots: list[dict[str, Any]] = self.api.every(f"/proposals/{proposal_id}/votes")
         return next(ballot for ballot in ballots if ballot["id"] == ballot_id)
 
     def relay_delegation(self, holder: LocalAccount, delegatee: str) -> dict[str, Any]:

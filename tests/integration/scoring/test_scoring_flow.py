@@ -4,6 +4,7 @@ retried no-verdict, and `polyphony verify score` reproduces the score or names t
 
 import io
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 from api.main import create_app
 from cli.client import ClientError, PolyphonyClient
 from cli.main import app as cli
+from cli.stack import scoring_worker_part
 from polyphony.db import session_scope
 from polyphony.models.score import ContributionScore
 from polyphony.queue import get_celery
@@ -49,7 +51,9 @@ def contribute(client: PolyphonyClient, content: bytes, name: str) -> int:
     return int(stored["id"])
 
 
-def test_a_claimed_contribution_gets_one_score_with_each_dimension_explained(contributor: PolyphonyClient) -> None:
+def test_a_claimed_contribution_gets_one_score_with_each_dimension_explained(
+    contributor: PolyphonyClient, settings: Settings
+) -> None:
     contribution_id = contribute(contributor, text_of("GPL-3"), "gpl3.txt")
     assert anchor_through_the_chain_worker() is not None
 
@@ -71,6 +75,9 @@ def test_a_claimed_contribution_gets_one_score_with_each_dimension_explained(con
         assert len(list(rows)) == 1
     steps = [step["step"] for step in contributor.call("GET", f"/contributions/{contribution_id}")["timeline"]]
     assert steps.count("scored") == 1
+    # The novelty model was loaded and used by now: its library draws no progress bar into the worker's log.
+    worker_log = (settings.home / "logs" / f"{scoring_worker_part(settings).name}.log").read_text(errors="replace")
+    assert not re.search(r"\| *\d+/\d+ \[\d", worker_log), "a progress bar (e.g. 'Batches: 100%|##| 1/1 [00:02<')"
 
 
 def test_copies_uploaded_by_another_address_are_caught_whichever_worker_runs_first(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from polyphony.contributions import errors
-from polyphony.errors import BadRequest
+from polyphony.errors import BadRequest, UnsupportedMediaType
 from polyphony.formats import errors as format_errors
 from polyphony.formats.checks import check_content
 from polyphony.formats.declared import ContentFormat
@@ -15,7 +15,6 @@ from polyphony.formats.readers import FormatLimits
 
 STABLE_CODES = {
     format_errors.UnknownModality: "unknown_modality",
-    format_errors.UnsupportedFormat: "unsupported_format",
     format_errors.ModalityMismatch: "modality_mismatch",
     format_errors.ContentTypeMismatch: "content_type_mismatch",
     format_errors.InvalidContent: "invalid_content",
@@ -38,6 +37,14 @@ def test_each_refusal_keeps_its_code_and_is_a_bad_request(error: type[BadRequest
     assert error.code == code
     assert issubclass(error, BadRequest)
     assert error.status_code == 400
+
+
+def test_a_file_type_polyphony_does_not_take_is_an_unsupported_media_type() -> None:
+    assert (format_errors.UnsupportedFormat.code, format_errors.UnsupportedFormat.status_code) == (
+        "unsupported_format",
+        415,
+    )
+    assert issubclass(format_errors.UnsupportedFormat, UnsupportedMediaType)
 
 
 def test_located_errors_write_their_own_message() -> None:
