@@ -64,5 +64,5 @@ def test_a_streamed_car_refuses_a_section_longer_than_any_block_before_buffering
 
 
 def test_a_streamed_car_refuses_bytes_that_are_no_car_header() -> None:
-    with pytest.raises(ValueError, match="not a CARv1 header|past the end"):
+    with pytest.raises(ValueError, match="not a CARv1 header"):
         CarStream([b"\x05hello"])
