@@ -54,14 +54,13 @@ def round_withdrawals(
 ) -> RoundWithdrawals:
     """What left round `round_number`'s approved datasets so far; `RoundNotApproved` if it has none."""
     as_of = utcnow()
-    members = _members(
-        storage, [a.manifest_cid for a in approvals(session, deployment=deployment, round_number=round_number)]
-    )
+    approved = approvals(session, deployment=deployment, round_number=round_number)
+    members = _members(storage, [approval.manifest_cid for approval in approved])
     found = session.exec(
         select(Tombstone, AnchorBatch.tx_hash)
         .join(Contribution, col(Contribution.id) == Tombstone.contribution_id)
         .join(AnchorBatch, col(AnchorBatch.id) == Contribution.batch_id, isouter=True)
-        .where(col(Tombstone.contribution_id).in_(members), col(Tombstone.revoked_at) <= as_of)
+        .where(col(Tombstone.contribution_id).in_(members))
         .order_by(col(Tombstone.revoked_at), col(Tombstone.id))
     )
     items = [Withdrawal(t.contribution_id, None, REVOKED, t.revoked_at, tx_hash) for t, tx_hash in found]
