@@ -18,8 +18,8 @@ from typing import Any, BinaryIO, Protocol
 import httpx
 from web3 import Web3
 
-from governance.rounds.errors import PullRefused, TamperedItem
-from governance.rounds.pull import SourceUnavailable, approved_on_chain, tombstoned, verified_manifest
+from governance.rounds.errors import ApiUnreachable, PullRefused, TamperedItem
+from governance.rounds.pull import approved_on_chain, tombstoned, verified_manifest
 from governance.rounds.pull_files import write_atomically
 from polyphony.storage.base import BlobReader
 from polyphony.storage.car import CarStream, car_header, car_section
@@ -109,7 +109,7 @@ def _listed(api: httpx.Client, round_number: int) -> list[dict[str, Any]]:
     try:
         answer = api.get(path)
     except httpx.TransportError as error:
-        raise SourceUnavailable(f"cannot reach the API for {path} ({type(error).__name__})") from None
+        raise ApiUnreachable(f"cannot reach the API for {path} ({type(error).__name__})") from None
     if answer.status_code == 404:
         return []
     if answer.status_code != 200:

@@ -19,8 +19,7 @@ from sqlmodel import Session, col, select
 from chain.bindings import Deployment
 from governance.datasets.service import read_manifest_rows
 from governance.rounds.approvals import approvals
-from governance.rounds.errors import PullRefused
-from governance.rounds.pull import SourceUnavailable
+from governance.rounds.errors import ApiUnreachable, PullRefused
 from polyphony.clock import utcnow
 from polyphony.models.contribution import AnchorBatch, Contribution, Tombstone
 from polyphony.storage.base import Storage
@@ -77,12 +76,15 @@ def _members(storage: Storage, manifest_cids: list[str]) -> set[int]:
 
 
 def fetch_withdrawals(api: httpx.Client, *, round_number: int) -> dict[str, Any]:
-    """The round's deletion feed as the API at `api` answers it, for a pull to write as `withdrawals.json`."""
+    """The round's deletion feed as the API at `api` answers it, for a pull to write as `withdrawals.json`.
+
+    This module imports nothing of the pull, so the pull can call this without an import cycle.
+    """
     path = f"/rounds/{round_number}/withdrawals"
     try:
         answer = api.get(path)
     except httpx.TransportError as error:
-        raise SourceUnavailable(f"cannot reach the API for {path} ({type(error).__name__})") from None
+        raise ApiUnreachable(f"cannot reach the API for {path} ({type(error).__name__})") from None
     if answer.status_code != 200:
         raise PullRefused(f"the API answered {answer.status_code} for {path}: {answer.text[:200]}")
     feed: dict[str, Any] = answer.json()
