@@ -34,9 +34,12 @@ def car(
     ipfs_api: Annotated[
         str | None, typer.Option("--ipfs-api", help="Read blocks from this IPFS node's RPC API, not the API gateway.")
     ] = None,
+    one_file: Annotated[
+        bool, typer.Option("--one-file", help="Write one round-<N>.car with a root per file, not a CAR per file.")
+    ] = False,
 ) -> None:
-    """Write an approved round as CARv1 files, one per manifest and per file, each rooted at its CID, every block
-    checked against its CID: `ipfs dag import DIR/*.car` loads them."""
+    """Write an approved round as CARv1 files, one per manifest and per file, each rooted at its CID (or one file
+    with a root for each), every block checked against its CID: `ipfs dag import DIR/*.car` loads them."""
     with one_line_errors(refused=REFUSALS), httpx.Client(base_url=api_url(api), timeout=60) as http:
         rpc_url = rpc or get_settings().effective_chain_rpc_url
         with rpc_errors(rpc_url):
@@ -47,8 +50,9 @@ def car(
             cars: CarSource = node or GatewayBlobs(http)
             with console.status(f"round {round_number}: writing CAR files"):
                 report = export_round_cars(
-                    round_number, api=http, web3=web3, registry=address, blobs=blobs, cars=cars, out=out
-                )
+                    round_number, api=http, web3=web3, registry=address, blobs=blobs, cars=cars, out=out,
+                    one_file=one_file,
+                )  # fmt: skip
     fresh = len(report.cars) - report.already_there
     console.print(f"round {report.round}: {len(report.cars)} CAR files in {out} ({fresh} written, every block checked)")
     if report.dropped:

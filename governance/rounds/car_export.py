@@ -3,13 +3,14 @@
 The round is found and checked as the pull finds it, by the pull's own functions: its approval on-chain
 (`approved_on_chain`), each manifest against its CID and approved root (`verified_manifest`), withdrawn
 contributions left out (`tombstoned`). Then each manifest and each file becomes `<cid>.car`, a CARv1 whose one
-root is that CID. Each CAR streams from a `CarSource` (the API's gateway, or an IPFS node's `dag export`) into a
-temporary file: every block is checked against its CID as it is written, must hang under the root (the CAR is
-depth first from the root, so a block arrives after the node that links it), and every linked block must have
-come by the end; only then is the file renamed into place. A re-run skips the CARs already there.
+root is that CID, or all of them go into one `round-<n>.car` naming a root per file. Each CID's CAR streams from
+a `CarSource` (the API's gateway, or an IPFS node's `dag export`) into a temporary file: every block is checked
+against its CID as it is written, must hang under its root (the CAR is depth first from the root, so a block
+arrives after the node that links it), and every linked block must have come by the end; only then is the file
+renamed into place. A re-run skips the CAR files already there.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,7 @@ class CarSource(Protocol):
 
 @dataclass(frozen=True)
 class CarExport:
-    """What an export wrote: one CAR per manifest and per file kept, how many were there already, what was left out."""
+    """What an export wrote: its CAR files, how many were there already, the withdrawn contributions left out."""
 
     round: int
     cars: list[Path]
@@ -47,40 +48,46 @@ class CarExport:
 
 def export_round_cars(
     round_number: int, *, api: httpx.Client, web3: Web3, registry: str, blobs: BlobReader, cars: CarSource,
-    out: Path, on_car: Callable[[Path], None] = lambda _path: None,
+    out: Path, one_file: bool = False,
 ) -> CarExport:  # fmt: skip
-    """Write round `round_number` into `out` as verified CAR files; raise on the first thing that does not hold."""
+    """Write round `round_number` into `out` as verified CAR files (or one, `round-<n>.car`, with a root per file);
+    raise on the first thing that does not hold."""
     approved = approved_on_chain(web3, registry=registry, round_number=round_number, listed=_listed(api, round_number))
     manifests = [verified_manifest(blobs, root=root, manifest_cid=cid)[1] for root, cid in sorted(approved.items())]
     dropped = tombstoned(api)
     rows = {int(row["contribution_id"]): row for manifest in manifests for row in manifest.rows}
     kept = {number: row for number, row in rows.items() if number not in dropped}
     wanted = [*sorted({m.manifest_cid for m in manifests}), *sorted({row["cid"] for row in kept.values()})]
+    roots = list(dict.fromkeys(wanted))
     out.mkdir(parents=True, exist_ok=True)
-    written, already_there = [], 0
-    for cid in dict.fromkeys(wanted):
-        path = out / f"{cid}.car"
-        if path.exists():
-            already_there += 1
-        else:
-            write_atomically(path, partial(_write_car, cars=cars, root=cid))
-        written.append(path)
-        on_car(path)
-    return CarExport(round_number, written, already_there, sorted(dropped & set(rows)))
+    paths = [out / f"round-{round_number}.car"] if one_file else [out / f"{cid}.car" for cid in roots]
+    written = [path for path in paths if not path.exists()]
+    for path in written:
+        path_roots = roots if one_file else [path.name.removesuffix(".car")]
+        write_atomically(path, partial(_write_roots, cars=cars, roots=path_roots))
+    return CarExport(round_number, paths, len(paths) - len(written), sorted(dropped & set(rows)))
 
 
-def _write_car(out: BinaryIO, *, cars: CarSource, root: str) -> int:
-    return write_verified_car(cars.export_car(root), root=root, out=out)
+def _write_roots(out: BinaryIO, *, cars: CarSource, roots: list[str]) -> None:
+    """One CAR file naming `roots`, each root's DAG copied from its own CAR in turn, every block checked."""
+    out.write(car_header(*(parse_cid(root) for root in roots)))
+    for root in roots:
+        copy_verified_blocks(cars.export_car(root), root=root, out=out)
 
 
 def write_verified_car(car: Iterable[bytes], *, root: str, out: BinaryIO) -> int:
     """Copy the CAR of `root` to `out` block by block, each checked; return the blocks; `TamperedItem` if one fails."""
+    out.write(car_header(parse_cid(root)))
+    return copy_verified_blocks(car, root=root, out=out)
+
+
+def copy_verified_blocks(car: Iterable[bytes], *, root: str, out: BinaryIO) -> int:
+    """Append the blocks of the CAR of `root` to `out` (no header), each checked; `TamperedItem` if one fails."""
     expected = parse_cid(root)
     try:
         stream = CarStream(car)
         if stream.roots != [expected]:
             raise TamperedItem(f"the CAR of {root} names the roots {[str(r) for r in stream.roots]}, not {root}")
-        out.write(car_header(expected))
         return _copy_blocks(stream, root=expected, out=out)
     except ValueError as error:
         raise TamperedItem(f"the CAR of {root} was refused: {error}") from None

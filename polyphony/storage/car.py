@@ -18,10 +18,10 @@ from polyphony.storage.errors import InvalidCid
 
 # In dag-cbor a CID is tag 42 over its binary form prefixed by 0x00 (the multibase "identity" prefix).
 _CID_TAG = 42
-# A section holds one block; IPFS blocks are at most 2 MiB (bitswap's limit), headers a few roots. Anything
-# longer is not a CAR this reader should buffer.
+# A section holds one block; IPFS blocks are at most 2 MiB (bitswap's limit). A header holds 41 bytes a root: a
+# round's CAR, a root per file, stays under 16 MiB up to 400,000 files. Anything longer is not buffered.
 MAX_SECTION_BYTES = 2 * 1024 * 1024 + 128
-MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 16 * 1024 * 1024
 # CBOR major types (RFC 8949 section 3.1).
 _UINT, _BYTES, _TEXT, _ARRAY, _MAP, _TAG = 0, 2, 3, 4, 5, 6
 
@@ -41,19 +41,13 @@ def write_car(root: Cid, blocks: Iterable[tuple[Cid, bytes]]) -> Iterator[bytes]
         yield car_section(cid, block)
 
 
-def car_header(root: Cid) -> bytes:
-    """The varint-prefixed dag-cbor header `{"roots": [root], "version": 1}` (keys in dag-cbor order)."""
-    tagged_cid = b"\0" + root.binary
-    header = (
-        _cbor_head(_MAP, 2)
-        + _cbor_text("roots")
-        + _cbor_head(_ARRAY, 1)
-        + _cbor_head(_TAG, _CID_TAG)
-        + _cbor_head(_BYTES, len(tagged_cid))
-        + tagged_cid
-        + _cbor_text("version")
-        + _cbor_head(_UINT, 1)
-    )
+def car_header(*roots: Cid) -> bytes:
+    """The varint-prefixed dag-cbor header `{"roots": [roots], "version": 1}` (keys in dag-cbor order)."""
+    header = _cbor_head(_MAP, 2) + _cbor_text("roots") + _cbor_head(_ARRAY, len(roots))
+    for root in roots:
+        tagged_cid = b"\0" + root.binary
+        header += _cbor_head(_TAG, _CID_TAG) + _cbor_head(_BYTES, len(tagged_cid)) + tagged_cid
+    header += _cbor_text("version") + _cbor_head(_UINT, 1)
     return encode_varint(len(header)) + header
 
 

@@ -59,13 +59,17 @@ def _large_jsonl() -> bytes:
     return line * (3 * CHUNK_SIZE // len(line) + 2)
 
 
+def _digest(content: bytes) -> dict[str, object]:
+    return {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+
+
 def _assert_cars_hold(out: Path, expected: dict[str, bytes]) -> None:
     """Each expected CID is `<cid>.car`, rooted at it, every block hashing to its CID, the bytes reassembling."""
     assert {path.name for path in out.iterdir()} == {f"{cid}.car" for cid in expected}
     for cid, content in expected.items():
         read = read_with_ipld_car(out / f"{cid}.car")
         assert read["roots"] == [cid] and read["blocks"] and all(block["verified"] for block in read["blocks"])
-        assert read["files"][cid] == {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+        assert read["files"][cid] == _digest(content)
 
 
 @pytest.mark.usefixtures("celery_worker")
@@ -99,6 +103,15 @@ def test_a_round_is_exported_as_cars_and_its_withdrawals_are_listed_with_their_a
 
     code, output = _export(api_url, round_number, tmp_path / "cars")
     assert code == 0 and "(0 written" in output, output
+
+    code, output = _export(api_url, round_number, tmp_path / "one", "--one-file")
+    assert code == 0, output
+    read = read_with_ipld_car(tmp_path / "one" / f"round-{round_number}.car")
+    assert read["roots"] == [dataset["manifest_cid"], *sorted(kept)] and all(b["verified"] for b in read["blocks"])
+    expected = {dataset["manifest_cid"]: manifest, **kept}
+    assert read["files"] == {
+        cid: {"sha256": hashlib.sha256(c).hexdigest(), "size": len(c)} for cid, c in expected.items()
+    }
 
 
 def test_a_round_nobody_approved_has_no_withdrawals_and_no_cars(api_url: str, tmp_path: Path) -> None:

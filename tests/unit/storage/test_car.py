@@ -66,3 +66,9 @@ def test_a_streamed_car_refuses_a_section_longer_than_any_block_before_buffering
 def test_a_streamed_car_refuses_bytes_that_are_no_car_header() -> None:
     with pytest.raises(ValueError, match="not a CARv1 header"):
         CarStream([b"\x05hello"])
+
+
+def test_a_header_may_name_a_root_per_file() -> None:
+    other = Cid.of_block(b"abc", codec=RAW)
+    stream = CarStream([car_header(EMPTY_FILE, other)])
+    assert stream.roots == [EMPTY_FILE, other] and list(stream.blocks()) == []
