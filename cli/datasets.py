@@ -86,7 +86,7 @@ def pull(
         rpc_url = rpc or get_settings().effective_chain_rpc_url
         with rpc_errors(rpc_url):
             web3 = connect(rpc_url)
-            address = registry or _registry_address(web3, http, round_number)
+            address = registry or registry_address(web3, http, round_number)
             blobs: BlobReader = KuboStorage(ipfs_api) if ipfs_api else GatewayBlobs(http)
             with transfer_progress() as progress:
                 task = progress.add_task(f"round {round_number}", total=None)
@@ -136,7 +136,7 @@ def _register_on_chain(web3: Web3, account: LocalAccount, *, registry: str, call
     return "0x" + bytes(tx_hash).hex()
 
 
-def _registry_address(web3: Web3, http: httpx.Client, round_number: int) -> str:
+def registry_address(web3: Web3, http: httpx.Client, round_number: int) -> str:
     """The deployment file's registry for this chain if there is one; otherwise the API's word, said aloud."""
     deployment = read_deployment(get_settings().deployments_dir, web3.eth.chain_id)
     if deployment is not None:

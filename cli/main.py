@@ -11,6 +11,7 @@ from cli.contribute import contribute, status
 from cli.datasets import dataset_app, model_app, pull
 from cli.demo import run_demo
 from cli.deploy import deploy_contracts
+from cli.export import export_app
 from cli.governance import delegate, propose, vote
 from cli.rescore import rescore
 from cli.rewards import claim, epoch_app
@@ -27,6 +28,7 @@ app.add_typer(epoch_app, name="epoch")
 app.command()(claim)
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(model_app, name="model")
+app.add_typer(export_app, name="export")
 app.command()(pull)
 app.command()(contribute)
 app.command()(status)

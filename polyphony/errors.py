@@ -39,6 +39,11 @@ class NotFound(PolyphonyError):
     code = "not_found"
 
 
+class NotAcceptable(PolyphonyError):
+    status_code = 406
+    code = "not_acceptable"
+
+
 class Conflict(PolyphonyError):
     status_code = 409
     code = "conflict"

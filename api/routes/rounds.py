@@ -1,4 +1,4 @@
-"""Training rounds: the datasets approved for each, as the indexed registry events say."""
+"""Training rounds: the datasets approved for each, as the indexed registry events say, and what left them since."""
 
 from typing import Any
 
@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, StorageDep
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import PathId
-from api.schemas.rounds import LineagePinnedPublic, RoundDatasetPublic, RoundPublic
+from api.schemas.rounds import LineagePinnedPublic, RoundDatasetPublic, RoundPublic, RoundWithdrawalsPublic
 from governance.rounds import approvals as rounds
-from governance.rounds import lineage
+from governance.rounds import lineage, withdrawals
 
 router = APIRouter(prefix="/rounds", tags=["governance"])
 
@@ -25,6 +25,15 @@ def get_round(round_number: PathId, session: SessionDep, deployment: DeploymentD
         registry=deployment.contracts["datasetRegistry"].address,
         datasets=[RoundDatasetPublic.of(approval) for approval in approved],
     )  # fmt: skip
+
+
+@router.get("/{round_number}/withdrawals", response_model=RoundWithdrawalsPublic, responses=_ERRORS)
+def get_withdrawals(
+    round_number: PathId, session: SessionDep, storage: StorageDep, deployment: DeploymentDep
+) -> RoundWithdrawalsPublic:
+    """What left the round's approved datasets since (withdrawn contributions): a trainer deletes these; 404 if none."""
+    feed = withdrawals.round_withdrawals(session, storage=storage, deployment=deployment, round_number=round_number)
+    return RoundWithdrawalsPublic.of(feed)
 
 
 @router.post("/{round_number}/lineage", response_model=LineagePinnedPublic, responses=_ERRORS)

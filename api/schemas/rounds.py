@@ -1,8 +1,12 @@
-"""Response models of training rounds (`/rounds`): the approved datasets and the pinned lineage."""
+"""Response models of training rounds (`/rounds`): the approved datasets, the pinned lineage, the deletion feed."""
 
-from pydantic import BaseModel
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
 
 from governance.rounds.approvals import Approval
+from governance.rounds.withdrawals import RoundWithdrawals
 
 
 class RoundDatasetPublic(BaseModel):
@@ -41,3 +45,32 @@ class LineagePinnedPublic(BaseModel):
 
     round: int
     lineage_cid: str
+
+
+class WithdrawalPublic(BaseModel):
+    """One thing that left the round since its approval: delete it from what you pulled."""
+
+    contribution_id: int
+    record: int | None = Field(description="The record's number in the file; null: the whole contribution.")
+    reason: Literal["revoked", "review_rejected"] = Field(
+        description="revoked: its contributor withdrew consent (review_rejected is planned)."
+    )
+    at: datetime = Field(description="When it left (the revocation's time).")
+    tx_hash: str | None = Field(
+        description="The transaction that anchored the withdrawn contribution's claim (revocations are signed, "
+        "see /tombstones, not anchored); null if it never was."
+    )
+
+
+class RoundWithdrawalsPublic(BaseModel):
+    """`GET /rounds/{n}/withdrawals`: the round's deletion feed, oldest first."""
+
+    round: int
+    as_of: datetime
+    items: list[WithdrawalPublic]
+
+    @classmethod
+    def of(cls, feed: RoundWithdrawals) -> "RoundWithdrawalsPublic":
+        """The public view of a round's deletion feed."""
+        items = [WithdrawalPublic.model_validate(item, from_attributes=True) for item in feed.items]
+        return cls(round=feed.round, as_of=feed.as_of, items=items)

@@ -1,6 +1,6 @@
 """Errors of rounds, pulls and models: each with its HTTP status and stable code."""
 
-from polyphony.errors import BadRequest, Conflict, NotFound, PolyphonyError
+from polyphony.errors import BadRequest, Conflict, NotFound, PolyphonyError, Unavailable
 
 
 class ModelNotFound(NotFound):
@@ -36,3 +36,9 @@ class ApprovalMismatch(Conflict):
     """What the API says was approved is not what the chain says."""
 
     code = "approval_mismatch"
+
+
+class ApiUnreachable(Unavailable):
+    """The API a trainer's command reads from did not answer."""
+
+    code = "api_unreachable"

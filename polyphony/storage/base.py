@@ -61,6 +61,10 @@ class Storage(Protocol):
         """Let `cid` be collected (unless pinned again)."""
         ...
 
+    def block(self, cid: str) -> bytes:
+        """The one block `cid` names, as stored (a raw leaf's bytes, or a dag-pb node); at most 2 MiB."""
+        ...
+
     def export_car(self, cid: str) -> Iterator[bytes]:
         """Yield a CARv1 file holding `cid` as its root and every block under it."""
         ...

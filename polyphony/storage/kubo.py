@@ -117,6 +117,16 @@ class KuboStorage:
             if "not pinned" not in error.answer and "pinned indirectly" not in error.answer:
                 raise
 
+    def block(self, cid: str) -> bytes:
+        """The node's block `cid` (`block get`), offline; `BlobNotFound` if the node does not hold it."""
+        root = parse_cid(cid)
+        try:
+            with self._answering(f"read the block {root}"):
+                block: bytes = self._client.block.get(str(root), offline=True, opts={"timeout": _LOOKUP_DEADLINE})
+        except _NodeRefused as error:
+            raise BlobNotFound(f"{root} is not on the IPFS node at {self.api_url} ({error.answer})") from None
+        return block
+
     def export_car(self, cid: str) -> Iterator[bytes]:
         """Yield the node's CARv1 export of `cid` (`dag export`)."""
         root = parse_cid(cid)

@@ -84,6 +84,10 @@ class LocalStorage:
         """Let `cid` be collected by the next `gc` (unpinning what is not pinned does nothing)."""
         (self._pins / str(parse_cid(cid))).unlink(missing_ok=True)
 
+    def block(self, cid: str) -> bytes:
+        """The block file of `cid`, as stored."""
+        return self._read_block(parse_cid(cid))
+
     def export_car(self, cid: str) -> Iterator[bytes]:
         """Yield a CARv1 file of `cid`: its blocks depth first from the root, each once, as `ipfs dag export`."""
         root = parse_cid(cid)

@@ -12,7 +12,7 @@ import pytest
 
 from polyphony.storage.base import CHUNK_SIZE, Storage, StoredBlob
 from polyphony.storage.car import read_car
-from polyphony.storage.cid import RAW, Cid, encode_base58, parse_cid
+from polyphony.storage.cid import DAG_PB, RAW, Cid, encode_base58, parse_cid
 from polyphony.storage.errors import BlobNotFound, InvalidCid, InvalidRange
 from polyphony.storage.kubo import KuboStorage
 from polyphony.storage.local import LocalStorage
@@ -148,12 +148,20 @@ class StorageContract:
         assert len(blocks) == 5  # the root node and four leaves
         assert b"".join(blocks[link.cid] for link in decode_file_node(blocks[car.roots[0]]).links) == content
 
-    @pytest.mark.parametrize("operation", ["cat", "size", "pin", "export_car"])
+    def test_block_is_one_stored_block_as_it_hashes(self, storage: Storage) -> None:
+        content = unique_bytes(CHUNK_SIZE + 7)
+        root = parse_cid(add_bytes(storage, content).cid)
+        node = storage.block(str(root))
+        assert Cid.of_block(node, codec=DAG_PB) == root
+        leaves = [storage.block(str(link.cid)) for link in decode_file_node(node).links]
+        assert b"".join(leaves) == content and len(leaves[0]) == CHUNK_SIZE
+
+    @pytest.mark.parametrize("operation", ["cat", "size", "pin", "block", "export_car"])
     def test_unknown_cids_are_not_found(self, storage: Storage, operation: str) -> None:
         with pytest.raises(BlobNotFound):
             getattr(storage, operation)(UNKNOWN_FILE)
 
-    @pytest.mark.parametrize("operation", ["cat", "size", "has", "pin", "unpin", "export_car"])
+    @pytest.mark.parametrize("operation", ["cat", "size", "has", "pin", "unpin", "block", "export_car"])
     def test_malformed_cids_are_invalid(self, storage: Storage, operation: str) -> None:
         with pytest.raises(InvalidCid):
             getattr(storage, operation)(MALFORMED)

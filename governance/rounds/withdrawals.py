@@ -1,0 +1,93 @@
+"""The deletion feed of a round: every member of its approved manifests that has left since, and why.
+
+A trainer who pulled a round earlier reads `GET /rounds/{n}/withdrawals` (or `withdrawals.json`, written by a
+re-pull) and deletes what is listed. Today an item is a whole contribution its contributor withdrew (reason
+`revoked`, `record` null); the shape leaves room for single records and for other reasons (`review_rejected`).
+A revocation is signed by the contributor (the tombstone, `GET /tombstones`) but not anchored on-chain, so each
+item's `tx_hash` is the transaction that anchored the withdrawn contribution's claim: the on-chain leaf that the
+revocation withdraws, which the round's manifest names too (`batch_tx`).
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlmodel import Session, col, select
+
+from chain.bindings import Deployment
+from governance.datasets.service import read_manifest_rows
+from governance.rounds.approvals import approvals
+from governance.rounds.errors import ApiUnreachable, PullRefused
+from polyphony.clock import utcnow
+from polyphony.models.contribution import AnchorBatch, Contribution, Tombstone
+from polyphony.storage.base import Storage
+
+WITHDRAWALS_FILE = "withdrawals.json"
+REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """One thing that left a round: a contribution (or one record of it), why, when, and its anchoring tx."""
+
+    contribution_id: int
+    record: int | None
+    reason: str
+    at: datetime
+    tx_hash: str | None
+
+
+@dataclass(frozen=True)
+class RoundWithdrawals:
+    """The round's deletion feed as of a moment, oldest withdrawal first."""
+
+    round: int
+    as_of: datetime
+    items: list[Withdrawal]
+
+
+def round_withdrawals(
+    session: Session, *, storage: Storage, deployment: Deployment, round_number: int
+) -> RoundWithdrawals:
+    """What left round `round_number`'s approved datasets so far; `RoundNotApproved` if it has none."""
+    as_of = utcnow()
+    approved = approvals(session, deployment=deployment, round_number=round_number)
+    members = _members(storage, [approval.manifest_cid for approval in approved])
+    found = session.exec(
+        select(Tombstone, AnchorBatch.tx_hash)
+        .join(Contribution, col(Contribution.id) == Tombstone.contribution_id)
+        .join(AnchorBatch, col(AnchorBatch.id) == Contribution.batch_id, isouter=True)
+        .where(col(Tombstone.contribution_id).in_(members))
+        .order_by(col(Tombstone.revoked_at), col(Tombstone.id))
+    )
+    items = [Withdrawal(t.contribution_id, None, REVOKED, t.revoked_at, tx_hash) for t, tx_hash in found]
+    return RoundWithdrawals(round=round_number, as_of=as_of, items=items)
+
+
+def _members(storage: Storage, manifest_cids: list[str]) -> set[int]:
+    """The contributions the approved manifests list (read from storage: the manifests are the round)."""
+    members: set[int] = set()
+    for manifest_cid in sorted(set(manifest_cids)):
+        rows = read_manifest_rows(json.loads(b"".join(storage.cat(manifest_cid))))
+        members |= {int(row["contribution_id"]) for row in rows}
+    return members
+
+
+def fetch_withdrawals(api: httpx.Client, *, round_number: int) -> dict[str, Any]:
+    """The round's deletion feed as the API at `api` answers it, for a pull to write as `withdrawals.json`.
+
+    This module imports nothing of the pull, so the pull can call this without an import cycle.
+    """
+    path = f"/rounds/{round_number}/withdrawals"
+    try:
+        answer = api.get(path)
+    except httpx.TransportError as error:
+        raise ApiUnreachable(f"cannot reach the API for {path} ({type(error).__name__})") from None
+    if answer.status_code != 200:
+        raise PullRefused(f"the API answered {answer.status_code} for {path}: {answer.text[:200]}")
+    feed: dict[str, Any] = answer.json()
+    if feed.get("round") != round_number or not isinstance(feed.get("items"), list):
+        raise PullRefused(f"the API's {path} is not the deletion feed of round {round_number}")
+    return feed
