@@ -327,6 +327,12 @@ def last_active(session: Session) -> Epoch | None:
     return _last(session, status=EpochStatus.ACTIVE)
 
 
+def on_its_way(session: Session) -> Epoch | None:
+    """The closed epoch whose root is not active yet (at most one: an epoch closes once the last is settled)."""
+    last = _last(session)
+    return last if last is not None and last.status in UNSETTLED else None
+
+
 def epoch_summary(session: Session, number: int) -> dict[str, Any]:
     """What `GET /epochs/{n}` shows: status, totals, root, report CID and transactions."""
     epoch = by_number(session, number)
