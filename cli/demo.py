@@ -231,7 +231,7 @@ def watch_scoring(demo: Demo, ids: dict[str, int]) -> dict[str, dict[str, Any]]:
 
     def all_scored() -> dict[str, dict[str, Any]] | None:
         found = {name: demo.get(f"/contributions/{number}") for name, number in ids.items()}
-        done = all(c["status"] == "anchored" and c["verdict"] in ("pass", "fail") for c in found.values())
+        done = all(c["status"] == "scored" and c["verdict"] in ("pass", "fail") for c in found.values())
         return found if done else None
 
     scored: dict[str, dict[str, Any]] = demo.wait_for("anchoring and scoring", all_scored)

@@ -32,6 +32,7 @@ from governance.rewards.formula import BPS, Corpus, RewardInput, normal_language
 from governance.rewards.report import EpochInputs, EpochOutcome, compute
 from polyphony import jobs
 from polyphony.clock import utcnow
+from polyphony.contributions import service as contributions
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution, Tombstone
 from polyphony.models.dataset import Dataset, DatasetItem
@@ -220,6 +221,7 @@ def _record(session: Session, inputs: EpochInputs, outcome: EpochOutcome, *, rep
     cumulative = [{"epoch_id": epoch.id, "account": a, "cumulative": str(v)} for a, v in outcome.cumulative.items()]
     if cumulative:
         session.execute(insert(EpochBalance), cumulative)
+    contributions.mark_rewarded(session, epoch_id=int(epoch.id or 0), epoch_number=epoch.number)
     return epoch
 
 
@@ -294,6 +296,7 @@ def mark_revoked(deployment: Deployment) -> list[int]:
             if epoch and epoch.status in UNSETTLED and epoch.root.lower() == str(event.args["root"]).lower():
                 epoch.status, epoch.revoked_at = EpochStatus.REVOKED, utcnow()
                 session.add(epoch)
+                contributions.unmark_rewarded(session, epoch_id=int(epoch.id or 0))
                 revoked.append(epoch.number)
     return revoked
 
