@@ -45,13 +45,16 @@ def close(wait: Annotated[float, typer.Option(help="Seconds to wait for its root
     """Close the next epoch now: split the budget over what was scored, pin the report, propose the root."""
     settings = get_settings()
     with one_line_errors(), rpc_errors(settings.effective_chain_rpc_url):
-        deployment = read_deployment(settings.deployments_dir, connect(settings.effective_chain_rpc_url).eth.chain_id)
+        web3 = connect(settings.effective_chain_rpc_url)
+        deployment = read_deployment(settings.deployments_dir, web3.eth.chain_id)
         if deployment is None:
             raise CommandFailed("the contracts are not deployed on this chain: run `polyphony deploy` first")
         epoch = close_epoch(
             cutoff=utcnow(), policy=EpochPolicy.of(settings), deployment=deployment,
             storage=storage_from_settings(settings),
         )  # fmt: skip
+        # The distributor's own delay: the setting is read once, at deploy, and may have changed since.
+        delay = int(deployment.bind(web3, "rewardsDistributor").functions.challengeDelay().call())
     if epoch is None:
         console.print("nothing to pay: no contribution got its verdict since the last epoch")
         return
@@ -61,7 +64,6 @@ def close(wait: Annotated[float, typer.Option(help="Seconds to wait for its root
     )
     console.print(f"root {epoch.root}, report {epoch.report_cid}")
     status = _wait_for_proposal(epoch.number, timeout_s=wait)
-    delay = settings.polyphony_reward_challenge_delay_s
     console.print(f"status: {status} (the keeper activates it after the challenge delay, {delay} s; claim after that)")
 
 

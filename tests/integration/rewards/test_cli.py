@@ -88,6 +88,8 @@ def test_a_reward_on_its_way_is_shown_in_tokens_with_when_a_claim_pays_it(
     scored(earner.address)
     closed = polyphony("epoch", "close")
     assert closed.returncode == 0 and " PLY allocated" in closed.stdout, closed.stdout + closed.stderr
+    delay = int(rewards_stack.bind(web3, "rewardsDistributor").functions.challengeDelay().call())
+    assert f"after the challenge delay, {delay} s; claim after that" in closed.stdout
     number = int(closed.stdout.split("epoch ", 1)[1].split(":", 1)[0])
     wait_for_status(number, EpochStatus.PROPOSED)
 
