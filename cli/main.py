@@ -14,7 +14,7 @@ from cli.deploy import deploy_contracts
 from cli.export import export_app
 from cli.governance import delegate, propose, vote
 from cli.rescore import rescore
-from cli.rewards import claim, epoch_app
+from cli.rewards import claim, epoch_app, rewards
 from cli.score import score
 from cli.up import run_stack
 from cli.verify import verify_app
@@ -25,6 +25,7 @@ from polyphony.settings import get_settings
 app = typer.Typer(help="Polyphony: community-owned AI data.", no_args_is_help=True, add_completion=False)
 app.add_typer(verify_app, name="verify")
 app.add_typer(epoch_app, name="epoch")
+app.command()(rewards)
 app.command()(claim)
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(model_app, name="model")

@@ -1,11 +1,14 @@
-"""`polyphony epoch close` and `polyphony claim` (`polyphony verify epoch <n>` is in cli/verify.py).
+"""`polyphony epoch close`, `polyphony rewards` and `polyphony claim` (`polyphony verify epoch <n>` is in
+cli/verify.py).
 
 `epoch close` is the operator's: it closes the next epoch on this machine's database and storage, and the chain
-worker proposes its root. `claim` is anyone's: it speaks to the API and the chain only.
+worker proposes its root. `rewards` and `claim` are anyone's: they speak to the API and the chain only.
+Amounts are shown as tokens (`polyphony/tokens.py`); the API's JSON keeps base units.
 Exit codes: 0 done; 1 a claim was refused; 2 anything else, with one line saying why.
 """
 
 import time
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -31,6 +34,7 @@ from polyphony.db import session_scope
 from polyphony.models.epoch import Epoch, EpochStatus
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
+from polyphony.tokens import format_tokens
 
 GAS_PADDING = 60_000  # anvil under-estimates ERC20Votes transfers (DESIGN.md)
 epoch_app = typer.Typer(help="Reward epochs: close the next one (operator).", no_args_is_help=True)
@@ -41,20 +45,26 @@ def close(wait: Annotated[float, typer.Option(help="Seconds to wait for its root
     """Close the next epoch now: split the budget over what was scored, pin the report, propose the root."""
     settings = get_settings()
     with one_line_errors(), rpc_errors(settings.effective_chain_rpc_url):
-        deployment = read_deployment(settings.deployments_dir, connect(settings.effective_chain_rpc_url).eth.chain_id)
+        web3 = connect(settings.effective_chain_rpc_url)
+        deployment = read_deployment(settings.deployments_dir, web3.eth.chain_id)
         if deployment is None:
             raise CommandFailed("the contracts are not deployed on this chain: run `polyphony deploy` first")
         epoch = close_epoch(
             cutoff=utcnow(), policy=EpochPolicy.of(settings), deployment=deployment,
             storage=storage_from_settings(settings),
         )  # fmt: skip
+        # The distributor's own delay: the setting is read once, at deploy, and may have changed since.
+        delay = int(deployment.bind(web3, "rewardsDistributor").functions.challengeDelay().call())
     if epoch is None:
         console.print("nothing to pay: no contribution got its verdict since the last epoch")
         return
-    console.print(f"epoch {epoch.number}: {epoch.contribution_count} contributions, {epoch.allocated} allocated")
+    console.print(
+        f"epoch {epoch.number}: {epoch.contribution_count} contributions, {format_tokens(int(epoch.allocated))} "
+        "allocated"
+    )
     console.print(f"root {epoch.root}, report {epoch.report_cid}")
     status = _wait_for_proposal(epoch.number, timeout_s=wait)
-    console.print(f"status: {status} (the keeper activates it after the challenge delay)")
+    console.print(f"status: {status} (the keeper activates it after the challenge delay, {delay} s; claim after that)")
 
 
 def _wait_for_proposal(number: int, *, timeout_s: float) -> str:
@@ -66,6 +76,30 @@ def _wait_for_proposal(number: int, *, timeout_s: float) -> str:
             if status != EpochStatus.COMPUTED or time.monotonic() > deadline:
                 return str(status)
             time.sleep(0.5)
+
+
+def rewards(
+    address: Annotated[str, typer.Argument(metavar="ADDRESS", help="The account (0x address).")],
+    api: ApiOption = None,
+) -> None:
+    """Show what ADDRESS earned, claimed and can claim now, and what is on its way from an epoch not yet active."""
+    with one_line_errors(), PolyphonyClient(api_url(api)) as client:
+        standing = client.call("GET", f"/rewards/{address}")
+    epoch = f"epoch {standing['epoch']}" if standing["epoch"] is not None else "no active epoch yet"
+    console.print(f"{standing['account']} ({epoch})")
+    for name in ("claimable", "cumulative", "claimed"):
+        console.print(f"  {'earned' if name == 'cumulative' else name:9}  {format_tokens(int(standing[name]))}")
+    if int(standing["pending"]) > 0:
+        console.print(f"  pending    {_on_its_way(standing)}")
+
+
+def _on_its_way(standing: dict[str, Any]) -> str:
+    """The pending amount, its epoch and from when a claim pays it."""
+    when = (
+        "once its root is proposed and has waited out the challenge delay" if standing["claimable_at"] is None
+        else f"from {datetime.fromtimestamp(standing['claimable_at'], UTC):%Y-%m-%d %H:%M:%S} UTC (chain time)"
+    )  # fmt: skip
+    return f"{format_tokens(int(standing['pending']))} from epoch {standing['pending_epoch']}, claimable {when}"
 
 
 def claim(
@@ -85,7 +119,7 @@ def claim(
         claimed = client.call("POST", "/rewards/claims", json={"account": account or load_wallet(key_file).address})
         claimed = _follow(client, claimed, timeout_s=wait)
     console.print(
-        f"claim {claimed['id']} for {claimed['account']}: {claimed['amount']} base units, {claimed['status']}"
+        f"claim {claimed['id']} for {claimed['account']}: {format_tokens(int(claimed['amount']))}, {claimed['status']}"
     )
     if claimed["status"] == "mined":
         console.print(f"transaction {claimed['tx_hash']} (gas paid by the relayer)")
@@ -106,7 +140,10 @@ def _follow(client: PolyphonyClient, claimed: dict[str, Any], *, timeout_s: floa
 def _claim_yourself(client: PolyphonyClient, wallet: LocalAccount) -> None:
     standing = client.call("GET", f"/rewards/{wallet.address}")
     if int(standing["claimable"]) == 0:
-        raise CommandFailed(f"{wallet.address} has nothing to claim ({standing['cumulative']} earned, all claimed)")
+        earned = f"{format_tokens(int(standing['cumulative']))} earned, all claimed"
+        if int(standing["pending"]) > 0:
+            raise CommandFailed(f"{wallet.address} has nothing to claim yet ({earned}): {_on_its_way(standing)}")
+        raise CommandFailed(f"{wallet.address} has nothing to claim ({earned})")
     settings = get_settings()
     with rpc_errors(settings.effective_chain_rpc_url):
         web3 = connect(settings.effective_chain_rpc_url)
@@ -122,4 +159,4 @@ def _claim_yourself(client: PolyphonyClient, wallet: LocalAccount) -> None:
         params["gas"] = int(params["gas"]) + GAS_PADDING
         signed = wallet.sign_transaction(params)  # type: ignore[arg-type]
         receipt = web3.eth.wait_for_transaction_receipt(web3.eth.send_raw_transaction(signed.raw_transaction))
-    console.print(f"claimed {standing['claimable']} base units in {receipt['transactionHash'].hex()}")
+    console.print(f"claimed {format_tokens(int(standing['claimable']))} in {receipt['transactionHash'].hex()}")

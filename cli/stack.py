@@ -187,11 +187,26 @@ def anvil_part(settings: Settings) -> Part:
     port = settings.polyphony_chain_port
     command = [
         str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(EMBEDDED_CHAIN_ID),
-        "--state", str(state), "--state-interval", "10", "--silent",
+        "--state", str(state), "--state-interval", "10", "--silent", *_interval_mining(settings),
     ]  # fmt: skip
     probe = chain_probe(settings.effective_chain_rpc_url)
     listens = f"http://127.0.0.1:{port} (chain id {EMBEDDED_CHAIN_ID})"
     return Part("anvil", command, listens, ready=lambda: bool(probe()))
+
+
+def _interval_mining(settings: Settings) -> list[str]:
+    """anvil's own empty blocks every few seconds, next to the block each transaction still gets at once.
+
+    The contracts' clock is the newest block's timestamp: reward activation, vote start and end, and the
+    timelock's eta all wait on it. A bare anvil makes a block only when a transaction arrives, so its clock
+    stands still and each of those steps would wait for someone else's transaction. anvil mining on an interval
+    is what a real chain does, needs no extra process and keeps going while the workers are down. Mixed mining
+    keeps the instant block per transaction, so no send waits for the interval. Each empty block costs about
+    1.7 kB of the state file, hence seconds rather than one block a second. The test suite turns it off
+    (block time 0): its chain tests count blocks and hold transactions unmined.
+    """
+    seconds = settings.polyphony_chain_block_time_s
+    return ["--block-time", str(seconds), "--mixed-mining"] if seconds > 0 else []
 
 
 def worker_part(settings: Settings) -> Part:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     polyphony_api_port: int = Field(default=8000, description="Port of the API, served on 127.0.0.1.")
     polyphony_redis_port: int = Field(default=6380, description="Port of the embedded Redis (127.0.0.1).")
     polyphony_chain_port: int = Field(default=8545, description="Port of the embedded anvil (127.0.0.1).")
+    polyphony_chain_block_time_s: int = Field(
+        default=5, ge=0, description="Seconds between the embedded anvil's own blocks, so its clock moves; 0 = none."
+    )
     polyphony_log_level: str = Field(default="info", description="Log level of every process of the stack.")
     polyphony_api_workers: int = Field(
         default=0, ge=0, description="API worker processes under uvicorn; 0 = one per CPU core."

@@ -16,6 +16,13 @@ class RewardPublic(BaseModel):
     claimed: str
     proof: list[str] = Field(description="The Merkle proof of (account, token, cumulative) for the distributor")
     epoch: int | None = Field(description="The active epoch the proof is for; null before the first")
+    pending: str = Field(
+        description="What a closed epoch adds once its root is active (it waits out the challenge delay); 0 if none"
+    )
+    pending_epoch: int | None = Field(description="The epoch `pending` comes from; null when nothing is pending")
+    claimable_at: int | None = Field(
+        description="Chain time (Unix seconds) from which a claim pays `pending`; null until its root is proposed"
+    )
 
 
 class ClaimRequest(BaseModel):

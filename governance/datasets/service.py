@@ -35,7 +35,7 @@ from governance.datasets.kept import kept_documents
 from polyphony.contributions.licenses import check_license
 from polyphony.db import page_of
 from polyphony.formats.declared import Modality
-from polyphony.models.contribution import AnchorBatch, Contribution, ContributionStatus, Tombstone
+from polyphony.models.contribution import ANCHORED_OR_LATER, AnchorBatch, Contribution, Tombstone
 from polyphony.models.dataset import Dataset, DatasetItem
 from polyphony.models.score import ContributionScore, Verdict
 from polyphony.storage.base import Storage
@@ -191,7 +191,7 @@ def _latest_scores(session: Session, filters: DatasetFilters) -> dict[int, Found
         .join(ContributionScore, col(ContributionScore.contribution_id) == col(Contribution.id))
         .join(AnchorBatch, col(AnchorBatch.id) == col(Contribution.batch_id))
         .outerjoin(Tombstone, col(Tombstone.contribution_id) == col(Contribution.id))
-        .where(Contribution.status == ContributionStatus.ANCHORED, col(Tombstone.id).is_(None))
+        .where(col(Contribution.status).in_(ANCHORED_OR_LATER), col(Tombstone.id).is_(None))
         .order_by(col(ContributionScore.scored_at), col(ContributionScore.id))
     )
     if filters.contribution_ids:

@@ -47,11 +47,5 @@ class DelegationAlreadyRelayed(Conflict):
     code = "delegation_already_relayed"
 
 
-class NothingToDelegate(Conflict):
-    """The delegator holds no tokens: relaying the delegation would only cost gas."""
-
-    code = "nothing_to_delegate"
-
-
 class RelayNotFound(NotFound):
     code = "relay_not_found"

@@ -39,6 +39,7 @@ from polyphony.jobs import enqueue
 from polyphony.models.dataset import Dataset
 from polyphony.models.indexer import ChainEvent
 from polyphony.models.proposal import Proposal
+from polyphony.tokens import format_tokens
 
 # OZ IGovernor.ProposalState, in its order; "unsubmitted" is ours: no ProposalCreated event indexed yet.
 STATES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed")
@@ -142,7 +143,8 @@ def _check_relayer_may_propose(web3: Web3, deployment: Deployment, *, keys_dir: 
         votes = int(token.functions.getPastVotes(relayer, clock - 1).call())
     if votes < threshold:
         raise ProposalThresholdNotMet(
-            f"the governor needs {threshold} votes to propose and the relayer holds {votes}: propose from your own "
+            f"the governor needs {format_tokens(threshold)} of votes to propose and the relayer holds "
+            f"{format_tokens(votes)}: propose from your own "
             'wallet instead (`polyphony propose --self`, or POST /proposals with "relay": false)'
         )
 

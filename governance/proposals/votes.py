@@ -36,7 +36,6 @@ from chain.tx import Call, TxSender
 from governance.proposals.errors import (
     AlreadyVoted,
     DelegationAlreadyRelayed,
-    NothingToDelegate,
     NoVotingPower,
     ProposalNotActive,
     RelayNotFound,
@@ -221,8 +220,6 @@ def _check_delegation_usable(web3: Web3, token: Contract, *, delegator: str, non
     now = _chain_now(web3)
     if expiry <= now:
         raise SignatureExpired(f"this delegation expired at {expiry} (chain time {now}): sign a new one")
-    if int(token.functions.balanceOf(delegator).call()) == 0:
-        raise NothingToDelegate(f"{delegator} holds no tokens yet: delegate once you hold some")
 
 
 def relay_delegation(delegation_id: int, *, sender: TxSender, deployment: Deployment) -> RelayedDelegation:

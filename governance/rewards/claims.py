@@ -1,12 +1,15 @@
 """Claims: what an account can claim against the active root, with its proof, and claims the backend relays.
 
 An account the active epoch does not list has nothing: `status_of` answers zero, not 404 (any address may ask).
+What a closed epoch adds before its root is active (it waits out the challenge delay) is `pending`, with the
+chain time its root activates at once it is proposed: a claim pays it from then on.
 A relayed claim is a `RewardClaim` row, queued for the chain worker, which sends it with the relayer key as the
 intent "rewards:claim:<distributor>:<account>:<cumulative>": one transaction per cumulative amount, however
 often it is asked for. The distributor itself pays each cumulative amount once, whoever sends the claim.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from hexbytes import HexBytes
@@ -18,13 +21,14 @@ from chain.bindings import Deployment, call_of
 from chain.errors import TxReverted
 from chain.merkle import StandardMerkleTree
 from chain.tx import TxSender
-from governance.rewards.epochs import balances, last_active
+from governance.rewards.epochs import balances, last_active, on_its_way
 from governance.rewards.errors import ClaimNotFound, NothingToClaim
 from governance.rewards.report import reward_tree
 from polyphony import jobs
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
 from polyphony.models.epoch import ClaimStatus, Epoch, EpochBalance, RewardClaim
+from polyphony.tokens import format_tokens
 
 # Trees of the last few active epochs, by (epoch id, root): a proof costs a lookup, not a rebuild.
 _TREES: dict[tuple[int, str], StandardMerkleTree] = {}
@@ -40,6 +44,9 @@ class RewardStatus:
     claimed: int
     proof: list[str]
     epoch: int | None
+    pending: int = 0
+    pending_epoch: int | None = None
+    claimable_at: int | None = None  # chain time (Unix seconds) the pending root activates; None until proposed
 
     @property
     def claimable(self) -> int:
@@ -50,7 +57,8 @@ class RewardStatus:
         """`GET /rewards/{address}`: amounts as decimal strings, the proof as 0x-hex nodes."""
         return {
             "account": self.account, "claimable": str(self.claimable), "cumulative": str(self.cumulative),
-            "claimed": str(self.claimed), "proof": self.proof, "epoch": self.epoch,
+            "claimed": str(self.claimed), "proof": self.proof, "epoch": self.epoch, "pending": str(self.pending),
+            "pending_epoch": self.pending_epoch, "claimable_at": self.claimable_at,
         }  # fmt: skip
 
 
@@ -59,14 +67,42 @@ def status_of(session: Session, address: str, *, web3: Web3, deployment: Deploym
     account = checksum_address(address, what="account")
     epoch = last_active(session)
     balance = session.get(EpochBalance, (epoch.id, account)) if epoch is not None else None
+    cumulative = int(balance.cumulative) if balance is not None else 0
+    waiting = _on_its_way(session, account, active_cumulative=cumulative)
     if epoch is None or balance is None:
-        return RewardStatus(account, 0, 0, [], epoch.number if epoch else None)
+        return RewardStatus(account, 0, 0, [], epoch.number if epoch else None, **waiting)
     distributor = deployment.bind(web3, "rewardsDistributor")
     claimed = int(distributor.functions.claimed(account).call())
-    cumulative = int(balance.cumulative)
     token = deployment.contracts["token"].address
     proof = _tree(session, epoch, token=token).proof([account, token, cumulative])
-    return RewardStatus(account, cumulative, claimed, proof, epoch.number)
+    return RewardStatus(account, cumulative, claimed, proof, epoch.number, **waiting)
+
+
+def _on_its_way(session: Session, account: str, *, active_cumulative: int) -> dict[str, Any]:
+    """What the epoch whose root is not active yet adds to `account`, and when it can be claimed."""
+    epoch = on_its_way(session)
+    balance = session.get(EpochBalance, (epoch.id, account)) if epoch is not None else None
+    if epoch is None or balance is None or int(balance.cumulative) <= active_cumulative:
+        return {}
+    return {
+        "pending": int(balance.cumulative) - active_cumulative, "pending_epoch": epoch.number,
+        "claimable_at": epoch.activates_at,
+    }  # fmt: skip
+
+
+def _nothing_to_claim(status: RewardStatus) -> str:
+    earned = f"{format_tokens(status.cumulative)} earned, {format_tokens(status.claimed)} claimed already"
+    if status.pending == 0:
+        return f"{status.account} has nothing to claim: {earned}"
+    when = (
+        "once its root is proposed and has waited out the challenge delay" if status.claimable_at is None
+        else f"from {datetime.fromtimestamp(status.claimable_at, UTC):%Y-%m-%d %H:%M:%S} UTC (chain time), when its "
+        "root has waited out the challenge delay"
+    )  # fmt: skip
+    return (
+        f"{status.account} has nothing to claim yet ({earned}): {format_tokens(status.pending)} from epoch "
+        f"{status.pending_epoch} is on its way, claimable {when}"
+    )
 
 
 def _tree(session: Session, epoch: Epoch, *, token: str) -> StandardMerkleTree:
@@ -85,9 +121,7 @@ def request_claim(session: Session, address: str, *, web3: Web3, deployment: Dep
     """Queue a relayed claim of what `address` can claim now; the same request again finds the same claim."""
     status = status_of(session, address, web3=web3, deployment=deployment)
     if status.claimable == 0:
-        raise NothingToClaim(
-            f"{status.account} has nothing to claim: {status.cumulative} earned, {status.claimed} claimed already"
-        )
+        raise NothingToClaim(_nothing_to_claim(status))
     distributor = deployment.contracts["rewardsDistributor"].address
     existing = session.exec(
         select(RewardClaim).where(

@@ -32,6 +32,7 @@ from governance.rewards.formula import BPS, Corpus, RewardInput, normal_language
 from governance.rewards.report import EpochInputs, EpochOutcome, compute
 from polyphony import jobs
 from polyphony.clock import utcnow
+from polyphony.contributions import service as contributions
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution, Tombstone
 from polyphony.models.dataset import Dataset, DatasetItem
@@ -220,6 +221,7 @@ def _record(session: Session, inputs: EpochInputs, outcome: EpochOutcome, *, rep
     cumulative = [{"epoch_id": epoch.id, "account": a, "cumulative": str(v)} for a, v in outcome.cumulative.items()]
     if cumulative:
         session.execute(insert(EpochBalance), cumulative)
+    contributions.mark_rewarded(session, epoch_id=int(epoch.id or 0), epoch_number=epoch.number)
     return epoch
 
 
@@ -294,6 +296,7 @@ def mark_revoked(deployment: Deployment) -> list[int]:
             if epoch and epoch.status in UNSETTLED and epoch.root.lower() == str(event.args["root"]).lower():
                 epoch.status, epoch.revoked_at = EpochStatus.REVOKED, utcnow()
                 session.add(epoch)
+                contributions.unmark_rewarded(session, epoch_id=int(epoch.id or 0))
                 revoked.append(epoch.number)
     return revoked
 
@@ -325,6 +328,12 @@ def _last(session: Session, *, status: EpochStatus | None = None) -> Epoch | Non
 def last_active(session: Session) -> Epoch | None:
     """The newest epoch whose root claims are checked against."""
     return _last(session, status=EpochStatus.ACTIVE)
+
+
+def on_its_way(session: Session) -> Epoch | None:
+    """The closed epoch whose root is not active yet (at most one: an epoch closes once the last is settled)."""
+    last = _last(session)
+    return last if last is not None and last.status in UNSETTLED else None
 
 
 def epoch_summary(session: Session, number: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from chain.verify.checks import Check
 from governance.rewards.documents import PaidDocuments, document_fields
 from governance.rewards.report import compute, cumulative_of, first_difference, inputs_from_report
 from polyphony.storage.unixfs import cid_of
+from polyphony.tokens import format_tokens
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _chain_check(root: str, *, total: int, cid: str, proposed: ProposedRoot | No
                                ("report CID", cid, proposed.report_cid)):  # fmt: skip
         if mine != theirs:
             return Check("root on-chain", False, f"{name}: recomputed {mine}, on-chain {theirs}")
-    return Check("root on-chain", True, f"{root} (total {total})")
+    return Check("root on-chain", True, f"{root} (total {format_tokens(total)})")
 
 
 def proposed_root(web3: Web3, *, distributor: str, epoch: int) -> ProposedRoot | None:

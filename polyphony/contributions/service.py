@@ -7,12 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from polyphony.clock import utcnow
 from polyphony.contributions.errors import AlreadyRevoked, ContributionNotFound, NotClaimable, NotYourContribution
 from polyphony.db import page_of
-from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus, Tombstone
+from polyphony.models.contribution import (
+    ANCHORED_OR_LATER,
+    Contribution,
+    ContributionEvent,
+    ContributionStatus,
+    Tombstone,
+)
+from polyphony.models.epoch import EpochReward
 from polyphony.storage.base import StoredBlob
 
 
@@ -154,9 +162,52 @@ def mark_anchored(session: Session, contribution: Contribution, *, tx_hash: str,
     return contribution
 
 
+def mark_scored(session: Session, contribution: Contribution) -> Contribution:
+    """Its score is in (the timeline's `scored` step is the score's own); a later score changes no status."""
+    if contribution.status == ContributionStatus.ANCHORED:
+        contribution.status, contribution.updated_at = ContributionStatus.SCORED, utcnow()
+        session.add(contribution)
+    return contribution
+
+
+def mark_rewarded(session: Session, *, epoch_id: int, epoch_number: int) -> None:
+    """The contributions epoch `epoch_number` pays more than nothing are `rewarded`, each with its step."""
+    paid = _paid_by(epoch_id)
+    session.execute(
+        update(Contribution)
+        .where(col(Contribution.id).in_(paid.with_only_columns(col(EpochReward.contribution_id))))
+        .where(col(Contribution.status).in_(ANCHORED_OR_LATER))
+        .values(status=ContributionStatus.REWARDED, updated_at=utcnow())
+    )
+    steps = [
+        {"contribution_id": contribution_id, "step": "rewarded", "at": utcnow(), "reason": None, "tx_hash": None,
+         "details": {"epoch": epoch_number, "amount": amount}}
+        for contribution_id, amount in session.execute(paid)
+    ]  # fmt: skip
+    if steps:
+        session.execute(insert(ContributionEvent), steps)
+
+
+def unmark_rewarded(session: Session, *, epoch_id: int) -> None:
+    """The epoch `epoch_id` was revoked: what it paid is `scored` again, for a later epoch to pay."""
+    session.execute(
+        update(Contribution)
+        .where(col(Contribution.id).in_(_paid_by(epoch_id).with_only_columns(col(EpochReward.contribution_id))))
+        .where(col(Contribution.status) == ContributionStatus.REWARDED)
+        .values(status=ContributionStatus.SCORED, updated_at=utcnow())
+    )
+
+
+def _paid_by(epoch_id: int) -> Any:
+    # Sub-selects, not id lists: an epoch may pay 100k contributions, past SQLite's bound parameters.
+    return select(EpochReward.contribution_id, EpochReward.amount).where(
+        EpochReward.epoch_id == epoch_id, EpochReward.amount != "0"
+    )
+
+
 def record_revocation(session: Session, contribution: Contribution, *, signature: str, deadline: int) -> Tombstone:
     """Tombstone `contribution` with its contributor's signed revocation."""
-    if contribution.status == ContributionStatus.REVOKED:
+    if contribution.status == ContributionStatus.WITHDRAWN:
         raise AlreadyRevoked(f"contribution {contribution.id} was revoked already")
     assert contribution.id is not None
     tombstone = Tombstone(
@@ -165,7 +216,11 @@ def record_revocation(session: Session, contribution: Contribution, *, signature
     )  # fmt: skip
     session.add(tombstone)
     _move(
-        session, contribution, ContributionStatus.REVOKED, step="revoked", reason="consent withdrawn by the contributor"
+        session,
+        contribution,
+        ContributionStatus.WITHDRAWN,
+        step="revoked",
+        reason="consent withdrawn by the contributor",
     )
     return tombstone
 

@@ -19,7 +19,14 @@ class ContributionStatus(StrEnum):
     STORED = "stored"  # bytes in storage under `cid`, waiting for the contributor's signed claim
     CLAIMED = "claimed"  # the contributor's EIP-712 claim is verified and kept
     ANCHORED = "anchored"  # its claim is a leaf of a batch whose Merkle root is on-chain
-    REVOKED = "revoked"  # the contributor withdrew consent: tombstoned
+    SCORED = "scored"  # anchored, and its score (pass or fail) is in
+    REWARDED = "rewarded"  # anchored, scored, and a closed epoch that was not revoked pays it
+    WITHDRAWN = "withdrawn"  # the contributor revoked consent: tombstoned
+
+
+# Anchored and whatever a contribution becomes after, short of being withdrawn: what scoring, rescoring and
+# datasets select.
+ANCHORED_OR_LATER = (ContributionStatus.ANCHORED, ContributionStatus.SCORED, ContributionStatus.REWARDED)
 
 
 class Contribution(SQLModel, table=True):

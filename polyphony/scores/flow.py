@@ -43,7 +43,7 @@ from sqlmodel import Session
 from polyphony import jobs
 from polyphony.db import session_scope
 from polyphony.errors import Unavailable
-from polyphony.models.contribution import ContributionStatus
+from polyphony.models.contribution import ANCHORED_OR_LATER
 from polyphony.models.score import Verdict
 from polyphony.scores import metrics, service
 from polyphony.scores.duplicates import decide_duplicates
@@ -164,7 +164,7 @@ def _score(contribution_id: int, *, run: ScoringRun) -> dict[str, Any] | None:
         if service.final_score(session, contribution_id, policy_hash=phash) is not None:
             return None
         target = service.load_target(session, contribution_id)
-    if target.status != ContributionStatus.ANCHORED or target.position is None or target.cid is None:
+    if target.status not in ANCHORED_OR_LATER or target.position is None or target.cid is None:
         return None  # revoked, or not anchored yet: the beat task sends it again once it is
     with hold_lease(run.redis, _queued_key(phash, contribution_id), seconds=RUNNING_LEASE_S):
         outcome = _score_target(target, run=run, policy=policy, phash=phash)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from polyphony.clock import utcnow
 from polyphony.contributions import service as contributions
-from polyphony.models.contribution import AnchorBatch, BatchStatus, Contribution, ContributionStatus
+from polyphony.models.contribution import ANCHORED_OR_LATER, AnchorBatch, BatchStatus, Contribution, ContributionStatus
 from polyphony.models.score import ContributionScore, ScoringPolicy, Verdict
 from polyphony.scores.errors import ScoreNotFound
 from polyphony.scores.index import anchoring_position
@@ -95,7 +95,7 @@ def _anchored_unscored(policy_hash: str | None) -> Any:
         select(Contribution.id)
         .join(AnchorBatch, col(AnchorBatch.id) == col(Contribution.batch_id))
         .where(
-            Contribution.status == ContributionStatus.ANCHORED,
+            col(Contribution.status).in_(ANCHORED_OR_LATER),
             AnchorBatch.status == BatchStatus.ANCHORED,
             col(Contribution.id).not_in(scored),
         )
@@ -144,8 +144,10 @@ def record_score(session: Session, contribution_id: int, *, outcome: ScoreOutcom
     row.duplicate_of, row.reason, row.scored_at = outcome.exact_of or outcome.near_of, None, utcnow()
     session.add(row)
     session.flush()
+    contribution = contributions.get(session, contribution_id)
+    contributions.mark_scored(session, contribution)
     contributions.record(
-        session, contributions.get(session, contribution_id), step="scored", reason=outcome.summary,
+        session, contribution, step="scored", reason=outcome.summary,
         details={
             "task_id": outcome.task_id, "policy_hash": outcome.policy_hash, "score": outcome.score,
             "verdict": str(outcome.verdict), **outcome.details,

@@ -20,7 +20,7 @@ def test_a_revoked_contribution_is_tombstoned_once_and_listed(contributor: Polyp
     stored = upload(contributor, content=b'{"withdraw": "me"}\n')
     tombstone = _revoke(contributor, stored["id"])
     assert (tombstone["contribution_id"], tombstone["cid"]) == (stored["id"], stored["cid"])
-    assert contributor.call("GET", f"/contributions/{stored['id']}")["status"] == "revoked"
+    assert contributor.call("GET", f"/contributions/{stored['id']}")["status"] == "withdrawn"
     listed = contributor.call("GET", "/tombstones", params={"limit": 500})["items"]
     assert stored["id"] in [item["contribution_id"] for item in listed]
     with pytest.raises(ClientError) as again:
@@ -63,5 +63,5 @@ def test_a_claim_revoked_before_batching_is_never_anchored(contributor: Polyphon
 
     anchor_through_the_chain_worker()
     followed = contributor.call("GET", f"/contributions/{stored['id']}")
-    assert followed["status"] == "revoked"
+    assert followed["status"] == "withdrawn"
     assert "anchored" not in [step["step"] for step in followed["timeline"]]

@@ -63,16 +63,20 @@ class Governance:
     def mint(self, amounts: dict[str, int]) -> dict[str, LocalAccount]:
         """New funded wallets, one per name, each minted its amount (not yet delegated: no votes yet)."""
         wallets = {name: new_wallet(self.web3) for name in amounts}
+        for name, amount in amounts.items():
+            self.mint_to(wallets[name].address, amount)
+        return wallets
+
+    def mint_to(self, address: str, amount: int) -> None:
+        """Mint `amount` to `address` as the rewards distributor, the token's only minter."""
         minter = Web3.to_checksum_address(self.deployment.contracts["rewardsDistributor"].address)
         self._rpc("anvil_impersonateAccount", [minter])
         self._rpc("anvil_setBalance", [minter, hex(TEN_ETHER)])
         try:
-            for name, amount in amounts.items():
-                tx = self.token.functions.mint(wallets[name].address, amount).transact({"from": minter})
-                assert self.web3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+            tx = self.token.functions.mint(address, amount).transact({"from": minter})
+            assert self.web3.eth.wait_for_transaction_receipt(tx)["status"] == 1
         finally:
             self._rpc("anvil_stopImpersonatingAccount", [minter])
-        return wallets
 
     def holders(self, amounts: dict[str, int]) -> dict[str, LocalAccount]:
         """New wallets minted their amounts, each delegating to itself with its own transaction."""

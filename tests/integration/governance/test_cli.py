@@ -11,6 +11,7 @@ from rich.console import Console
 
 from cli.stack import Stack, api_part
 from polyphony.settings import Settings
+from tests.integration.chain.governance_fixtures import new_wallet
 from tests.integration.cli.test_contribute import polyphony
 from tests.integration.governance.conftest import Governance, new_round
 
@@ -58,6 +59,19 @@ def test_holders_delegate_and_vote_relayed_or_with_their_own_gas(
     assert again.returncode == 2 and "already voted" in again.stdout and len(again.stdout.strip().splitlines()) == 1
     votes = governance.proposal(proposal_id)["votes"]
     assert votes == {"for": str(3 * supply + 10**21), "against": str(supply + 10**21), "abstain": "0"}
+
+
+def test_a_new_holder_delegates_before_holding_any_token_and_votes_with_what_arrives_later(
+    governance: Governance, api_process: None, tmp_path: Path
+) -> None:
+    newcomer = new_wallet(governance.web3)
+    delegated = polyphony("delegate", "--key-file", _key_file(tmp_path, newcomer))
+    assert delegated.returncode == 0 and "relayed in 0x" in delegated.stdout, delegated.stdout + delegated.stderr
+    assert governance.token.functions.delegates(newcomer.address).call() == newcomer.address
+    assert int(governance.token.functions.getVotes(newcomer.address).call()) == 0
+
+    governance.mint_to(newcomer.address, 7 * 10**18)
+    assert int(governance.token.functions.getVotes(newcomer.address).call()) == 7 * 10**18
 
 
 def test_a_vote_on_an_unknown_proposal_is_one_line_and_exit_2(

@@ -50,13 +50,16 @@ def make_contribution(session: Session, *, contributor: str, **overrides: Any) -
 
 
 def make_score(session: Session, contribution: Contribution, **overrides: Any) -> ContributionScore:
-    """A score row of `contribution`, as the scoring pipeline writes it."""
+    """A score row of `contribution`, as the scoring pipeline writes it: a pass or fail makes it `scored`."""
     fields: dict[str, Any] = {
         "contribution_id": contribution.id, "policy_hash": "0x" + "11" * 32, "verdict": Verdict.PASS, "score": 8_000,
         "language": contribution.language, "scored_at": utcnow() - timedelta(seconds=1),
     }  # fmt: skip
     score = ContributionScore(**(fields | overrides))
     session.add(score)
+    if score.verdict != Verdict.NO_VERDICT and contribution.status == ContributionStatus.ANCHORED:
+        contribution.status = ContributionStatus.SCORED
+        session.add(contribution)
     session.flush()
     return score
 
@@ -82,7 +85,7 @@ def tombstone(contribution_id: int) -> None:
     """Withdraw a contribution as its contributor's signed revocation does."""
     with session_scope() as session:
         contribution = session.get_one(Contribution, contribution_id)
-        contribution.status = ContributionStatus.REVOKED
+        contribution.status = ContributionStatus.WITHDRAWN
         session.add(contribution)
         session.add(Tombstone(contribution_id=contribution_id, contributor=contribution.contributor,
                               signature="0x" + "00" * 65, deadline=0))  # fmt: skip

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -19,8 +20,10 @@ from cli.stack import Stack, api_part
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution
+from polyphony.models.epoch import EpochStatus
 from polyphony.settings import Settings
-from tests.integration.rewards.conftest import make_score, new_address, scored, scored_upload
+from polyphony.tokens import format_tokens
+from tests.integration.rewards.conftest import make_score, new_address, scored, scored_upload, wait_for_status
 from tests.support.scored_uploads import JUNK, jsonl, pipeline_score, prose
 
 POLYPHONY = str(Path(sys.executable).parent / "polyphony")
@@ -76,6 +79,47 @@ def test_close_verify_and_claim_from_the_command_line(
     assert self_paid.returncode == 0, self_paid.stdout
     assert token.functions.balanceOf(yourself.address).call() > 0
     assert web3.eth.get_balance(yourself.address) < 10**18  # it paid its own gas
+
+
+def test_a_reward_on_its_way_is_shown_in_tokens_with_when_a_claim_pays_it(
+    api_url: str, activate: Any, rewards_stack: Deployment, web3: Web3
+) -> None:
+    earner: LocalAccount = Account.create()
+    scored(earner.address)
+    closed = polyphony("epoch", "close")
+    assert closed.returncode == 0 and " PLY allocated" in closed.stdout, closed.stdout + closed.stderr
+    delay = int(rewards_stack.bind(web3, "rewardsDistributor").functions.challengeDelay().call())
+    assert f"after the challenge delay, {delay} s; claim after that" in closed.stdout
+    number = int(closed.stdout.split("epoch ", 1)[1].split(":", 1)[0])
+    wait_for_status(number, EpochStatus.PROPOSED)
+
+    standing = httpx.get(f"{api_url}/rewards/{earner.address}").json()
+    pending = int(standing["pending"])
+    activates_at = int(rewards_stack.bind(web3, "rewardsDistributor").functions.pending().call()[3])
+    assert pending > 0 and standing["cumulative"] == "0" and standing["claimable"] == "0"
+    assert (standing["pending_epoch"], standing["claimable_at"]) == (number, activates_at)
+    shown = polyphony("rewards", earner.address, "--api", api_url)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert f"pending    {format_tokens(pending)} from epoch {number}, claimable from" in shown.stdout
+    for refused in (polyphony("claim", "--api", api_url, key=earner),
+                    polyphony("claim", "--self", "--api", api_url, key=earner)):  # fmt: skip
+        assert refused.returncode == 2 and "nothing to claim yet" in refused.stdout, refused.stdout
+        assert f"{format_tokens(pending)} from epoch {number}" in refused.stdout
+
+    activate(number)
+    paid = httpx.get(f"{api_url}/rewards/{earner.address}").json()
+    assert (paid["claimable"], paid["pending"], paid["pending_epoch"], paid["claimable_at"]) == (
+        str(pending),
+        "0",
+        None,
+        None,
+    )
+    assert f"claimable  {format_tokens(pending)}" in polyphony("rewards", earner.address, "--api", api_url).stdout
+    claimed = polyphony("claim", "--api", api_url, key=earner)
+    assert claimed.returncode == 0 and f"{format_tokens(pending)}, mined" in claimed.stdout, claimed.stdout
+    malformed = polyphony("rewards", "0x1234", "--api", api_url)
+    assert malformed.returncode == 2 and "invalid_address" in malformed.stdout
+    assert len(malformed.stdout.strip().splitlines()) == 1
 
 
 def test_verify_epoch_checks_the_documents_each_input_lists_against_the_scores(

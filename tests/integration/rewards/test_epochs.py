@@ -168,6 +168,11 @@ def test_a_tombstoned_contribution_stops_earning_from_the_next_epoch(close: Any,
     assert _rewards_of(epoch.number)[kept] > 0 and withdrawn not in _rewards_of(epoch.number)
 
 
+def _status(api: TestClient, contribution_id: int) -> str:
+    status: str = api.get(f"/contributions/{contribution_id}").json()["status"]
+    return status
+
+
 def test_a_revoked_root_pays_nothing_and_the_next_epoch_recomputes_from_the_last_active(
     close: Any, activate: Any, api: TestClient, rewards_stack: Deployment, web3: Web3
 ) -> None:
@@ -179,9 +184,14 @@ def test_a_revoked_root_pays_nothing_and_the_next_epoch_recomputes_from_the_last
     paid = _cumulative(first.number, erin)
 
     second_id = scored(erin)
+    assert _status(api, first_id) == "rewarded" and _status(api, second_id) == "scored"
     revoked = close()
     assert revoked is not None
     wait_for_status(revoked.number, EpochStatus.PROPOSED)
+    shown = api.get(f"/contributions/{second_id}").json()
+    assert shown["status"] == "rewarded"
+    [step] = [step for step in shown["timeline"] if step["step"] == "rewarded"]
+    assert step["details"] == {"epoch": revoked.number, "amount": shown["reward"]["amount"]}
     as_timelock(web3, rewards_stack, "revokeRoot")
     run_task("chain.index_events")
     run_task("rewards.keep_epochs")
@@ -189,9 +199,11 @@ def test_a_revoked_root_pays_nothing_and_the_next_epoch_recomputes_from_the_last
     standing = api.get(f"/rewards/{erin}").json()
     assert (standing["epoch"], int(standing["cumulative"])) == (first.number, paid)
     assert api.get(f"/contributions/{second_id}").json()["reward"] is None
+    assert _status(api, second_id) == "scored"  # its epoch was revoked: a later one pays it
 
     recomputed = close()
     assert recomputed is not None and recomputed.base_epoch == first.number
+    assert _status(api, second_id) == "rewarded"
     activate(recomputed.number)
     assert second_id in _rewards_of(recomputed.number) and first_id not in _rewards_of(recomputed.number)
     assert _cumulative(recomputed.number, erin) == paid + _rewards_of(recomputed.number)[second_id]

@@ -60,6 +60,7 @@ def test_a_claimed_contribution_gets_one_score_with_each_dimension_explained(
     shown = wait_for_verdict(contributor, contribution_id)
 
     assert 0 <= shown["score"] <= 10_000 and shown["verdict"] in ("pass", "fail")
+    assert shown["status"] == "scored"  # its score is in: no longer merely anchored
     assert shown["explanation"] and shown["policy_hash"].startswith("0x") and shown["duplicate_of"] is None
     assert {"exact_duplicate", "near_duplicate", "language"} <= set(shown["dimensions"])
     assert all(dimension["explanation"] for dimension in shown["dimensions"].values())
