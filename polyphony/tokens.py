@@ -7,11 +7,16 @@ line a person reads (CLI output, error messages, the README) shows tokens throug
 
 SYMBOL = "PLY"
 DECIMALS = 18
+SHOWN_DECIMALS = 4  # as wallets show balances; the exact amount stays in the JSON
 
 
 def format_tokens(base_units: int) -> str:
-    """`base_units` as tokens with the symbol: whole tokens grouped by thousands, the exact fraction, no rounding."""
+    """`base_units` as tokens with the symbol: whole tokens grouped by thousands and at most four decimals,
+    cut, never rounded up (a person never reads more than is there); an amount too small to show is `<0.0001`."""
     whole, fraction = divmod(abs(base_units), 10**DECIMALS)
-    digits = f"{fraction:0{DECIMALS}d}".rstrip("0")
+    shown = fraction // 10 ** (DECIMALS - SHOWN_DECIMALS)
     sign = "-" if base_units < 0 else ""
+    if whole == 0 and shown == 0 and fraction:
+        return f"{sign}<0.{'0' * (SHOWN_DECIMALS - 1)}1 {SYMBOL}"
+    digits = f"{shown:0{SHOWN_DECIMALS}d}".rstrip("0")
     return f"{sign}{whole:,}{'.' + digits if digits else ''} {SYMBOL}"
