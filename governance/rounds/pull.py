@@ -179,19 +179,19 @@ def write_configs(
     for config in CONFIGS:
         members = [source for source in sources if source.config == config]
         types = ColumnTypes(config)
-        count = 0
-        for member in members:
-            for _record, content in documents(member):
-                types.add(content)
-                count += 1
-        if count == 0:
-            continue
+        if config != "image":  # an image's columns are fixed: its bytes are read once, not twice
+            for member in members:
+                for _record, content in documents(member):
+                    types.add(content)
         schema = types.schema()
         writer = ShardWriter(out / "data", config, schema, shard_bytes=shard_bytes, row_group_bytes=row_group_bytes)
         for member in members:
             for record, content in documents(member):
                 writer.add(typed_row(schema, member.lineage(record), content))
-        written.append(writer.finish())
+        if writer.rows:
+            written.append(writer.finish())
+        else:
+            writer.abandon()
     return written
 
 

@@ -113,6 +113,13 @@ class ShardWriter:
             ranges.append(found)
         return WrittenConfig(self.config, self.schema, shards, self.rows, self.num_bytes, ranges)
 
+    def abandon(self) -> None:
+        """Write nothing: a config without rows has no folder (a previous run's is removed)."""
+        if self._writer is not None:
+            self._writer.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self.final, ignore_errors=True)
+
     def _next_shard(self) -> None:
         self._flush()
         if self._writer is not None:
