@@ -17,7 +17,7 @@ No database is needed: a trainer runs this on any machine with the API's URL and
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,18 +181,30 @@ def write_configs(
         types = ColumnTypes(config)
         if config != "image":  # an image's columns are fixed: its bytes are read once, not twice
             for member in members:
-                for _record, content in documents(member):
+                for _record, content in _read(member):
                     types.add(content)
         schema = types.schema()
         writer = ShardWriter(out / "data", config, schema, shard_bytes=shard_bytes, row_group_bytes=row_group_bytes)
         for member in members:
-            for record, content in documents(member):
+            for record, content in _read(member):
                 writer.add(typed_row(schema, member.lineage(record), content))
         if writer.rows:
             written.append(writer.finish())
         else:
             writer.abandon()
     return written
+
+
+def _read(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The kept documents of a verified file; `PullRefused` naming it if its bytes do not read as its format."""
+    try:
+        yield from documents(source)
+    except (ValueError, OSError) as error:  # bad JSON, UTF-8 or CSV, an unreadable Parquet file or image
+        row = source.row
+        raise PullRefused(
+            f"contribution {row['contribution_id']} ({row['cid']}): its verified bytes do not read as "
+            f"{row['format']}: {str(error)[:200]}"
+        ) from None
 
 
 def _facts(

@@ -16,6 +16,7 @@ from PIL import Image
 
 from cli.train import MODEL_KIND, train_unigram
 from governance.rounds.card import Approval, RoundFacts, croissant, dataset_card
+from governance.rounds.errors import PullRefused
 from governance.rounds.pull import write_configs
 from governance.rounds.rows import Source, csv_cell
 
@@ -168,3 +169,11 @@ def test_the_reference_trainer_reads_the_folder_through_datasets_and_measures_he
     assert model["kind"] == MODEL_KIND and model["vocabulary"]["cat"] == 18 and model["licenses"] == {"CC-BY-4.0": 18}
     assert model["lineage"] == {"round": ROUND, "chainId": 31337, "manifests": ["bafymanifest"], "contributors": 1}
     assert trained.perplexity is not None and 1 < trained.perplexity < 10  # seen words: far below the vocabulary
+
+
+def test_a_verified_file_that_does_not_read_as_its_format_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "broken").write_bytes(b'{"text": "fine"}\n{"text": \n')
+    row = _row(9, cid="broken", modality="text", content_format="jsonl")
+    with pytest.raises(PullRefused, match=r"contribution 9 \(broken\): its verified bytes do not read as jsonl"):
+        write_configs(tmp_path, [Source(row=row, path=tmp_path / "files" / "broken")])
