@@ -20,8 +20,8 @@ from governance.datasets.kept import ranges_of
 from governance.rounds.rows import estimated_bytes
 
 SHARD_BYTES = 500 * 2**20
-ROW_GROUP_BYTES = 64 * 2**20
-ROW_GROUP_ROWS = 100_000
+ROW_GROUP_BYTES = 32 * 2**20
+ROW_GROUP_ROWS = 25_000
 SPLIT = "train"
 
 
