@@ -177,3 +177,14 @@ def test_a_verified_file_that_does_not_read_as_its_format_is_refused_by_name(tmp
     row = _row(9, cid="broken", modality="text", content_format="jsonl")
     with pytest.raises(PullRefused, match=r"contribution 9 \(broken\): its verified bytes do not read as jsonl"):
         write_configs(tmp_path, [Source(row=row, path=tmp_path / "files" / "broken")])
+
+
+def test_without_text_the_first_config_present_is_the_default(tmp_path: Path) -> None:
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "table").write_bytes(FILES["table-a"])
+    row = _row(4, cid="table", modality="tabular", content_format="csv")
+    _pulled(tmp_path, [Source(row=row, path=tmp_path / "files" / "table")])
+    assert not (tmp_path / "data" / "text").exists()
+    assert '- config_name: "tabular"\n    default: true' in (tmp_path / "README.md").read_text()
+    loaded = datasets.load_dataset(str(tmp_path), split="train", cache_dir=str(tmp_path / "hf-cache"))
+    assert loaded["city"] == ["Lisbon", "Porto"]
