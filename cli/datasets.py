@@ -80,7 +80,8 @@ def pull(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Files downloaded at once.")] = 8,
 ) -> None:
-    """Pull an approved round, verified on-chain and byte by byte, as Parquet + Croissant + lineage."""
+    """Pull an approved round, verified on-chain and byte by byte, as typed Parquet with a Hugging Face dataset card,
+    a Croissant file and lineage: ready for `datasets.load_dataset(OUT)`."""
     limits = _limits(workers)
     with one_line_errors(refused=REFUSALS), httpx.Client(base_url=api_url(api), timeout=60, limits=limits) as http:
         rpc_url = rpc or get_settings().effective_chain_rpc_url
@@ -155,8 +156,12 @@ def _show_pulled(report: PullReport, out: Path) -> None:
     console.print(f"round {report.round}: {len(report.manifests)} datasets, {report.files} files verified into {out}")
     if report.dropped:
         console.print(f"  dropped {len(report.dropped)} withdrawn contributions: {report.dropped[:20]}")
-    for path in [*report.parquet, report.lineage]:
+    for config in report.configs:
+        shards = f"{len(config.shards)} shard" + ("s" if len(config.shards) != 1 else "")
+        console.print(f"  {config.config}: {config.rows:,} rows in {shards} under {out / 'data' / config.config}")
+    for path in (report.card, out / "croissant.json", report.lineage):
         console.print(f"  wrote {path}")
+    console.print(f"  load it: datasets.load_dataset({str(out)!r})")
 
 
 def _limits(workers: int) -> httpx.Limits:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyarrow.parquet as pq
 from eth_account import Account
 from rich.console import Console
 from rich.rule import Rule
@@ -29,6 +28,7 @@ from web3 import Web3
 
 from cli.demo_data import JUNK_RECORDS, DemoFile, write_demo_files
 from cli.stack import free_port
+from cli.train import train_unigram
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 
@@ -335,21 +335,21 @@ def pull_and_train(demo: Demo, trainer_key: Path, round_number: int) -> None:
     demo.run("pull", "--round", str(round_number), "--out", str(out))
     demo.console.print("written: " + ", ".join(sorted(path.name for path in out.iterdir())))
     demo.step("10. The trainer registers the model; its lineage names everyone")
-    model = train_word_counts(out, demo.home / "model.json", settings=Settings(polyphony_home=demo.home))
-    demo.console.print(f"trained a word-frequency model on the pulled text, published as {model}")
+    trained = train_unigram(out, demo.home / "model.json")
+    perplexity = "n/a" if trained.perplexity is None else f"{trained.perplexity:,.1f}"
+    demo.console.print(
+        f"trained a unigram language model on {trained.trained_rows} rows of the pulled text (read with Hugging "
+        f"Face datasets); held-out perplexity {perplexity} on {trained.held_out_rows} rows"
+    )
+    model = publish(trained.path, settings=Settings(polyphony_home=demo.home))
+    demo.console.print(f"published the model as {model}")
     demo.fund("trainer")
     demo.run("model", "register", "--round", str(round_number), "--cid", model, key=trainer_key)
     models = demo.get("/models")
     demo.show(f"/models/{models['items'][0]['id']}/lineage")
 
 
-def train_word_counts(pulled: Path, model: Path, *, settings: Settings) -> str:
-    """The demo's stand-in for training: word frequencies over the pulled text, published to storage; its CID."""
-    counts: dict[str, int] = {}
-    for row in pq.read_table(pulled / "text.parquet", columns=["text"]).column("text").to_pylist():
-        for word in str(row).lower().split():
-            counts[word] = counts.get(word, 0) + 1
-    top = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:1000])
-    model.write_text(json.dumps({"kind": "word-frequency model", "top_words": top}, indent=1), encoding="utf-8")
+def publish(model: Path, *, settings: Settings) -> str:
+    """Put the model file in storage; its CID (what the registration names)."""
     with model.open("rb") as stream:
         return storage_from_settings(settings).add(stream).cid

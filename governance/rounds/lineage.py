@@ -1,8 +1,10 @@
 """Lineage: which round, datasets, contributions and contributors a model was trained on.
 
 A lineage document is canonical JSON built from the approved manifests of a round minus the contributions
-withdrawn since; `polyphony pull` writes it beside the data, the API pins it when a model is registered, and the
-dataset registry's `ModelRegistered(round, registrant, modelCid, lineageCid)` event binds a model to it.
+withdrawn since; `polyphony pull` writes it beside the data, with `rows`: for each config, every row range of
+every Parquet shard and the file (contribution, CID, kept documents) it came from; the API pins it (without
+`rows`) when a model is registered, and the dataset registry's
+`ModelRegistered(round, registrant, modelCid, lineageCid)` event binds a model to it.
 """
 
 import io
@@ -40,9 +42,15 @@ class ApprovedManifest:
 
 
 def lineage_document(
-    round_number: int, manifests: Sequence[ApprovedManifest], *, dropped: Collection[int], chain_id: int
+    round_number: int,
+    manifests: Sequence[ApprovedManifest],
+    *,
+    dropped: Collection[int],
+    chain_id: int,
+    rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> bytes:
-    """The canonical lineage JSON: the round, its datasets, the contributions kept and their contributors."""
+    """The canonical lineage JSON: the round, its datasets, the contributions kept and their contributors, and
+    (from a pull) where each row range of its Parquet came from."""
     kept: dict[int, dict[str, Any]] = {}
     datasets = []
     for manifest in sorted(manifests, key=lambda approved: approved.root):
@@ -57,6 +65,8 @@ def lineage_document(
         "contributors": sorted({entry["contributor"] for entry in kept.values()}),
         "dropped": sorted(set(dropped) & {int(row["contribution_id"]) for m in manifests for row in m.rows}),
     }  # fmt: skip
+    if rows is not None:
+        document["rows"] = rows
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 

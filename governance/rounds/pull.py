@@ -6,49 +6,48 @@
 2. Each manifest is read by CID, its bytes must rebuild that CID, and its rows must rebuild the approved root.
 3. Contributions withdrawn since (the API's `/tombstones`) are dropped.
 4. Every file streams to disk with its CID checked on the way (`pull_files`), in parallel, resumably.
-5. Parquet (text and tabular records, one row each), the Croissant manifests and a lineage file are written.
-   Only the documents a manifest row keeps (`kept_documents`) reach the Parquet: the files are checked whole
-   against their CIDs first, then filtered, so what is kept is what the approved manifest says of exact bytes.
+5. The verified files become typed Parquet, one table per config (`text`, `tabular`, `image`: `rows`), sharded
+   as Hugging Face lays it out (`shards`), with a dataset card and a Croissant file (`card`) and a lineage file
+   that maps every row range back to its file. Only the documents a manifest row keeps (`kept_documents`) become
+   rows: the files are checked whole against their CIDs first, then read, so what is kept is what the approved
+   manifest says of exact bytes. Each config is read twice from disk (its column types, then its rows) and
+   streamed out, so no round is ever held in memory.
 No database is needed: a trainer runs this on any machine with the API's URL and a chain node.
 """
 
-import csv
 import json
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import httpx
-import pyarrow as pa
-import pyarrow.parquet as pq
 from web3 import Web3
 
 from chain.bindings import load_artifact
-from governance.datasets.kept import KeptRanges, kept_in_row
+from governance.datasets.kept import kept_in_row
 from governance.datasets.service import read_manifest_rows, root_of_rows
+from governance.rounds.card import Approval, RoundFacts, croissant, dataset_card
 from governance.rounds.errors import ApprovalMismatch, PullRefused, RoundNotApproved, TamperedItem
 from governance.rounds.lineage import ApprovedManifest, lineage_document
-from governance.rounds.pull_files import (
-    WantedFile,
-    fetch_verified,
-    read_fully,
-    write_atomically,
-    write_bytes_atomically,
+from governance.rounds.pull_files import WantedFile, fetch_verified, read_fully, write_bytes_atomically
+from governance.rounds.rows import (
+    CONFIGS,
+    DEFAULT_TEXT_FIELD,
+    RECORD_FORMATS,
+    ColumnTypes,
+    Source,
+    documents,
+    typed_row,
 )
+from governance.rounds.shards import ROW_GROUP_BYTES, SHARD_BYTES, ShardWriter, WrittenConfig
 from polyphony.errors import Unavailable
 from polyphony.storage.base import BlobReader
 from polyphony.storage.cid import normalize_cid
 from polyphony.storage.unixfs import cid_of
 
 PAGE = 500
-PARQUET_BATCH_ROWS = 10_000
-PARQUET_SCHEMA = pa.schema([
-    ("contribution_id", pa.int64()), ("cid", pa.string()), ("license", pa.string()), ("contributor", pa.string()),
-    ("record", pa.int64()), ("text", pa.string()),
-])  # fmt: skip
-_RECORD_FORMATS = {"text", "jsonl", "csv", "parquet"}
 
 
 class SourceUnavailable(Unavailable):
@@ -63,17 +62,25 @@ class PullReport:
     manifests: list[ApprovedManifest]
     files: int
     dropped: list[int]
-    parquet: list[Path]
+    configs: list[WrittenConfig]
+    card: Path
     lineage: Path
 
+    @property
+    def parquet(self) -> list[Path]:
+        """Every shard written, config by config."""
+        return [shard for config in self.configs for shard in config.shards]
 
-def approved_on_chain(web3: Web3, *, registry: str, round_number: int, listed: list[dict[str, Any]]) -> dict[str, str]:
-    """{root: manifest CID} of the round as the chain has it, checked against what the API `listed`."""
+
+def approved_on_chain(
+    web3: Web3, *, registry: str, round_number: int, listed: list[dict[str, Any]]
+) -> dict[str, Approval]:
+    """{root: its approval} of the round as the chain has it, checked against what the API `listed`."""
     contract = web3.eth.contract(address=Web3.to_checksum_address(registry), abi=load_artifact("DatasetRegistry").abi)
     count = contract.functions.datasetCount(round_number).call()
     if count == 0:
         raise RoundNotApproved(f"round {round_number} has no dataset approved on-chain (registry {registry})")
-    approved: dict[str, str] = {}
+    approved: dict[str, Approval] = {}
     for root in sorted({entry["root"] for entry in listed}):
         block = contract.functions.approvalBlock(round_number, bytes.fromhex(root[2:])).call()
         if block == 0:
@@ -82,7 +89,9 @@ def approved_on_chain(web3: Web3, *, registry: str, round_number: int, listed: l
             from_block=block, to_block=block,
             argument_filters={"round": round_number, "manifestRoot": bytes.fromhex(root[2:])},
         )  # fmt: skip
-        approved[root] = normalize_cid(found[0]["args"]["manifestCid"])
+        event = found[0]
+        cid, tx_hash = normalize_cid(event["args"]["manifestCid"]), "0x" + bytes(event["transactionHash"]).hex()
+        approved[root] = Approval(root=root, manifest_cid=cid, tx_hash=tx_hash, block=int(block))
     if len(approved) != count:
         raise ApprovalMismatch(
             f"the chain approved {count} datasets for round {round_number}; the API lists {len(approved)}"
@@ -129,9 +138,9 @@ def pull_round(
     approved = approved_on_chain(web3, registry=registry, round_number=round_number, listed=listed)
     out.mkdir(parents=True, exist_ok=True)
     manifests = []
-    for root, manifest_cid in sorted(approved.items()):
-        content, manifest = verified_manifest(blobs, root=root, manifest_cid=manifest_cid)
-        write_bytes_atomically(_croissant_path(out, manifest_cid), content)
+    for root, approval in sorted(approved.items()):
+        content, manifest = verified_manifest(blobs, root=root, manifest_cid=approval.manifest_cid)
+        write_bytes_atomically(_croissant_path(out, approval.manifest_cid), content)
         manifests.append(manifest)
     dropped = tombstoned(api)
     every_row = {int(row["contribution_id"]): row for manifest in manifests for row in manifest.rows}
@@ -139,11 +148,80 @@ def pull_round(
     wanted = [WantedFile(number, row["cid"], int(row["size"])) for number, row in sorted(rows.items())]
     on_total(sum(item.size for item in {item.cid: item for item in wanted}.values()))
     fetch_verified(wanted, blobs=blobs, folder=out, workers=workers, on_bytes=on_bytes)
-    parquet = write_parquet(out, [rows[number] for number in sorted(rows)])
+    sources = [_source(api, out, rows[number]) for number in sorted(rows)]
+    written = write_configs(out, sources)
+    facts = _facts(
+        round_number, web3.eth.chain_id, registry, approved, written, sources, sorted(dropped & set(every_row))
+    )
+    card = out / "README.md"
+    write_bytes_atomically(out / "croissant.json", croissant(facts, written))
+    write_bytes_atomically(card, dataset_card(facts, written).encode())
     lineage = out / "lineage.json"
-    document = lineage_document(round_number, manifests, dropped=dropped, chain_id=web3.eth.chain_id)
+    ranges = {config.config: [found.as_json() for found in config.ranges] for config in written}
+    document = lineage_document(round_number, manifests, dropped=dropped, chain_id=web3.eth.chain_id, rows=ranges)
     write_bytes_atomically(lineage, document)
-    return PullReport(round_number, manifests, len(wanted), sorted(dropped & set(every_row)), parquet, lineage)
+    return PullReport(round_number, manifests, len(wanted), list(facts.dropped), written, card, lineage)
+
+
+def _source(api: httpx.Client, out: Path, row: dict[str, Any]) -> Source:
+    """A verified file to read, with its records' text field as the API shows it (for text records only)."""
+    text_field = DEFAULT_TEXT_FIELD
+    if row["modality"] == "text" and row["format"] in RECORD_FORMATS:
+        text_field = _json(api, f"/contributions/{int(row['contribution_id'])}").get("text_field") or text_field
+    return Source(row=row, path=out / "files" / row["cid"], text_field=text_field)
+
+
+def write_configs(
+    out: Path, sources: Sequence[Source], *, shard_bytes: int = SHARD_BYTES, row_group_bytes: int = ROW_GROUP_BYTES
+) -> list[WrittenConfig]:
+    """Each config's rows as typed, sharded Parquet under `out/data/`; a config without rows is not written."""
+    written = []
+    for config in CONFIGS:
+        members = [source for source in sources if source.config == config]
+        types = ColumnTypes(config)
+        if config != "image":  # an image's columns are fixed: its bytes are read once, not twice
+            for member in members:
+                for _record, content in _read(member):
+                    types.add(content)
+        schema = types.schema()
+        writer = ShardWriter(out / "data", config, schema, shard_bytes=shard_bytes, row_group_bytes=row_group_bytes)
+        for member in members:
+            for record, content in _read(member):
+                writer.add(typed_row(schema, member.lineage(record), content))
+        if writer.rows:
+            written.append(writer.finish())
+        else:
+            writer.abandon()
+    return written
+
+
+def _read(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The kept documents of a verified file; `PullRefused` naming it if its bytes do not read as its format."""
+    try:
+        yield from documents(source)
+    except (ValueError, OSError) as error:  # bad JSON, UTF-8 or CSV, an unreadable Parquet file or image
+        row = source.row
+        raise PullRefused(
+            f"contribution {row['contribution_id']} ({row['cid']}): its verified bytes do not read as "
+            f"{row['format']}: {str(error)[:200]}"
+        ) from None
+
+
+def _facts(
+    round_number: int, chain_id: int, registry: str, approved: dict[str, Approval], written: Iterable[WrittenConfig],
+    sources: Sequence[Source], dropped: Sequence[int],
+) -> RoundFacts:  # fmt: skip
+    licenses: Counter[str] = Counter()
+    by_contribution = {int(source.row["contribution_id"]): str(source.row["license"]) for source in sources}
+    for config in written:
+        for found in config.ranges:
+            licenses[by_contribution[found.contribution_id]] += found.end - found.start
+    return RoundFacts(
+        round=round_number, chain_id=chain_id, registry=registry,
+        approvals=[approved[root] for root in sorted(approved)], licenses=licenses,
+        contributors=len({source.row["contributor"] for source in sources}), contributions=len(sources),
+        policies=sorted({str(source.row["policy_hash"]) for source in sources}), dropped=dropped,
+    )  # fmt: skip
 
 
 def _croissant_path(out: Path, manifest_cid: str) -> Path:
@@ -163,62 +241,3 @@ def _json(api: httpx.Client, path: str, *, missing_ok: bool = False, **request: 
         raise PullRefused(f"the API answered {answer.status_code} for {path}: {answer.text[:200]}")
     found: dict[str, Any] = answer.json()
     return found
-
-
-def write_parquet(out: Path, rows: list[dict[str, Any]]) -> list[Path]:
-    """One Parquet file per modality (text, tabular): a row per kept record of every text or tabular file."""
-    written = []
-    for modality in ("text", "tabular"):
-        members = [row for row in rows if row["modality"] == modality and row["format"] in _RECORD_FORMATS]
-        if members:
-            path = out / f"{modality}.parquet"
-            write_atomically(path, partial(_write_records, files=out / "files", members=members))
-            written.append(path)
-    return written
-
-
-def _write_records(file: BinaryIO, *, files: Path, members: list[dict[str, Any]]) -> None:
-    with pq.ParquetWriter(file, PARQUET_SCHEMA) as writer:
-        for member in members:
-            batch: list[tuple[int, str]] = []
-            kept = kept_in_row(member)
-            for record in _kept_records(files / member["cid"], member["format"], kept=kept):
-                batch.append(record)
-                if len(batch) == PARQUET_BATCH_ROWS:
-                    writer.write_table(_table(member, batch))
-                    batch = []
-            writer.write_table(_table(member, batch))
-
-
-def _table(member: dict[str, Any], records: list[tuple[int, str]]) -> pa.Table:
-    count = len(records)
-    columns = {
-        "contribution_id": [int(member["contribution_id"])] * count, "cid": [member["cid"]] * count,
-        "license": [member["license"]] * count, "contributor": [member["contributor"]] * count,
-        "record": [number for number, _ in records], "text": [text for _, text in records],
-    }  # fmt: skip
-    return pa.table(columns, schema=PARQUET_SCHEMA)
-
-
-def _kept_records(path: Path, content_format: str, *, kept: KeptRanges | None) -> Iterator[tuple[int, str]]:
-    """Each record the manifest keeps, with its number in the file (the scorer's document index)."""
-    records = enumerate(_records(path, content_format))
-    if kept is None:
-        yield from records
-    elif content_format == "text":  # a plain-text file is one document: every line of it, or none
-        yield from records if 0 in kept else ()
-    else:
-        yield from ((number, text) for number, text in records if number in kept)
-
-
-def _records(path: Path, content_format: str) -> Iterator[str]:
-    """Each record of a verified file as text: a line, a JSON object, a CSV row or Parquet row as JSON."""
-    if content_format == "parquet":
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS):
-            yield from (json.dumps(row, default=str, ensure_ascii=False) for row in batch.to_pylist())
-        return
-    with path.open(encoding="utf-8", newline="") as text:
-        if content_format == "csv":
-            yield from (json.dumps(row, ensure_ascii=False) for row in csv.DictReader(text))
-            return
-        yield from (line.rstrip("\r\n") for line in text if line.strip())

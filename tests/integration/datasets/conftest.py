@@ -97,13 +97,15 @@ class Contributed:
 
 @pytest.fixture
 def contribute(curator: PolyphonyClient, engine: Engine, chain_celery_worker: None) -> Callable[..., Contributed]:
-    """Upload, claim and anchor `contents` through the API and the chain worker, then score them: a factory row,
+    """Upload (with the `form` fields given), claim and anchor `contents` through the API and the chain worker,
+    then score them: a factory row,
     or, `by_the_pipeline`, the real scoring pipeline's score of the bytes (each document kept or dropped)."""
 
     def contributed(
-        contents: list[bytes], *, name: str = "sample.jsonl", by_the_pipeline: bool = False, **score: object
-    ) -> Contributed:
-        stored = [upload(curator, content=content, name=name) for content in contents]
+        contents: list[bytes], *, name: str = "sample.jsonl", by_the_pipeline: bool = False,
+        form: dict[str, str] | None = None, **score: object,
+    ) -> Contributed:  # fmt: skip
+        stored = [upload(curator, content=content, name=name, **(form or {})) for content in contents]
         for contribution in stored:
             claim(curator, contribution["id"])
         anchor_through_the_chain_worker()

@@ -117,7 +117,7 @@ def test_an_approved_round_is_pulled_verified_and_a_model_names_its_contributors
 
     code, output = _pull(api_url, round_number, tmp_path / "pull")
     assert code == 0, output
-    table = pq.read_table(tmp_path / "pull" / "text.parquet")
+    table = pq.read_table(tmp_path / "pull" / "data" / "text")
     assert table.num_rows == 20 and set(table.column("contribution_id").to_pylist()) == set(made.ids)
     assert set(table.column("contributor").to_pylist()) == {curator.wallet.address}
     lineage = json.loads((tmp_path / "pull" / "lineage.json").read_text())
@@ -161,12 +161,13 @@ def test_the_manifest_lists_each_file_s_kept_documents_and_the_pull_writes_only_
 
     code, output = _pull(api_url, round_number, tmp_path / "pull")
     assert code == 0, output
-    table = pq.read_table(tmp_path / "pull" / "text.parquet").to_pylist()
+    table = pq.read_table(tmp_path / "pull" / "data" / "text").to_pylist()
     records = {number: [(row["record"], row["text"]) for row in table if row["contribution_id"] == number]
                for number in rows}  # fmt: skip
     assert [record for record, _ in records[mixed.ids[0]]] == [0, 1, 3, 4, 5, 7]
-    assert [json.loads(text)["text"] for _, text in records[mixed.ids[0]]] == good  # the junk is not pulled
-    assert len(records[plain.ids[0]]) == 5 and len(records[whole.ids[0]]) == 4  # every line of a kept whole
+    assert [text for _, text in records[mixed.ids[0]]] == good  # the junk is not pulled
+    assert records[plain.ids[0]] == [(0, notes.decode())]  # a plain-text file is one document, all of it
+    assert len(records[whole.ids[0]]) == 4  # every record of a file judged as a whole
     files = tmp_path / "pull" / "files"
     assert (files / mixed.cids[0]).read_bytes() == mixed.contents[0]  # verified whole, then filtered
 
@@ -219,7 +220,7 @@ def test_a_contribution_withdrawn_after_approval_is_dropped_from_the_pull(
 
     code, output = _pull(api_url, round_number, tmp_path / "pull")
     assert code == 0, output
-    table = pq.read_table(tmp_path / "pull" / "text.parquet")
+    table = pq.read_table(tmp_path / "pull" / "data" / "text")
     assert withdrawn not in table.column("contribution_id").to_pylist()
     assert not (tmp_path / "pull" / "files" / made.cids[0]).exists()
     lineage = json.loads((tmp_path / "pull" / "lineage.json").read_text())

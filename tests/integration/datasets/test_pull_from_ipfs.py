@@ -43,5 +43,5 @@ def test_a_round_is_pulled_from_an_ipfs_node_with_every_cid_checked(
         ["pull", "--round", str(round_number), "--out", str(tmp_path), "--api", api_url, "--ipfs-api", ipfs_api_url],
     )
     assert result.exit_code == 0, result.output
-    assert pq.read_table(tmp_path / "text.parquet").num_rows == 12
+    assert pq.read_table(tmp_path / "data" / "text").num_rows == 12
     assert {path.name for path in (tmp_path / "files").iterdir()} == set(made.cids)

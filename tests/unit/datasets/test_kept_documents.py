@@ -1,5 +1,5 @@
 """The kept documents a manifest row lists (ranges of document indices), what they do to the manifest's bytes,
-and the pull's Parquet keeping only them, on files in a temporary folder."""
+and the pull's Parquet keeping only them (the document's text, not its raw record), on files in a temporary folder."""
 
 import csv
 import io
@@ -12,7 +12,8 @@ import pytest
 
 from governance.datasets.kept import KeptRanges, kept_documents, kept_in_row, ranges_of
 from governance.datasets.service import Member, build_manifest, read_manifest_rows
-from governance.rounds.pull import write_parquet
+from governance.rounds.pull import write_configs
+from governance.rounds.rows import Source
 from polyphony.models.score import ContributionScore, Verdict
 
 
@@ -66,8 +67,11 @@ def _pulled(tmp_path: Path, member: Member, content: bytes) -> list[tuple[int, s
     (tmp_path / "files").mkdir(exist_ok=True)
     (tmp_path / "files" / member.cid).write_bytes(content)
     row = {name: value for name, value in member.__dict__.items()}
-    [path] = write_parquet(tmp_path, [row])
-    table = pq.read_table(path)
+    written = write_configs(tmp_path, [Source(row=row, path=tmp_path / "files" / member.cid)])
+    if not written:
+        return []
+    [config] = written
+    table = pq.read_table(config.shards[0])
     return list(zip(table.column("record").to_pylist(), table.column("text").to_pylist(), strict=True))
 
 
@@ -75,7 +79,7 @@ def test_the_pull_writes_only_the_kept_records_of_a_jsonl_file_with_their_number
     lines = [json.dumps({"text": f"record {i}"}) for i in range(6)]
     content = ("\n".join(lines[:3]) + "\n\n" + "\n".join(lines[3:]) + "\n").encode()  # a blank line is no record
     pulled = _pulled(tmp_path, _member(documents=6, kept_documents="0-1,4"), content)
-    assert pulled == [(0, lines[0]), (1, lines[1]), (4, lines[4])]
+    assert pulled == [(0, "record 0"), (1, "record 1"), (4, "record 4")]
     assert len(_pulled(tmp_path, _member(), content)) == 6  # judged as a whole: every record
 
 
@@ -84,12 +88,12 @@ def test_the_pull_keeps_the_kept_rows_of_a_csv_file(tmp_path: Path) -> None:
     csv.writer(out).writerows([["text", "n"], ["first", 1], ["second", 2], ["third", 3]])
     member = replace(_member(documents=3, kept_documents="1-2"), format="csv")
     pulled = _pulled(tmp_path, member, out.getvalue().encode())
-    assert [(number, json.loads(text)["text"]) for number, text in pulled] == [(1, "second"), (2, "third")]
+    assert pulled == [(1, "second"), (2, "third")]
 
 
-def test_a_plain_text_file_is_one_document_all_of_its_lines_kept_or_none(tmp_path: Path) -> None:
+def test_a_plain_text_file_is_one_document_its_whole_text_kept_or_none(tmp_path: Path) -> None:
     content = b"one line\nanother line\n"
     kept = replace(_member(documents=1, kept_documents="0"), format="text")
-    assert [text for _, text in _pulled(tmp_path, kept, content)] == ["one line", "another line"]
+    assert _pulled(tmp_path, kept, content) == [(0, "one line\nanother line\n")]
     dropped = replace(_member(documents=1, kept_documents=""), format="text")
     assert _pulled(tmp_path, dropped, content) == []
