@@ -53,7 +53,10 @@ def export_round_cars(
     """Write round `round_number` into `out` as verified CAR files (or one, `round-<n>.car`, with a root per file);
     raise on the first thing that does not hold."""
     approved = approved_on_chain(web3, registry=registry, round_number=round_number, listed=_listed(api, round_number))
-    manifests = [verified_manifest(blobs, root=root, manifest_cid=cid)[1] for root, cid in sorted(approved.items())]
+    manifests = [
+        verified_manifest(blobs, root=root, manifest_cid=approval.manifest_cid)[1]
+        for root, approval in sorted(approved.items())
+    ]
     dropped = tombstoned(api)
     rows = {int(row["contribution_id"]): row for manifest in manifests for row in manifest.rows}
     kept = {number: row for number, row in rows.items() if number not in dropped}

@@ -42,6 +42,7 @@ from governance.rounds.rows import (
     typed_row,
 )
 from governance.rounds.shards import ROW_GROUP_BYTES, SHARD_BYTES, ShardWriter, WrittenConfig
+from governance.rounds.withdrawals import WITHDRAWALS_FILE, fetch_withdrawals
 from polyphony.errors import Unavailable
 from polyphony.storage.base import BlobReader
 from polyphony.storage.cid import normalize_cid
@@ -160,6 +161,9 @@ def pull_round(
     ranges = {config.config: [found.as_json() for found in config.ranges] for config in written}
     document = lineage_document(round_number, manifests, dropped=dropped, chain_id=web3.eth.chain_id, rows=ranges)
     write_bytes_atomically(lineage, document)
+    # What left the round since its approval, for a trainer who pulled it earlier to delete too.
+    feed = fetch_withdrawals(api, round_number=round_number)
+    write_bytes_atomically(out / WITHDRAWALS_FILE, (json.dumps(feed, indent=2) + "\n").encode())
     return PullReport(round_number, manifests, len(wanted), list(facts.dropped), written, card, lineage)
 
 

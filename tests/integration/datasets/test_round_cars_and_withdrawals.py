@@ -3,6 +3,7 @@
 
 import hashlib
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,6 +93,11 @@ def test_a_round_is_exported_as_cars_and_its_withdrawals_are_listed_with_their_a
     ] == [{"contribution_id": withdrawn, "record": None, "reason": "revoked", "tx_hash": anchored_in}]
     with httpx.Client(base_url=api_url) as api:  # what a re-pull writes as withdrawals.json
         assert fetch_withdrawals(api, round_number=round_number)["items"] == feed["items"]
+    pulled = CliRunner().invoke(
+        app, ["pull", "--round", str(round_number), "--out", str(tmp_path / "pull"), "--api", api_url]
+    )
+    assert pulled.exit_code == 0, pulled.output
+    assert json.loads((tmp_path / "pull" / "withdrawals.json").read_text())["items"] == feed["items"]
 
     code, output = _export(api_url, round_number, tmp_path / "cars")
     assert code == 0, output
