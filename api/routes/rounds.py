@@ -1,12 +1,12 @@
 """Training rounds: the datasets approved for each, as the indexed registry events say, and what left them since."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, StorageDep
 from api.schemas.errors import ErrorPublic
-from api.schemas.fields import PathId
+from api.schemas.fields import Offset, PathId
 from api.schemas.rounds import LineagePinnedPublic, RoundDatasetPublic, RoundPublic, RoundWithdrawalsPublic
 from governance.rounds import approvals as rounds
 from governance.rounds import lineage, withdrawals
@@ -29,11 +29,12 @@ def get_round(round_number: PathId, session: SessionDep, deployment: DeploymentD
 
 @router.get("/{round_number}/withdrawals", response_model=RoundWithdrawalsPublic, responses=_ERRORS)
 def get_withdrawals(
-    round_number: PathId, session: SessionDep, storage: StorageDep, deployment: DeploymentDep
-) -> RoundWithdrawalsPublic:
+    round_number: PathId, session: SessionDep, storage: StorageDep, deployment: DeploymentDep, offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> RoundWithdrawalsPublic:  # fmt: skip
     """What left the round's approved datasets since (withdrawn contributions): a trainer deletes these; 404 if none."""
     feed = withdrawals.round_withdrawals(session, storage=storage, deployment=deployment, round_number=round_number)
-    return RoundWithdrawalsPublic.of(feed)
+    return RoundWithdrawalsPublic.of_feed(feed, offset=offset, limit=limit)
 
 
 @router.post("/{round_number}/lineage", response_model=LineagePinnedPublic, responses=_ERRORS)

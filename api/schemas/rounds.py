@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.pages import Page
 from governance.rounds.approvals import Approval
 from governance.rounds.withdrawals import RoundWithdrawals
 
@@ -62,15 +63,17 @@ class WithdrawalPublic(BaseModel):
     )
 
 
-class RoundWithdrawalsPublic(BaseModel):
-    """`GET /rounds/{n}/withdrawals`: the round's deletion feed, oldest first."""
+class RoundWithdrawalsPublic(Page[WithdrawalPublic]):
+    """`GET /rounds/{n}/withdrawals`: the round's deletion feed, oldest first, a page of it like every list."""
 
     round: int
     as_of: datetime
-    items: list[WithdrawalPublic]
 
     @classmethod
-    def of(cls, feed: RoundWithdrawals) -> "RoundWithdrawalsPublic":
-        """The public view of a round's deletion feed."""
+    def of_feed(cls, feed: RoundWithdrawals, *, offset: int, limit: int) -> "RoundWithdrawalsPublic":
+        """One page of a round's deletion feed."""
         items = [WithdrawalPublic.model_validate(item, from_attributes=True) for item in feed.items]
-        return cls(round=feed.round, as_of=feed.as_of, items=items)
+        return cls(
+            round=feed.round, as_of=feed.as_of, items=items[offset : offset + limit], total=len(items),
+            offset=offset, limit=limit,
+        )  # fmt: skip

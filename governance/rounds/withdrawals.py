@@ -25,6 +25,7 @@ from polyphony.models.contribution import AnchorBatch, Contribution, Tombstone
 from polyphony.storage.base import Storage
 
 WITHDRAWALS_FILE = "withdrawals.json"
+FEED_PAGE = 1000
 REVOKED = "revoked"
 
 
@@ -81,13 +82,24 @@ def fetch_withdrawals(api: httpx.Client, *, round_number: int) -> dict[str, Any]
     This module imports nothing of the pull, so the pull can call this without an import cycle.
     """
     path = f"/rounds/{round_number}/withdrawals"
+    feed = _feed_page(api, path, round_number=round_number, offset=0)
+    items = list(feed["items"])
+    while len(items) < int(feed["total"]):  # every page, as of the first
+        page = _feed_page(api, path, round_number=round_number, offset=len(items))
+        if not page["items"]:
+            break
+        items.extend(page["items"])
+    return {"round": round_number, "as_of": feed["as_of"], "items": items}
+
+
+def _feed_page(api: httpx.Client, path: str, *, round_number: int, offset: int) -> dict[str, Any]:
     try:
-        answer = api.get(path)
+        answer = api.get(path, params={"offset": offset, "limit": FEED_PAGE})
     except httpx.TransportError as error:
         raise ApiUnreachable(f"cannot reach the API for {path} ({type(error).__name__})") from None
     if answer.status_code != 200:
         raise PullRefused(f"the API answered {answer.status_code} for {path}: {answer.text[:200]}")
     feed: dict[str, Any] = answer.json()
-    if feed.get("round") != round_number or not isinstance(feed.get("items"), list):
+    if feed.get("round") != round_number or not isinstance(feed.get("items"), list) or "total" not in feed:
         raise PullRefused(f"the API's {path} is not the deletion feed of round {round_number}")
     return feed

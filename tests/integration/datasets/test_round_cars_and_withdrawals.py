@@ -91,6 +91,8 @@ def test_a_round_is_exported_as_cars_and_its_withdrawals_are_listed_with_their_a
     assert [
         {key: item[key] for key in ("contribution_id", "record", "reason", "tx_hash")} for item in feed["items"]
     ] == [{"contribution_id": withdrawn, "record": None, "reason": "revoked", "tx_hash": anchored_in}]
+    assert (feed["total"], feed["offset"]) == (1, 0)  # a page, like every list
+    assert httpx.get(f"{api_url}/rounds/{round_number}/withdrawals", params={"offset": 1}).json()["items"] == []
     with httpx.Client(base_url=api_url) as api:  # what a re-pull writes as withdrawals.json
         assert fetch_withdrawals(api, round_number=round_number)["items"] == feed["items"]
     pulled = CliRunner().invoke(
