@@ -17,10 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("contribution") as table:
-        table.add_column(sa.Column("text_field", sa.String(length=64), nullable=True))
+    op.add_column("contribution", sa.Column("text_field", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("contribution") as table:
-        table.drop_column("text_field")
+    # ALTER TABLE, not a batch copy: a copy of `contribution` would be dropped and renamed, which SQLite refuses
+    # while other tables' rows point at it. SQLite has dropped columns in place since 3.35 (2021).
+    op.execute("ALTER TABLE contribution DROP COLUMN text_field")

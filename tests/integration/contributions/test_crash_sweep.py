@@ -120,6 +120,7 @@ def test_the_sweep_keeps_bytes_another_contribution_holds(settings: Settings, en
 def _facts_without_checks(content: bytes, *, contributor: str) -> UploadFacts:
     return UploadFacts(
         contributor=contributor, sha256=sha256(content).hexdigest(), size=len(content), filename="s.jsonl",
-        content_format="jsonl", modality="text", title="t", description="", license="MIT", language=None,
-        consent_text="yes", consent_sha256=sha256(b"yes").hexdigest(), content_report={}, idempotency_key=None,
+        content_format="jsonl", modality="text", text_field=None, title="t", description="", license="MIT",
+        language=None, consent_text="yes", consent_sha256=sha256(b"yes").hexdigest(), content_report={},
+        idempotency_key=None,
     )  # fmt: skip
