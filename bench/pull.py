@@ -9,13 +9,23 @@ Goal: the verified pull at least 0.9 of the plain read's throughput. Also timed:
 pulled folder's typed Parquet (`governance.rounds.pull.write_configs`), for JSON Lines text and for PNG images,
 in MiB of input a second (no anchor: the figure to watch).
 
+A round of ROUND_DOCS JSON Lines documents (about 530 MB, in ROUND_FILES files) is then pulled to typed Parquet as
+the trainer's pull does it (verified fetch, then `write_configs`): `pull_to_parquet_s`, against the floor for this
+work, a plain read of the same CIDs plus pyarrow writing the same table (`raw_to_parquet_s`; the ratio
+`pull_to_parquet_vs_raw_ratio` is raw over ours, goal at least 0.8). Each side runs once in a process of its own, so
+`peak_rss_mb` (ours) is its own peak; it is measured for SMALL_ROUND_DOCS documents too, to show it stays flat as
+the round grows. `load_dataset_s` is Hugging Face `datasets.load_dataset` on the pulled Parquet folder (a fresh
+cache, so it includes the conversion to its Arrow cache).
+
     .venv/bin/python bench/pull.py     # writes bench/out/pull.json
 """
 
 import io
 import json
+import multiprocessing
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -25,8 +35,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pyarrow as pa
+import pyarrow.parquet as pq
 from PIL import Image
 
 from cli.stack import free_port
@@ -43,6 +56,10 @@ SMALL_FILES = 1000
 SMALL_FILE_BYTES = 100_000
 LARGE_FILE_BYTES = 500_000_000
 MANIFEST_MEMBERS = 100_000
+ROUND_DOCS = 100_000
+ROUND_FILES = 100
+ROUND_DOC_CHARS = 5_200  # a JSON line of about 5.3 kB: the round is about 530 MB
+SMALL_ROUND_DOCS = 20_000
 WORKERS = 8
 REPEATS = 3
 
@@ -59,6 +76,7 @@ def main() -> None:
             blobs = GatewayBlobs(http)
             figures.update(_compare("1000_files", small, blobs=blobs, scratch=home))
             figures.update(_compare("500mb", large, blobs=blobs, scratch=home))
+            figures.update(_round_figures(store, url=url, scratch=home / "round"))
         figures["manifest_build_s_100k"] = round(_manifest_build_s(store), 2)
         figures.update(_parquet_mib_s(home / "parquet"))
     figures["anchor"] = "plain read of the same CIDs through the same gateway, same parallelism"
@@ -143,6 +161,99 @@ def _parquet_mib_s(folder: Path) -> dict[str, float]:
         write_configs(folder, sources)
         figures[f"parquet_{label}_mib_s"] = round(size / (time.perf_counter() - start), 1)
     return figures
+
+
+def _round_figures(store: LocalStorage, *, url: str, scratch: Path) -> dict[str, float]:
+    """A round of ROUND_DOCS documents pulled to Parquet, against a plain read plus pyarrow; memory at two sizes."""
+    wanted = _round_files(store, documents=ROUND_DOCS)
+    small = wanted[: len(wanted) * SMALL_ROUND_DOCS // ROUND_DOCS]
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(1) as pool:  # one fresh process per run: each peak is its own
+        _, small_rss = pool.apply(_pull_to_parquet, (url, small, scratch / "small"))
+    with spawn.Pool(1) as pool:
+        ours_s, rss = pool.apply(_pull_to_parquet, (url, wanted, scratch / "ours"))
+    with spawn.Pool(1) as pool:
+        raw_s, _ = pool.apply(_raw_to_parquet, (url, wanted, scratch / "raw"))
+    started = time.perf_counter()
+    loaded = _load_dataset(scratch / "ours", cache=scratch / "hf-cache")
+    load_s = time.perf_counter() - started
+    assert loaded == ROUND_DOCS, f"datasets loaded {loaded} rows of {ROUND_DOCS}"
+    return {
+        "round_docs": ROUND_DOCS, "round_mb": round(sum(item.size for item in wanted) / 1e6, 1),
+        "pull_to_parquet_s": round(ours_s, 2), "raw_to_parquet_s": round(raw_s, 2),
+        "pull_to_parquet_vs_raw_ratio": round(raw_s / ours_s, 3), "load_dataset_s": round(load_s, 2),
+        "peak_rss_mb": round(rss, 1), f"peak_rss_mb_{SMALL_ROUND_DOCS // 1000}k_docs": round(small_rss, 1),
+    }  # fmt: skip
+
+
+def _round_files(store: LocalStorage, *, documents: int) -> list[WantedFile]:
+    """ROUND_FILES JSON Lines files of `documents` records in all, each a window of one text of random words."""
+    rng = random.Random(11)  # noqa: S311 - the same bench data every run, nothing secret
+    vocabulary = [f"{rng.choice('bcdfghklmnprstvz')}{rng.choice('aeiou')}{rng.choice('lmnrst')}" for _ in range(500)]
+    base = " ".join(rng.choices(vocabulary, k=400_000))
+    wanted = []
+    for number in range(1, ROUND_FILES + 1):
+        starts = (rng.randrange(len(base) - ROUND_DOC_CHARS) for _ in range(documents // ROUND_FILES))
+        lines = "".join(json.dumps({"text": base[at : at + ROUND_DOC_CHARS], "part": number}) + "\n" for at in starts)
+        wanted.append(_stored(store, lines.encode(), number))
+    return wanted
+
+
+def _pull_to_parquet(url: str, wanted: list[WantedFile], out: Path) -> tuple[float, float]:
+    """Seconds and peak MiB of the trainer's pull of `wanted` to typed Parquet (verified fetch, then the tables)."""
+    with httpx.Client(base_url=url, limits=httpx.Limits(max_connections=16)) as http:
+        started = time.perf_counter()
+        fetch_verified(wanted, blobs=GatewayBlobs(http), folder=out, workers=WORKERS)
+        rows = [(_bench_row(item.contribution_id, item.cid, "text", "jsonl"), item.cid) for item in wanted]
+        sources = [Source(row=row, path=out / "files" / cid) for row, cid in rows]
+        write_configs(out, sources)
+        seconds = time.perf_counter() - started
+    return seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _raw_to_parquet(url: str, wanted: list[WantedFile], out: Path) -> tuple[float, float]:
+    """The floor: a plain read of the same CIDs (same parallelism), then pyarrow writing the same columns."""
+    with httpx.Client(base_url=url, limits=httpx.Limits(max_connections=16)) as http:
+        started = time.perf_counter()
+        blobs = GatewayBlobs(http)
+        out.mkdir(parents=True)
+
+        def read(item: WantedFile) -> None:
+            with (out / item.cid).open("wb") as file:
+                for piece in blobs.cat(item.cid):
+                    file.write(piece)
+
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            list(pool.map(read, wanted))
+        with pq.ParquetWriter(out / "train.parquet", _ROUND_SCHEMA) as writer:
+            for item in wanted:
+                records = [json.loads(line) for line in (out / item.cid).read_text().splitlines()]
+                writer.write_table(_round_table(item, records))
+        seconds = time.perf_counter() - started
+    return seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+_ROUND_SCHEMA = pa.schema([
+    ("text", pa.string()), ("part", pa.int64()), ("contribution_id", pa.int64()), ("record", pa.int64()),
+    ("contributor", pa.string()), ("license", pa.string()), ("cid", pa.string()), ("score", pa.int64()),
+])  # fmt: skip
+
+
+def _round_table(item: WantedFile, records: list[dict[str, Any]]) -> pa.Table:
+    count = len(records)
+    return pa.table({
+        "text": [record["text"] for record in records], "part": [record["part"] for record in records],
+        "contribution_id": [item.contribution_id] * count, "record": list(range(count)),
+        "contributor": ["0x" + "00" * 20] * count, "license": ["CC0-1.0"] * count, "cid": [item.cid] * count,
+        "score": [9000] * count,
+    }, schema=_ROUND_SCHEMA)  # fmt: skip
+
+
+def _load_dataset(folder: Path, *, cache: Path) -> int:
+    import datasets  # a development dependency, as the trainer's own
+
+    loaded = datasets.load_dataset(str(folder / "data" / "text"), split="train", cache_dir=str(cache))
+    return len(loaded)
 
 
 def _bench_row(number: int, cid: str, modality: str, content_format: str) -> dict[str, object]:
