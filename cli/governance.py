@@ -47,9 +47,11 @@ def propose(
                 rpc, client.wallet, Call(governor.address, _data(governor, "propose", *args, action["description"]))
             )
         console.print(f"proposal [bold]{proposal['id']}[/] (number {proposal['number']}): {escape(_title(proposal))}")
+        follow = f"follow it with GET /proposals/{proposal['id']}"
         console.print(
-            "submitted from your wallet" if own else "the relayer submits it; follow it with GET /proposals/{id}"
-        )
+            f"submitted from your wallet, so you are its proposer on-chain; {follow}" if own
+            else f"the relayer submits it, so the relayer is its proposer on-chain (`--self` to be it); {follow}"
+        )  # fmt: skip
 
 
 def delegate(

@@ -49,6 +49,10 @@ def test_holders_delegate_and_vote_relayed_or_with_their_own_gas(
     match = re.search(r"proposal (\d+) \(number (\d+)\)", proposed.stdout)
     assert match and dataset.manifest_cid in proposed.stdout
     proposal_id, number = match.groups()
+    assert (
+        f"follow it with GET /proposals/{proposal_id}" in proposed.stdout
+        and "relayer is its proposer" in proposed.stdout
+    )
     governance.until(lambda: governance.proposal(proposal_id), lambda p: p["state"] == "pending")
 
     governance.open_voting()
