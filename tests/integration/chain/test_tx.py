@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sqlmodel import select
+from sqlmodel import col, select
 from web3 import Web3
 
 from chain.client import connect, rpc_errors
@@ -25,9 +25,9 @@ def _transfer(to: str, wei: int = 1) -> Call:
 def _attempts(intent: str) -> list[ChainTransactionAttempt]:
     with session_scope() as session:
         tx = session.exec(select(ChainTransaction).where(ChainTransaction.intent == intent)).one()
-        return list(
-            session.exec(select(ChainTransactionAttempt).where(ChainTransactionAttempt.transaction_id == tx.id))
-        )
+        # In the order they were made: without ORDER BY, PostgreSQL may answer updated rows in another order.
+        query = select(ChainTransactionAttempt).where(ChainTransactionAttempt.transaction_id == tx.id)
+        return list(session.exec(query.order_by(col(ChainTransactionAttempt.id))))
 
 
 def test_an_intent_is_sent_once_however_often_it_is_asked(web3: Web3, funded_account: LocalAccount) -> None:
