@@ -85,21 +85,30 @@ def _near_copy_reason(key: DocumentKey, earlier: EarlierInUpload) -> str | None:
 
 def documents_dimension(decisions: DocumentDecisions, *, min_kept_share_bp: int) -> Dimension:
     """How much of the upload is kept: below `min_kept_share_bp` of its words the whole upload fails."""
-    value = decisions.kept_share_bp
-    compared = {"min_kept_share_bp": min_kept_share_bp}
     features = {"documents": decisions.count, "kept": len(decisions.kept), "words": decisions.words,
                 "kept_words": decisions.kept_words}  # fmt: skip
-    explanation = _kept_in_words(decisions)
+    explanation = kept_in_words(decisions, noun="documents", share="% of the words", example="document")
+    return kept_share_dimension(decisions, min_kept_share_bp=min_kept_share_bp, explanation=explanation,
+                                features=features)  # fmt: skip
+
+
+def kept_share_dimension(
+    decisions: DocumentDecisions, *, min_kept_share_bp: int, explanation: str, features: dict[str, int]
+) -> Dimension:
+    """The kept share as a dimension (documents of a text upload, rows of a table): a gate below the minimum."""
+    value = decisions.kept_share_bp
+    compared = {"min_kept_share_bp": min_kept_share_bp}
     if not decisions.dropped:
         return Dimension(value, BP, compared, "all_kept", explanation, features=features)
     reason = "too_little_kept" if value < min_kept_share_bp else "some_dropped"
     return Dimension(value, value, compared, reason, explanation, gate=value < min_kept_share_bp, features=features)
 
 
-def _kept_in_words(decisions: DocumentDecisions) -> str:
-    kept = f"Kept {len(decisions.kept)} of {decisions.count} documents ({decisions.kept_share_bp // 100}% of the words)"
+def kept_in_words(decisions: DocumentDecisions, *, noun: str, share: str, example: str) -> str:
+    """How many were kept, and the commonest reasons the others were dropped, each with its first example."""
+    kept = f"Kept {len(decisions.kept)} of {decisions.count} {noun} ({decisions.kept_share_bp // 100}{share})"
     if not decisions.dropped:
         return kept + "."
     top = sorted(decisions.dropped.items(), key=lambda item: (-len(item[1]), item[0]))[:_EXAMPLES_SHOWN]
-    reasons = "; ".join(f"{len(indices)} for {reason} (first: document {indices[0]})" for reason, indices in top)
+    reasons = "; ".join(f"{len(indices)} for {reason} (first: {example} {indices[0]})" for reason, indices in top)
     return f"{kept}. Dropped: {reasons}."

@@ -26,17 +26,16 @@ from typing import Any
 from polyphony.formats.declared import ContentFormat
 from polyphony.formats.readers import ParquetRows, TextLines, csv_rows, json_objects
 from polyphony.scoring import dimensions
-from polyphony.scoring.documents import COPY_IN_UPLOAD
+from polyphony.scoring.documents import COPY_IN_UPLOAD, kept_in_words, kept_share_dimension
 from polyphony.scoring.parse import LIMITS
 from polyphony.scoring.parse_v1 import numeric_cell
 from polyphony.scoring.pii import pii_counts
-from polyphony.scoring.results import BP, Dimension, DocumentDecisions
+from polyphony.scoring.results import Dimension, DocumentDecisions
 from polyphony.scoring.text import Tokens, normalise
 
 TABLE_FORMATS = frozenset({ContentFormat.CSV, ContentFormat.JSONL, ContentFormat.PARQUET})  # those a table has
 EMPTY_ROW = "empty_row"
 OTHER_FIELDS = "other_fields"
-_EXAMPLES_SHOWN = 3
 _CELL_SEPARATOR = "\x1f"  # the unit separator: no normalised cell holds it, so joined rows never run together
 
 
@@ -118,23 +117,10 @@ def row_hash(row: Row) -> bytes:
 
 def rows_dimension(decisions: DocumentDecisions, *, min_kept_share_bp: int) -> Dimension:
     """How many of the table's rows are kept: below `min_kept_share_bp` of them the whole table fails."""
-    value = decisions.kept_share_bp
-    compared = {"min_kept_share_bp": min_kept_share_bp}
     features = {"documents": decisions.count, "kept": len(decisions.kept)}
-    explanation = _kept_in_words(decisions)
-    if not decisions.dropped:
-        return Dimension(value, BP, compared, "all_kept", explanation, features=features)
-    reason = "too_little_kept" if value < min_kept_share_bp else "some_dropped"
-    return Dimension(value, value, compared, reason, explanation, gate=value < min_kept_share_bp, features=features)
-
-
-def _kept_in_words(decisions: DocumentDecisions) -> str:
-    kept = f"Kept {len(decisions.kept)} of {decisions.count} rows ({decisions.kept_share_bp // 100}%)"
-    if not decisions.dropped:
-        return kept + "."
-    top = sorted(decisions.dropped.items(), key=lambda item: (-len(item[1]), item[0]))[:_EXAMPLES_SHOWN]
-    reasons = "; ".join(f"{len(indices)} for {reason} (first: row {indices[0]})" for reason, indices in top)
-    return f"{kept}. Dropped: {reasons}."
+    explanation = kept_in_words(decisions, noun="rows", share="%", example="row")
+    return kept_share_dimension(decisions, min_kept_share_bp=min_kept_share_bp, explanation=explanation,
+                                features=features)  # fmt: skip
 
 
 def rows_of(content: bytes, *, content_format: str) -> list[Row]:
