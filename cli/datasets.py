@@ -39,6 +39,14 @@ RECEIPT_TIMEOUT_S = 120
 # What a pull verified and refused: exit 1, not 2.
 REFUSALS = (PullRefused, ApprovalMismatch, RoundNotApproved)
 
+# The options of every command that reads an approved round (`pull`, `export car`).
+RegistryOption = Annotated[
+    str | None, typer.Option(help="The dataset registry's address; default: the deployment file, else the API.")
+]
+IpfsApiOption = Annotated[
+    str | None, typer.Option("--ipfs-api", help="Read blocks from this IPFS node's RPC API, not the API gateway.")
+]
+
 dataset_app = typer.Typer(help="Curate datasets from scored contributions.", no_args_is_help=True)
 model_app = typer.Typer(help="Register models trained on an approved round.", no_args_is_help=True)
 
@@ -72,12 +80,8 @@ def pull(
     out: Annotated[Path, typer.Option(help="The folder to write into (a re-run resumes there).")],
     api: ApiOption = None,
     rpc: RpcOption = None,
-    registry: Annotated[
-        str | None, typer.Option(help="The dataset registry's address; default: the deployment file, else the API.")
-    ] = None,
-    ipfs_api: Annotated[
-        str | None, typer.Option("--ipfs-api", help="Read bytes from this IPFS node's RPC API, not the API gateway.")
-    ] = None,
+    registry: RegistryOption = None,
+    ipfs_api: IpfsApiOption = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Files downloaded at once.")] = 8,
 ) -> None:
     """Pull an approved round, verified on-chain and byte by byte, as typed Parquet with a Hugging Face dataset card,

@@ -12,7 +12,7 @@ import typer
 
 from chain.client import connect, rpc_errors
 from cli.command import ApiOption, RpcOption, api_url, console, one_line_errors
-from cli.datasets import REFUSALS, registry_address
+from cli.datasets import REFUSALS, IpfsApiOption, RegistryOption, registry_address
 from governance.rounds.car_export import CarSource, export_round_cars
 from polyphony.settings import get_settings
 from polyphony.storage.base import BlobReader
@@ -28,12 +28,8 @@ def car(
     out: Annotated[Path, typer.Option(help="The folder to write <cid>.car files into (a re-run skips those there).")],
     api: ApiOption = None,
     rpc: RpcOption = None,
-    registry: Annotated[
-        str | None, typer.Option(help="The dataset registry's address; default: the deployment file, else the API.")
-    ] = None,
-    ipfs_api: Annotated[
-        str | None, typer.Option("--ipfs-api", help="Read blocks from this IPFS node's RPC API, not the API gateway.")
-    ] = None,
+    registry: RegistryOption = None,
+    ipfs_api: IpfsApiOption = None,
     one_file: Annotated[
         bool, typer.Option("--one-file", help="Write one round-<N>.car with a root per file, not a CAR per file.")
     ] = False,
