@@ -8,7 +8,9 @@ from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.routes import (
     auth,
+    config,
     contributions,
+    coverage,
     datasets,
     delegations,
     epochs,
@@ -64,4 +66,6 @@ def create_app() -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(rounds.router)
     app.include_router(trained_models.router)
+    app.include_router(config.router)
+    app.include_router(coverage.router)
     return app
