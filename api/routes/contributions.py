@@ -23,7 +23,7 @@ from api.schemas.tombstones import TombstonePublic
 from chain.addresses import checksum_address
 from chain.anchoring import provenance_of
 from chain.provenance import Provenance, accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
-from governance.rewards.epochs import reward_of
+from governance.rewards.epochs import reward_of, rewards_of
 from governance.rewards.explained import explain_reward
 from polyphony.contributions import service
 from polyphony.contributions.ingest import LANGUAGE_TAG, MAX_TEXT, MAX_TITLE, ingest
@@ -92,7 +92,7 @@ def list_contributions(
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ContributionPublic]:
-    """Contributions, newest first, by contributor and status."""
+    """Contributions, newest first, by contributor and status, each with its latest score and its reward."""
     page, total = service.list_contributions(
         session,
         contributor=None if contributor is None else checksum_address(contributor, what="contributor"),
@@ -100,7 +100,9 @@ def list_contributions(
         offset=offset,
         limit=limit,
     )
-    return Page.of([ContributionPublic.of(c) for c in page], total=total, offset=offset, limit=limit)
+    ids = [int(c.id or 0) for c in page]
+    items = ContributionPublic.listed(page, scores.latest_of(session, ids), rewards_of(session, ids))
+    return Page.of(items, total=total, offset=offset, limit=limit)
 
 
 @router.get("/{contribution_id}", response_model=ContributionPublic, responses=_ERRORS)

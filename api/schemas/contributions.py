@@ -1,5 +1,6 @@
 """Response and request models of the contribution routes."""
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +70,15 @@ class ContributionPublic(BaseModel):
             timeline=[TimelineStepPublic.model_validate(step, from_attributes=True) for step in steps or []],
         )  # fmt: skip
         return view.with_score(scored) if scored is not None else view
+
+    @classmethod
+    def listed(
+        cls, page: Sequence[Contribution], scored: Mapping[int, ContributionScore],
+        rewards: Mapping[int, dict[str, Any]],
+    ) -> list["ContributionPublic"]:  # fmt: skip
+        """A page of a list: each contribution with its latest score and its reward (no timeline)."""
+        views = [cls.of(contribution, None, scored.get(int(contribution.id or 0))) for contribution in page]
+        return [view.model_copy(update={"reward": rewards.get(view.id)}) for view in views]
 
     def with_score(self, scored: ContributionScore) -> "ContributionPublic":
         """This view with `scored`'s score, verdict, dimensions and explanation."""

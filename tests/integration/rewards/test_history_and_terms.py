@@ -68,7 +68,8 @@ def test_an_addresss_history_lists_what_each_epoch_paid_it_newest_first(
 
 
 def test_a_contributions_reward_names_every_term_of_the_formula(close: Any, activate: Any, api: TestClient) -> None:
-    contribution = scored_upload(new_address(), jsonl([*prose(3), JUNK]))
+    contributor = new_address()
+    contribution = scored_upload(contributor, jsonl([*prose(3), JUNK]))
     waiting = api.get(f"/contributions/{contribution}/reward").json()
     assert (waiting["paid"], waiting["amount"], waiting["terms"], waiting["epoch"]) == (False, "0", [], None)
     assert waiting["waiting"].startswith("scored")
@@ -93,6 +94,23 @@ def test_a_contributions_reward_names_every_term_of_the_formula(close: Any, acti
     assert api.get("/contributions/999999999/reward").json()["error"]["code"] == "contribution_not_found"
     activate(epoch.number)
     assert api.get(f"/contributions/{contribution}/reward").json()["epoch_status"] == "active"
+
+
+def test_my_contributions_list_each_ones_score_verdict_and_reward(close: Any, activate: Any, api: TestClient) -> None:
+    contributor = new_address()
+    paid, failed = scored(contributor, score=6_000), scored(contributor, verdict="fail", score=500)
+    epoch = close()
+    unpaid = scored(contributor, score=7_000)
+    listed = api.get("/contributions", params={"contributor": contributor}).json()
+    assert [item["id"] for item in listed["items"]] == [unpaid, failed, paid] and listed["total"] == 3
+    for item in listed["items"]:
+        one = api.get(f"/contributions/{item['id']}").json()
+        assert (item["score"], item["verdict"], item["reward"]) == (one["score"], one["verdict"], one["reward"])
+    by_id = {item["id"]: item for item in listed["items"]}
+    assert (by_id[paid]["verdict"], by_id[failed]["verdict"], by_id[unpaid]["reward"]) == ("pass", "fail", None)
+    assert by_id[paid]["reward"]["epoch"] == epoch.number and int(by_id[paid]["reward"]["amount"]) > 0
+    assert by_id[failed]["reward"]["amount"] == "0"
+    activate(epoch.number)
 
 
 def test_the_dropped_documents_reasons_come_most_frequent_first(api: TestClient) -> None:
