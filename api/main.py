@@ -16,6 +16,7 @@ from api.routes import (
     epochs,
     health,
     ipfs,
+    licenses,
     metrics,
     proposals,
     rewards,
@@ -68,4 +69,5 @@ def create_app() -> FastAPI:
     app.include_router(trained_models.router)
     app.include_router(config.router)
     app.include_router(coverage.router)
+    app.include_router(licenses.router)
     return app
