@@ -10,7 +10,7 @@ from api.schemas.errors import ErrorPublic
 from api.schemas.fields import Offset, PathId
 from api.schemas.pages import Page
 from governance.datasets import service as datasets
-from governance.datasets.preview import preview_selection
+from governance.datasets.preview import preview_selection, summarise_dataset
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -34,7 +34,7 @@ def preview_dataset(selection: Annotated[DatasetSelection, Query()], session: Se
     """What `POST /datasets` with these filters would select now, counted (lists repeat: `?languages=en&languages=fr`);
     nothing is built, pinned or recorded, and no sign-in is needed."""
     filters = selection.filters()
-    return SelectionPreviewPublic.of(preview_selection(session, filters), filters)
+    return SelectionPreviewPublic.of(preview_selection(session, filters), filters.as_json())
 
 
 @router.get("", response_model=Page[DatasetPublic])
@@ -51,3 +51,11 @@ def get_dataset(dataset_id: PathId, session: SessionDep) -> DatasetPublic:
     """One dataset with its members' contribution ids."""
     dataset = datasets.get_dataset(session, dataset_id)
     return DatasetPublic.of(dataset, datasets.dataset_contribution_ids(session, dataset_id))
+
+
+@router.get("/{dataset_id}/summary", response_model=SelectionPreviewPublic, responses=_ERRORS)
+def get_dataset_summary(dataset_id: PathId, session: SessionDep, storage: StorageDep) -> SelectionPreviewPublic:
+    """A dataset's counts (documents, bytes, languages, licenses, contributors), from its pinned manifest."""
+    return SelectionPreviewPublic.of(
+        summarise_dataset(session, dataset_id, storage=storage), datasets.get_dataset(session, dataset_id).filters
+    )

@@ -51,12 +51,12 @@ class SelectionPreviewPublic(BaseModel):
     languages: dict[str, int] = Field(description="Contributions per language tag (und: unknown)")
     licenses: dict[str, int] = Field(description="Contributions per SPDX license id")
     modalities: dict[str, int] = Field(description="Contributions per modality")
-    filters: dict[str, Any] = Field(description="The filters as a dataset made now would record them")
+    filters: dict[str, Any] = Field(description="The filters, as the dataset records them (or would, made now)")
 
     @classmethod
-    def of(cls, preview: SelectionPreview, filters: DatasetFilters) -> "SelectionPreviewPublic":
+    def of(cls, preview: SelectionPreview, filters: dict[str, Any]) -> "SelectionPreviewPublic":
         """The public view of `preview`."""
-        return cls(**asdict(preview), bytes_display=preview.bytes_display, filters=filters.as_json())
+        return cls(**asdict(preview), bytes_display=preview.bytes_display, filters=filters)
 
 
 class DatasetPublic(BaseModel):

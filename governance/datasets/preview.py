@@ -1,9 +1,11 @@
-"""What a dataset's filters select, counted, without building or pinning anything: `GET /datasets/preview`.
+"""What a dataset's filters select, counted, without building or pinning anything: `GET /datasets/preview`; and
+the same counts of a dataset made earlier, from its pinned manifest: `GET /datasets/{id}/summary`.
 
 It reads the very selection `POST /datasets` would build from (`selected_members`), so the preview and the
 dataset can never disagree. A selection of nothing is answered as zeros, where the dataset would refuse it.
 """
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,8 +13,9 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from governance.datasets.kept import KeptRanges
-from governance.datasets.service import DatasetFilters, Member, selected_members
+from governance.datasets.service import DatasetFilters, Member, get_dataset, read_manifest_rows, selected_members
 from polyphony.sizes import format_bytes
+from polyphony.storage.base import Storage
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,12 @@ class SelectionPreview:
 def preview_selection(session: Session, filters: DatasetFilters) -> SelectionPreview:
     """What `filters` select now, counted; the same refusals as a dataset for impossible filters or ids."""
     return summarise(selected_members(session, filters))
+
+
+def summarise_dataset(session: Session, dataset_id: int, *, storage: Storage) -> SelectionPreview:
+    """The same counts for a dataset as its pinned manifest lists it: what a vote on it approves."""
+    manifest = json.loads(b"".join(storage.cat(get_dataset(session, dataset_id).manifest_cid)))
+    return summarise([Member(**row) for row in read_manifest_rows(manifest)])
 
 
 def summarise(members: Sequence[Member]) -> SelectionPreview:

@@ -1,5 +1,6 @@
 """What the web app's curator and coverage pages read, against a real API process, anvil, the workers and the
-CID store: `GET /datasets/preview` answers what `POST /datasets` then builds, and `GET /coverage` counts the
+CID store: `GET /datasets/preview` answers what `POST /datasets` then builds (and `/datasets/{id}/summary` then
+reads from its manifest), and `GET /coverage` counts the
 corpus and shows the diversity bonus falling once a language's contributions are approved on-chain.
 
 Each test isolates its contributions by its fresh curator wallet (the `contributors` filter) or by a language
@@ -61,6 +62,10 @@ def test_the_preview_counts_exactly_what_the_dataset_then_takes(
     assert only_cc_by["documents"] == 5  # the junk record is dropped: 3 + 2 kept documents of 6
     assert only_cc_by["languages"] == {"en": 2} and only_cc_by["modalities"] == {"text": 2}
     assert other_license.ids[0] not in dataset["contribution_ids"]
+    # What a proposal's page shows of the dataset it would approve: the same counts, read from the pinned manifest.
+    assert curator.call("GET", f"/datasets/{dataset['id']}/summary") == only_cc_by
+    missing = httpx.get(f"{api_url}/datasets/999999999/summary")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "dataset_not_found")
 
 
 def test_a_preview_of_nothing_is_zeros_where_the_dataset_refuses_it(
