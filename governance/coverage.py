@@ -117,9 +117,9 @@ def coverage(session: Session, *, bucketing: Bucketing, buckets: int, now: datet
         totals.add(member)
     by, series = {}, {}
     for breakdown in BREAKDOWNS:
-        top = _top_values(members, breakdown)
-        by[breakdown] = _sliced(members, breakdown, top, bucket_of=lambda _: "all")
-        series[breakdown] = _sliced(in_window, breakdown, top, bucket_of=lambda member: labels[member.contribution_id])
+        top = top_values(members, breakdown)
+        by[breakdown] = sliced(members, breakdown, top, bucket_of=lambda _: "all")
+        series[breakdown] = sliced(in_window, breakdown, top, bucket_of=lambda member: labels[member.contribution_id])
     return Coverage(
         bucketing=bucketing, buckets=sorted(set(labels.values()), key=_bucket_order), totals=totals, by=by,
         series=series, diversity=current_diversity(session, members),
@@ -133,7 +133,8 @@ def value_of(member: Member, breakdown: str) -> str:
     return member.modality if breakdown == "modality" else member.license
 
 
-def _top_values(members: Sequence[Member], breakdown: str) -> set[str]:
+def top_values(members: Sequence[Member], breakdown: str) -> set[str]:
+    """The `TOP_VALUES` values of `breakdown` holding the most bytes (ties by value); the rest is `other`."""
     sizes: Counter[str] = Counter()
     for member in members:
         sizes[value_of(member, breakdown)] += member.size
@@ -141,9 +142,10 @@ def _top_values(members: Sequence[Member], breakdown: str) -> set[str]:
     return {value for value, _ in ranked[:TOP_VALUES]}
 
 
-def _sliced(
+def sliced(
     members: Iterable[Member], breakdown: str, top: set[str], *, bucket_of: Callable[[Member], str]
 ) -> list[Slice]:
+    """`members` summed per bucket and value (a value outside `top` as `other`), buckets in order, largest first."""
     amounts: defaultdict[tuple[str, str], Amounts] = defaultdict(Amounts)
     for member in members:
         value = value_of(member, breakdown)
