@@ -8,12 +8,15 @@ from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.routes import (
     auth,
+    config,
     contributions,
+    coverage,
     datasets,
     delegations,
     epochs,
     health,
     ipfs,
+    licenses,
     metrics,
     proposals,
     rewards,
@@ -64,4 +67,7 @@ def create_app() -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(rounds.router)
     app.include_router(trained_models.router)
+    app.include_router(config.router)
+    app.include_router(coverage.router)
+    app.include_router(licenses.router)
     return app

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^/\s]+/?$",
         description="Origin clients reach the API at; sign-in messages must name it. Unset = the local API.",
     )
+    polyphony_public_rpc_url: str | None = Field(
+        default=None,
+        pattern=r"^(https?|wss?)://\S+$",
+        description="JSON-RPC URL browsers are told to read the chain at (GET /config); unset = the embedded anvil's.",
+    )
     polyphony_nonce_ttl_s: int = Field(default=600, ge=1, description="Seconds a sign-in nonce stays usable.")
     polyphony_token_ttl_s: int = Field(default=86_400, ge=1, description="Seconds a bearer token stays valid.")
     polyphony_sign_in_window_s: int = Field(default=60, ge=1, description="Window of the sign-in rate limits.")
@@ -119,6 +124,15 @@ class Settings(BaseSettings):
     def effective_public_url(self) -> str:
         """The configured public origin, or the local API's."""
         return (self.polyphony_public_url or f"http://127.0.0.1:{self.polyphony_api_port}").rstrip("/")
+
+    @property
+    def public_rpc_url(self) -> str | None:
+        """The chain URL a browser may be told: the configured public one, else the embedded or loopback default
+        one; None for an operator's own CHAIN_RPC_URL, which may carry a key or be private."""
+        loopback = f"http://127.0.0.1:{self.polyphony_chain_port}"
+        if self.polyphony_public_rpc_url:
+            return self.polyphony_public_rpc_url
+        return loopback if self.chain_rpc_url in (None, loopback, loopback + "/") else None
 
     @property
     def blocks_dir(self) -> Path:

@@ -11,6 +11,8 @@ from api.schemas import forms
 from api.schemas.contributions import (
     ClaimSignature,
     ContributionPublic,
+    ContributionRewardPublic,
+    DropReasonPublic,
     RecordPublic,
     RevocationSignature,
 )
@@ -21,13 +23,14 @@ from api.schemas.tombstones import TombstonePublic
 from chain.addresses import checksum_address
 from chain.anchoring import provenance_of
 from chain.provenance import Provenance, accept_claim, accept_revocation, claim_typed_data, revocation_typed_data
-from governance.rewards.epochs import reward_of
+from governance.rewards.epochs import reward_of, rewards_of
+from governance.rewards.explained import explain_reward
 from polyphony.contributions import service
 from polyphony.contributions.ingest import LANGUAGE_TAG, MAX_TEXT, MAX_TITLE, ingest
 from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import ContributionStatus
 from polyphony.scores import service as scores
-from polyphony.scores.documents import get_document_fates
+from polyphony.scores.documents import drop_reasons, get_document_fates
 
 router = APIRouter(prefix="/contributions", tags=["contributions"])
 
@@ -89,7 +92,7 @@ def list_contributions(
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ContributionPublic]:
-    """Contributions, newest first, by contributor and status."""
+    """Contributions, newest first, by contributor and status, each with its latest score and its reward."""
     page, total = service.list_contributions(
         session,
         contributor=None if contributor is None else checksum_address(contributor, what="contributor"),
@@ -97,7 +100,9 @@ def list_contributions(
         offset=offset,
         limit=limit,
     )
-    return Page.of([ContributionPublic.of(c) for c in page], total=total, offset=offset, limit=limit)
+    ids = [int(c.id or 0) for c in page]
+    items = ContributionPublic.listed(page, scores.latest_of(session, ids), rewards_of(session, ids))
+    return Page.of(items, total=total, offset=offset, limit=limit)
 
 
 @router.get("/{contribution_id}", response_model=ContributionPublic, responses=_ERRORS)
@@ -121,6 +126,22 @@ def list_records(
     """The documents of a contribution in upload order, each kept or dropped with the reason, by its latest score."""
     page, total = get_document_fates(session, contribution_id).page(status=status, offset=offset, limit=limit)
     return Page.of([RecordPublic.of(fate) for fate in page], total=total, offset=offset, limit=limit)
+
+
+@router.get("/{contribution_id}/records/reasons", response_model=Page[DropReasonPublic], responses=_ERRORS)
+def list_drop_reasons(
+    contribution_id: PathId, session: SessionDep, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> Page[DropReasonPublic]:
+    """Why its documents were dropped, the most frequent reason first, by its latest score."""
+    reasons = drop_reasons(get_document_fates(session, contribution_id))
+    page = [DropReasonPublic.of(reason) for reason in reasons[offset : offset + limit]]
+    return Page.of(page, total=len(reasons), offset=offset, limit=limit)
+
+
+@router.get("/{contribution_id}/reward", response_model=ContributionRewardPublic, responses=_ERRORS)
+def get_reward(contribution_id: PathId, session: SessionDep) -> ContributionRewardPublic:
+    """What it was paid, by which epoch, and each term of the formula with what it means; `paid: false` before."""
+    return ContributionRewardPublic.of(explain_reward(session, contribution_id))
 
 
 @router.get("/{contribution_id}/claim", responses=_ERRORS)

@@ -5,12 +5,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentContributor, SessionDep, StorageDep
-from api.schemas.datasets import DatasetCreate, DatasetPublic
+from api.schemas.datasets import DatasetCreate, DatasetPublic, DatasetSelection, SelectionPreviewPublic
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import Offset, PathId
 from api.schemas.pages import Page
 from governance.datasets import service as datasets
-from governance.datasets.service import DatasetFilters
+from governance.datasets.preview import preview_selection, summarise_dataset
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -22,15 +22,19 @@ def create_dataset(
     body: DatasetCreate, response: Response, session: SessionDep, storage: StorageDep, me: CurrentContributor
 ) -> DatasetPublic:
     """Build and pin the manifest of the contributions the filters select; 200 if that manifest exists already."""
-    filters = DatasetFilters.checked(
-        min_score=body.min_score, languages=body.languages, licenses=body.licenses, modalities=body.modalities,
-        contribution_ids=body.contribution_ids,
-    )  # fmt: skip
     dataset, created = datasets.create_dataset(
-        session, storage=storage, curator=me, name=body.name, description=body.description, filters=filters
+        session, storage=storage, curator=me, name=body.name, description=body.description, filters=body.filters()
     )
     response.status_code = 201 if created else 200
     return DatasetPublic.of(dataset, datasets.dataset_contribution_ids(session, dataset.id or 0))
+
+
+@router.get("/preview", response_model=SelectionPreviewPublic, responses=_ERRORS)
+def preview_dataset(selection: Annotated[DatasetSelection, Query()], session: SessionDep) -> SelectionPreviewPublic:
+    """What `POST /datasets` with these filters would select now, counted (lists repeat: `?languages=en&languages=fr`);
+    nothing is built, pinned or recorded, and no sign-in is needed."""
+    filters = selection.filters()
+    return SelectionPreviewPublic.of(preview_selection(session, filters), filters.as_json())
 
 
 @router.get("", response_model=Page[DatasetPublic])
@@ -47,3 +51,11 @@ def get_dataset(dataset_id: PathId, session: SessionDep) -> DatasetPublic:
     """One dataset with its members' contribution ids."""
     dataset = datasets.get_dataset(session, dataset_id)
     return DatasetPublic.of(dataset, datasets.dataset_contribution_ids(session, dataset_id))
+
+
+@router.get("/{dataset_id}/summary", response_model=SelectionPreviewPublic, responses=_ERRORS)
+def get_dataset_summary(dataset_id: PathId, session: SessionDep, storage: StorageDep) -> SelectionPreviewPublic:
+    """A dataset's counts (documents, bytes, languages, licenses, contributors), from its pinned manifest."""
+    return SelectionPreviewPublic.of(
+        summarise_dataset(session, dataset_id, storage=storage), datasets.get_dataset(session, dataset_id).filters
+    )

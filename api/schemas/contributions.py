@@ -1,13 +1,15 @@
 """Response and request models of the contribution routes."""
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from governance.rewards.explained import RewardExplained
 from polyphony.models.contribution import Contribution, ContributionEvent
 from polyphony.models.score import ContributionScore
-from polyphony.scores.documents import DocumentFate, document_fates
+from polyphony.scores.documents import DocumentFate, DropReason, document_fates
 
 
 class TimelineStepPublic(BaseModel):
@@ -69,6 +71,15 @@ class ContributionPublic(BaseModel):
         )  # fmt: skip
         return view.with_score(scored) if scored is not None else view
 
+    @classmethod
+    def listed(
+        cls, page: Sequence[Contribution], scored: Mapping[int, ContributionScore],
+        rewards: Mapping[int, dict[str, Any]],
+    ) -> list["ContributionPublic"]:  # fmt: skip
+        """A page of a list: each contribution with its latest score and its reward (no timeline)."""
+        views = [cls.of(contribution, None, scored.get(int(contribution.id or 0))) for contribution in page]
+        return [view.model_copy(update={"reward": rewards.get(view.id)}) for view in views]
+
     def with_score(self, scored: ContributionScore) -> "ContributionPublic":
         """This view with `scored`'s score, verdict, dimensions and explanation."""
         explanation = scored.summary if scored.verdict != "no-verdict" else (
@@ -93,6 +104,51 @@ class RecordPublic(BaseModel):
     @classmethod
     def of(cls, fate: DocumentFate) -> "RecordPublic":
         return cls(record=fate.record, status=fate.status, reason=fate.reason)
+
+
+class DropReasonPublic(BaseModel):
+    """One reason documents of a contribution were dropped for: how many, and the first few of them."""
+
+    reason: str = Field(description="The gate's stable reason, e.g. gopher_repetition")
+    documents: int
+    first_records: list[int] = Field(description="The first dropped documents' indices, for `/records`")
+
+    @classmethod
+    def of(cls, reason: DropReason) -> "DropReasonPublic":
+        return cls(reason=reason.reason, documents=reason.documents, first_records=reason.first_records)
+
+
+class RewardTermPublic(BaseModel):
+    name: str
+    value: int | str = Field(description="The weight is a decimal string (it outgrows JSON numbers)")
+    meaning: str
+
+
+class ContributionRewardPublic(BaseModel):
+    """`GET /contributions/{id}/reward`: what it was paid, by which epoch, and every term of the formula."""
+
+    contribution_id: int
+    paid: bool = Field(description="Whether a closed epoch (not revoked) pays it")
+    waiting: str | None = Field(description="Why it is not paid yet; null once paid")
+    epoch: int | None
+    epoch_status: str | None = Field(description="computed, proposed (amount pending) or active (claimable)")
+    amount: str = Field(description="Token base units")
+    amount_display: str = Field(description="The amount as a person reads it, e.g. `1,234.5 PLY`")
+    formula_version: str | None
+    report_cid: str | None = Field(description="The pinned epoch report: every input, term and amount")
+    inputs: dict[str, Any] = Field(description="What the formula read of the contribution and its score")
+    terms: list[RewardTermPublic] = Field(description="score, size, duplicate share, bonuses, diversity, weight")
+    constants: dict[str, int] = Field(description="The formula version's published constants")
+
+    @classmethod
+    def of(cls, reward: RewardExplained) -> "ContributionRewardPublic":
+        return cls(
+            contribution_id=reward.contribution_id, paid=reward.paid, waiting=reward.waiting, epoch=reward.epoch,
+            epoch_status=reward.epoch_status, amount=str(reward.amount), amount_display=reward.amount_display,
+            formula_version=reward.formula_version, report_cid=reward.report_cid, inputs=reward.inputs,
+            terms=[RewardTermPublic(name=t.name, value=t.value, meaning=t.meaning) for t in reward.terms],
+            constants=reward.constants,
+        )  # fmt: skip
 
 
 class ClaimSignature(BaseModel):

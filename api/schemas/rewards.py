@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from governance.rewards.history import EpochEarning
 from polyphony.models.epoch import RewardClaim
 
 
@@ -52,4 +53,32 @@ class ClaimPublic(BaseModel):
             id=int(claim.id or 0), account=claim.account, epoch=claim.epoch, cumulative=claim.cumulative,
             amount=claim.amount, status=str(claim.status), tx_hash=claim.tx_hash, reason=claim.reason,
             created_at=claim.created_at, follow=f"/rewards/claims/{claim.id}",
+        )  # fmt: skip
+
+
+class EpochEarningPublic(BaseModel):
+    """`GET /rewards/{address}/history`: what one epoch allocated to the address (base units as decimal strings)."""
+
+    epoch: int
+    status: str = Field(description="computed, proposed, active, or revoked (a revoked root pays nothing)")
+    amount: str = Field(description="What this epoch allocated to the address, in token base units")
+    amount_display: str = Field(description="The amount as a person reads it, e.g. `1,234.5 PLY`")
+    cumulative: str = Field(description="The address's total since the first epoch, as this epoch's root says")
+    cumulative_display: str
+    contributions: int = Field(description="The address's contributions this epoch scored")
+    contributions_paid: int = Field(description="Those it paid more than 0")
+    cutoff: datetime = Field(description="Scores that landed before this instant were paid by this epoch")
+    closed_at: datetime
+    activates_at: int | None = Field(description="Chain time (Unix seconds) the root pays from; null until proposed")
+    report_cid: str = Field(description="The pinned epoch report: every input, term and amount")
+
+    @classmethod
+    def of(cls, earning: EpochEarning) -> "EpochEarningPublic":
+        """The public view of `earning`."""
+        return cls(
+            epoch=earning.epoch, status=str(earning.status), amount=str(earning.amount),
+            amount_display=earning.amount_display, cumulative=str(earning.cumulative),
+            cumulative_display=earning.cumulative_display, contributions=earning.contributions,
+            contributions_paid=earning.contributions_paid, cutoff=earning.cutoff, closed_at=earning.closed_at,
+            activates_at=earning.activates_at, report_cid=earning.report_cid,
         )  # fmt: skip

@@ -19,10 +19,12 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from chain.addresses import checksum_address
 from chain.merkle import StandardMerkleTree, keccak
 from governance.datasets.errors import (
     DatasetNotFound,
@@ -83,11 +85,15 @@ class DatasetFilters:
     licenses: tuple[str, ...] = ()
     modalities: tuple[str, ...] = ()
     contribution_ids: tuple[int, ...] = ()
+    contributors: tuple[str, ...] = ()  # checksum addresses
+    uploaded_from: datetime | None = None  # uploaded at or after, UTC
+    uploaded_to: datetime | None = None  # uploaded before, UTC
 
     @classmethod
     def checked(
         cls, *, min_score: int = 0, languages: Sequence[str] = (), licenses: Sequence[str] = (),
-        modalities: Sequence[str] = (), contribution_ids: Sequence[int] = (),
+        modalities: Sequence[str] = (), contribution_ids: Sequence[int] = (), contributors: Sequence[str] = (),
+        uploaded_from: datetime | None = None, uploaded_to: datetime | None = None,
     ) -> "DatasetFilters":  # fmt: skip
         """Filters in canonical form (sorted, de-duplicated, SPDX ids canonical); `InvalidFilters` if impossible."""
         if not 0 <= min_score <= MAX_SCORE:
@@ -99,15 +105,33 @@ class DatasetFilters:
             raise InvalidFilters(f"unknown modality {', '.join(unknown)}: use {', '.join(sorted(known))}")
         if any(number < 1 for number in contribution_ids):
             raise InvalidFilters("contribution ids are positive integers")
+        start, end = _utc(uploaded_from), _utc(uploaded_to)
+        if start is not None and end is not None and end <= start:
+            raise InvalidFilters(f"uploaded_to ({end.isoformat()}) must come after uploaded_from ({start.isoformat()})")
         return cls(
             min_score=min_score, languages=tuple(sorted({language.strip() for language in languages})),
             licenses=tuple(sorted({check_license(license_id) for license_id in licenses})),
             modalities=tuple(sorted(set(modalities))), contribution_ids=tuple(sorted(set(contribution_ids))),
+            contributors=tuple(sorted({checksum_address(who, what="contributor") for who in contributors})),
+            uploaded_from=start, uploaded_to=end,
         )  # fmt: skip
 
     def as_json(self) -> dict[str, Any]:
-        """The filters as the dataset row keeps them."""
-        return {name: list(value) if isinstance(value, tuple) else value for name, value in asdict(self).items()}
+        """The filters as the dataset row keeps them (times as ISO 8601)."""
+        return {name: _json_value(value) for name, value in asdict(self).items()}
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A filter's time in UTC; a time without a zone is taken as UTC."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True)
@@ -158,6 +182,14 @@ class BuiltManifest:
 
 def select_members(session: Session, filters: DatasetFilters) -> list[Member]:
     """The anchored, untombstoned contributions whose latest score passed and meets every filter, by id."""
+    members = selected_members(session, filters)
+    if not members:
+        raise EmptySelection("no anchored, scored contribution matches these filters: widen them")
+    return members
+
+
+def selected_members(session: Session, filters: DatasetFilters) -> list[Member]:
+    """What `select_members` selects, an empty selection included (the preview answers it as zeros)."""
     _check_explicit_ids(session, filters.contribution_ids)
     latest = _latest_scores(session, filters)
     members = [_member(*found) for found in latest.values() if _wanted(found[1], found[0], filters)]
@@ -168,8 +200,6 @@ def select_members(session: Session, filters: DatasetFilters) -> list[Member]:
                 f"contributions {_listed(missing)} cannot be in a dataset with these filters: each must be "
                 "anchored, not revoked, and scored with a pass verdict that meets the filters"
             )
-    if not members:
-        raise EmptySelection("no anchored, scored contribution matches these filters: widen them")
     return sorted(members, key=lambda member: member.contribution_id)
 
 
@@ -200,6 +230,12 @@ def _latest_scores(session: Session, filters: DatasetFilters) -> dict[int, Found
         query = query.where(col(Contribution.license).in_(filters.licenses))
     if filters.modalities:
         query = query.where(col(Contribution.modality).in_(filters.modalities))
+    if filters.contributors:
+        query = query.where(col(Contribution.contributor).in_(filters.contributors))
+    if filters.uploaded_from is not None:
+        query = query.where(col(Contribution.created_at) >= filters.uploaded_from)
+    if filters.uploaded_to is not None:
+        query = query.where(col(Contribution.created_at) < filters.uploaded_to)
     return {
         int(contribution.id or 0): (contribution, score, batch) for contribution, score, batch in session.exec(query)
     }

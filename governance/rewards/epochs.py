@@ -13,6 +13,7 @@ Each step commits before the next and each can run again, so a worker killed any
 
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -356,18 +357,23 @@ def epoch_summary(session: Session, number: int) -> dict[str, Any]:
 
 def reward_of(session: Session, contribution_id: int) -> dict[str, Any] | None:
     """The reward of a contribution: the epoch that paid it, the amount, each term of the formula; None if unpaid."""
-    row = session.exec(
+    return rewards_of(session, [contribution_id]).get(contribution_id)
+
+
+def rewards_of(session: Session, contribution_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """`reward_of` each paid contribution among `contribution_ids`, in one query (a page of a list)."""
+    rows = session.exec(
         select(EpochReward, Epoch)
         .join(Epoch, col(Epoch.id) == col(EpochReward.epoch_id))
-        .where(EpochReward.contribution_id == contribution_id, Epoch.status != EpochStatus.REVOKED)
-        .order_by(col(Epoch.number).desc())
-    ).first()
-    if row is None:
-        return None
-    reward, epoch = row
-    return {
-        "epoch": epoch.number, "epoch_status": str(epoch.status), "amount": reward.amount,
-        "formula_version": epoch.formula_version, "report_cid": epoch.report_cid, **reward.terms,
+        .where(col(EpochReward.contribution_id).in_(contribution_ids), Epoch.status != EpochStatus.REVOKED)
+        .order_by(col(Epoch.number))
+    )
+    return {  # the newest live epoch that paid each one wins
+        reward.contribution_id: {
+            "epoch": epoch.number, "epoch_status": str(epoch.status), "amount": reward.amount,
+            "formula_version": epoch.formula_version, "report_cid": epoch.report_cid, **reward.terms,
+        }
+        for reward, epoch in rows
     }  # fmt: skip
 
 

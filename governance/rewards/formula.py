@@ -159,14 +159,29 @@ def terms_of(item: RewardInput, corpus: Corpus, version: str = FORMULA_VERSION) 
     score = item.score if item.verdict == "pass" else 0
     size = size_term(item, version)
     duplicate = DUPLICATE_SHARE_BPS if item.duplicate_of is not None else BPS
-    language_bonus = _bonus(LANGUAGE_BONUS_BPS, corpus.languages.get(item.language, 0), corpus.total)
-    modality_bonus = _bonus(MODALITY_BONUS_BPS, corpus.modalities.get(item.modality, 0), corpus.total)
+    language_bonus = language_bonus_bps(corpus, item.language)
+    modality_bonus = modality_bonus_bps(corpus, item.modality)
     diversity = BPS + language_bonus + modality_bonus
     return {
         "score": score, "size": size, "duplicate_share_bps": duplicate, "language_bonus_bps": language_bonus,
         "modality_bonus_bps": modality_bonus, "diversity_bps": diversity,
         "weight": score * size * duplicate * diversity,
     }  # fmt: skip
+
+
+def language_bonus_bps(corpus: Corpus, language: str) -> int:
+    """The diversity bonus of a contribution in `language` (as `normal_language` writes it) against `corpus`."""
+    return _bonus(LANGUAGE_BONUS_BPS, corpus.languages.get(language, 0), corpus.total)
+
+
+def modality_bonus_bps(corpus: Corpus, modality: str) -> int:
+    """The diversity bonus of a contribution of `modality` against `corpus`."""
+    return _bonus(MODALITY_BONUS_BPS, corpus.modalities.get(modality, 0), corpus.total)
+
+
+def new_language_bonus_bps(corpus: Corpus) -> int:
+    """The diversity bonus of a contribution in a language no approved contribution has."""
+    return _bonus(LANGUAGE_BONUS_BPS, 0, corpus.total)
 
 
 def _bonus(bonus_bps: int, alike: int, total: int) -> int:

@@ -8,6 +8,7 @@ rules then compare one id, never a boolean formula.
 
 import difflib
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from license_expression import get_license_index
@@ -38,6 +39,30 @@ def check_license(spdx_id: str) -> str:
         hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
         problem = f"{wanted!r} is not an SPDX license id.{hint} The ids are listed at spdx.org/licenses."
     raise UnknownLicense(problem, suggestions=suggestions)
+
+
+@dataclass(frozen=True)
+class SpdxLicense:
+    """One license a contributor may grant: its SPDX id and ScanCode's category (Permissive, Copyleft, ...)."""
+
+    id: str
+    category: str
+
+
+def search_licenses(query: str, *, offset: int, limit: int) -> tuple[list[SpdxLicense], int]:
+    """The accepted ids containing `query` (any case), those starting with it first, then by id; and how many."""
+    folded = query.strip().casefold()
+    found = [entry for entry in _accepted() if folded in entry.id.casefold()]
+    found.sort(key=lambda entry: (not entry.id.casefold().startswith(folded), entry.id.casefold()))
+    return found[offset : offset + limit], len(found)
+
+
+@cache
+def _accepted() -> tuple[SpdxLicense, ...]:
+    canonical = set(_canonical_ids().values())
+    categories = {entry["spdx_license_key"]: entry.get("category") or "Unstated" for entry in get_license_index()
+                  if entry.get("spdx_license_key") in canonical}  # fmt: skip
+    return tuple(SpdxLicense(spdx, categories[spdx]) for spdx in sorted(canonical, key=str.casefold))
 
 
 @cache

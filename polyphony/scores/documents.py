@@ -55,6 +55,21 @@ class DocumentFates:
         return fates[offset : offset + limit], len(fates)
 
 
+@dataclass(frozen=True)
+class DropReason:
+    """One reason documents were dropped for: how many, and the first of them in upload order."""
+
+    reason: str
+    documents: int
+    first_records: list[int]
+
+
+def drop_reasons(fates: DocumentFates, *, shown: int = 5) -> list[DropReason]:
+    """Why documents were dropped, the most frequent reason first (ties by reason), each with its first records."""
+    ranked = sorted(fates.dropped.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [DropReason(reason, len(indices), sorted(indices)[:shown]) for reason, indices in ranked if indices]
+
+
 def document_fates(score: ContributionScore) -> DocumentFates | None:
     """The per-document decisions `score`'s report carries; None for a policy that judges the upload as a whole."""
     if not score.report:

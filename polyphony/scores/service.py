@@ -4,6 +4,7 @@ A score row is final once its verdict is pass or fail; a `no-verdict` row only s
 (storage down) and is replaced when a retry succeeds. Services flush and never commit.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,10 +183,18 @@ def _placeholder(contribution_id: int, *, policy_hash: str) -> ContributionScore
 
 def latest(session: Session, contribution_id: int) -> ContributionScore | None:
     """The most recent score of `contribution_id` under any policy (a final one before a no-verdict)."""
-    query = select(ContributionScore).where(ContributionScore.contribution_id == contribution_id)
-    rows = list(session.exec(query.order_by(col(ContributionScore.scored_at).desc())))
-    finals = [row for row in rows if row.verdict in FINAL]
-    return next(iter(finals or rows), None)
+    return latest_of(session, [contribution_id]).get(contribution_id)
+
+
+def latest_of(session: Session, contribution_ids: Sequence[int]) -> dict[int, ContributionScore]:
+    """`latest` of each contribution that has a score, in one query (a page of a list)."""
+    query = select(ContributionScore).where(col(ContributionScore.contribution_id).in_(contribution_ids))
+    found: dict[int, ContributionScore] = {}
+    for row in session.exec(query.order_by(col(ContributionScore.scored_at).desc(), col(ContributionScore.id).desc())):
+        kept = found.get(row.contribution_id)
+        if kept is None or (kept.verdict not in FINAL and row.verdict in FINAL):
+            found[row.contribution_id] = row
+    return found
 
 
 def get_latest(session: Session, contribution_id: int) -> ContributionScore:

@@ -40,3 +40,16 @@ def test_configured_urls_win_over_the_embedded_parts() -> None:
 def test_the_readme_documents_every_setting_and_no_other() -> None:
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", README.read_text(), flags=re.MULTILINE))
     assert documented == {name.upper() for name in Settings.model_fields}
+
+
+def test_browsers_are_told_the_embedded_chain_but_never_a_private_rpc_url() -> None:
+    def public(**fields: object) -> str | None:
+        return Settings(_env_file=None, polyphony_chain_port=8545, **fields).public_rpc_url  # type: ignore[call-arg]
+
+    assert public() == "http://127.0.0.1:8545"
+    assert public(chain_rpc_url="http://127.0.0.1:8545") == "http://127.0.0.1:8545"
+    assert public(chain_rpc_url="https://eth-mainnet.example/v2/SECRET-KEY") is None
+    assert public(chain_rpc_url="http://10.0.0.5:8545") is None
+    assert public(chain_rpc_url="https://private.example", polyphony_public_rpc_url="https://rpc.example") == (
+        "https://rpc.example"
+    )
