@@ -1,0 +1,194 @@
+"""A Safe (a contract wallet, ERC-1271) signs in, claims, revokes and votes by relayed signature, through the real
+API, the chain worker and the real Safe 1.4.1 contracts from npm deployed on anvil; it delegates directly.
+
+A Safe's signature is its owners' signatures of the Safe message hash of what is signed (see safe_fixtures.py):
+with a 2-of-3 Safe, two owners' signatures hold and one does not. A 1-of-1 Safe is a second identity next to its
+owner's plain key: each signs as itself, and neither's signature counts for the other.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
+from web3 import Web3
+
+from api.main import create_app
+from chain.bindings import call_of
+from chain.eip712 import digest
+from chain.keys import KeyRole, load_keys
+from chain.siwe import message_for, sign, signed_digest, terms_for
+from cli.client import ClientError, PolyphonyClient
+from tests.integration.api.contributor_flows import upload
+from tests.integration.chain.governance_fixtures import new_wallet
+from tests.integration.chain.safe_fixtures import (
+    SafeContracts,
+    SafeWallet,
+    deploy_safe_contracts,
+    new_safe,
+    package_version,
+)
+from tests.integration.governance.conftest import Governance, new_round
+
+
+@pytest.fixture(scope="session")
+def safe_contracts(web3: Web3) -> SafeContracts:
+    """Safe's singleton, proxy factory and compatibility fallback handler, deployed once from the npm artifacts."""
+    assert package_version() == "1.4.1"
+    return deploy_safe_contracts(web3, new_wallet(web3))
+
+
+def _safe(governance: Governance, contracts: SafeContracts, owners: list[LocalAccount], threshold: int) -> SafeWallet:
+    return new_safe(governance.web3, contracts, owners, threshold, sender=new_wallet(governance.web3))
+
+
+def _client(governance: Governance) -> PolyphonyClient:
+    url = governance.settings.effective_public_url
+    return PolyphonyClient(url, http=TestClient(create_app(), base_url=url))
+
+
+def _refusal(call: Callable[[], Any]) -> tuple[int | None, str]:
+    with pytest.raises(ClientError) as refused:
+        call()
+    return refused.value.status, refused.value.code
+
+
+def _sign_in(client: PolyphonyClient, address: str, signer: Callable[[str], bytes]) -> str:
+    """Sign in as `address` with the signature `signer` makes of the message text; keep the token."""
+    nonce = client.call("GET", "/auth/nonce")["nonce"]
+    terms = terms_for(client.base_url, chain_id=client.chain_id)
+    text = message_for(address, terms=terms, nonce=nonce, now=datetime.now(UTC), lifetime_s=300).to_text()
+    answer = client.call("POST", "/auth/login", json={"message": text, "signature": "0x" + signer(text).hex()})
+    client.token = answer["access_token"]
+    return str(answer["address"])
+
+
+def _safe_signer(safe: SafeWallet, **choice: Any) -> Callable[[str], bytes]:
+    return lambda text: safe.sign(signed_digest(text), **choice)
+
+
+def _key_signer(key: LocalAccount) -> Callable[[str], bytes]:
+    return lambda text: sign(text, account=key)
+
+
+def _claim(client: PolyphonyClient, contribution_id: int, signer: Callable[[bytes], bytes]) -> dict[str, Any]:
+    typed = client.call("GET", f"/contributions/{contribution_id}/claim")
+    body = {"signature": "0x" + signer(digest(typed)).hex()}
+    claimed: dict[str, Any] = client.call("POST", f"/contributions/{contribution_id}/claim", json=body)
+    return claimed
+
+
+def _revoke(client: PolyphonyClient, contribution_id: int, signer: Callable[[bytes], bytes]) -> dict[str, Any]:
+    typed = client.call("GET", f"/contributions/{contribution_id}/revocation")
+    body = {"signature": "0x" + signer(digest(typed)).hex(), "deadline": typed["message"]["deadline"]}
+    tombstone: dict[str, Any] = client.call("POST", f"/contributions/{contribution_id}/revocation", json=body)
+    return tombstone
+
+
+def _relayer_nonce(governance: Governance) -> int:
+    relayer = load_keys(governance.settings.keys_dir)[KeyRole.RELAYER].address
+    return int(governance.web3.eth.get_transaction_count(relayer))
+
+
+def test_our_safe_message_hash_is_the_fallback_handlers_own(
+    governance: Governance, safe_contracts: SafeContracts
+) -> None:
+    safe = _safe(governance, safe_contracts, [Account.create() for _ in range(3)], 2)
+    handler_abi = safe_contracts.fallback_handler.abi
+    through_the_safe = governance.web3.eth.contract(address=safe.contract.address, abi=handler_abi)
+    signed = b"\x5a" * 32
+    assert bytes(through_the_safe.functions.getMessageHash(signed).call()) == safe.message_hash(signed)
+
+
+def test_a_2_of_3_safe_signs_in_claims_and_revokes_with_two_owners_signatures(
+    governance: Governance, safe_contracts: SafeContracts
+) -> None:
+    owners = [Account.create() for _ in range(3)]
+    safe = _safe(governance, safe_contracts, owners, 2)
+    client = _client(governance)
+
+    one_owner = _safe_signer(safe, signers=owners[:1])
+    assert _refusal(lambda: _sign_in(client, safe.address, one_owner)) == (401, "siwe_wrong_signer")
+    out_of_order = _safe_signer(safe, signers=owners[1:], ascending=False)  # Safe wants ascending owners
+    assert _refusal(lambda: _sign_in(client, safe.address, out_of_order)) == (401, "siwe_wrong_signer")
+    assert _sign_in(client, safe.address, _safe_signer(safe, signers=owners[1:])) == safe.address
+    assert client.me() == safe.address
+
+    stored = upload(client, content=b'{"text": "A Safe gives this."}\n')
+    assert stored["contributor"] == safe.address
+    refused = _refusal(lambda: _claim(client, stored["id"], lambda d: safe.sign(d, signers=owners[2:])))
+    assert refused == (400, "signature_wrong_signer")
+    claimed = _claim(client, stored["id"], lambda d: safe.sign(d, signers=[owners[0], owners[2]]))
+    assert claimed["status"] == "claimed"
+
+    tombstone = _revoke(client, stored["id"], safe.sign)
+    assert tombstone["contributor"] == safe.address
+    assert len(bytes.fromhex(tombstone["signature"][2:])) == 2 * 65  # kept whole: anyone can check it again
+    assert client.call("GET", f"/contributions/{stored['id']}")["status"] == "withdrawn"
+
+
+def test_a_1_of_1_safe_and_its_owners_key_are_two_identities(
+    governance: Governance, safe_contracts: SafeContracts
+) -> None:
+    owner = Account.create()
+    safe = _safe(governance, safe_contracts, [owner], 1)
+    as_owner, as_safe = _client(governance), _client(governance)
+
+    # The owner's plain signature of the text is the owner's, not the Safe's, and the other way round.
+    assert _refusal(lambda: _sign_in(as_safe, safe.address, _key_signer(owner))) == (401, "siwe_wrong_signer")
+    assert _refusal(lambda: _sign_in(as_owner, owner.address, _safe_signer(safe))) == (401, "siwe_wrong_signer")
+    assert _sign_in(as_owner, owner.address, _key_signer(owner)) == owner.address
+    assert _sign_in(as_safe, safe.address, _safe_signer(safe)) == safe.address
+
+    owners_upload = upload(as_owner, content=b'{"text": "The owner gives this."}\n')
+    safes_upload = upload(as_safe, content=b'{"text": "The Safe gives this."}\n')
+    key_signature = lambda d: bytes(owner.unsafe_sign_hash(d).signature)  # noqa: E731
+    assert _refusal(lambda: _claim(as_safe, safes_upload["id"], key_signature)) == (400, "signature_wrong_signer")
+    assert _claim(as_owner, owners_upload["id"], key_signature)["status"] == "claimed"
+    assert _claim(as_safe, safes_upload["id"], safe.sign)["status"] == "claimed"
+
+
+def test_a_safe_delegates_directly_and_votes_by_a_relayed_signature_of_two_owners(
+    governance: Governance, safe_contracts: SafeContracts
+) -> None:
+    owners = [Account.create() for _ in range(3)]
+    safe = _safe(governance, safe_contracts, owners, 2)
+    governance.mint_to(safe.address, 7 * 10**18)
+
+    # delegateBySig takes a key's signature only: the API says so, and the Safe delegates by its own transaction.
+    typed_data_for_safe = lambda: governance.api.call(  # noqa: E731
+        "GET", "/delegations/typed-data", params={"delegator": safe.address, "delegatee": safe.address}
+    )
+    assert _refusal(typed_data_for_safe) == (400, "delegation_needs_key")
+    body = {"delegator": safe.address, "delegatee": safe.address, "nonce": 0, "expiry": 2**40,
+            "signature": "0x" + safe.sign(b"\x00" * 32).hex()}  # fmt: skip
+    assert _refusal(lambda: governance.api.call("POST", "/delegations", json=body)) == (400, "delegation_needs_key")
+    safe.execute(call_of(governance.token, "delegate", safe.address), sender=new_wallet(governance.web3))
+    assert int(governance.token.functions.getVotes(safe.address).call()) == 7 * 10**18
+
+    curator = governance.curator()
+    proposal = governance.propose(curator, int(governance.dataset(curator.wallet.address).id or 0), new_round())
+    governance.open_voting()
+    votes = f"/proposals/{proposal['id']}/votes"
+    typed = governance.api.call(
+        "GET", f"/proposals/{proposal['id']}/ballot", params={"voter": safe.address, "support": "for"}
+    )
+    before = _relayer_nonce(governance)
+    lone = {
+        "voter": safe.address,
+        "support": "for",
+        "signature": "0x" + safe.sign(digest(typed), signers=owners[:1]).hex(),
+    }
+    assert _refusal(lambda: governance.api.call("POST", votes, json=lone)) == (400, "signature_wrong_signer")
+    assert _relayer_nonce(governance) == before  # refused before the relayer paid anything
+
+    ballot = {"voter": safe.address, "support": "for", "signature": "0x" + safe.sign(digest(typed)).hex()}
+    accepted = governance.api.call("POST", votes, json=ballot)
+    mined = governance.until(
+        lambda: governance.relayed_ballot(proposal["id"], accepted["id"]), lambda b: b["status"] != "accepted"
+    )
+    assert mined["status"] == "mined", mined
+    assert governance.proposal(proposal["id"])["votes"]["for"] == str(7 * 10**18)
