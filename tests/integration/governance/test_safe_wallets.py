@@ -20,9 +20,12 @@ from api.main import create_app
 from chain.bindings import call_of
 from chain.eip712 import digest
 from chain.keys import KeyRole, load_keys
+from chain.provenance import Provenance
 from chain.siwe import message_for, sign, signed_digest, terms_for
+from chain.verify.provenance import verify_provenance
 from cli.client import ClientError, PolyphonyClient
-from tests.integration.api.contributor_flows import upload
+from polyphony.storage import storage_from_settings
+from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, upload
 from tests.integration.chain.governance_fixtures import new_wallet
 from tests.integration.chain.safe_fixtures import (
     SafeContracts,
@@ -149,6 +152,15 @@ def test_a_1_of_1_safe_and_its_owners_key_are_two_identities(
     assert _refusal(lambda: _claim(as_safe, safes_upload["id"], key_signature)) == (400, "signature_wrong_signer")
     assert _claim(as_owner, owners_upload["id"], key_signature)["status"] == "claimed"
     assert _claim(as_safe, safes_upload["id"], safe.sign)["status"] == "claimed"
+
+    # Anyone checks the Safe's anchored claim without trusting the API: the Safe itself is asked (ERC-1271).
+    anchor_through_the_chain_worker()
+    record = Provenance(**as_safe.call("GET", f"/contributions/{safes_upload['id']}/provenance"))
+    checks = verify_provenance(
+        safes_upload["id"], record, web3=governance.web3, blobs=storage_from_settings(governance.settings)
+    )
+    assert [check.ok for check in checks] == [True] * 7, checks
+    assert "ERC-1271" in next(check.detail for check in checks if check.name == "claim signed by the contributor")
 
 
 def test_a_safe_delegates_directly_and_votes_by_a_relayed_signature_of_two_owners(
