@@ -12,7 +12,8 @@ where the domain is EIP712Domain(uint256 chainId, address verifyingContract = th
 keccak256("SafeMessage(bytes message)"), the message being the 32 bytes of `hash` (`abi.encode(hash)`). The
 signature is one 65-byte ECDSA signature of that hash per signing owner (v 27/28), at least `threshold` of them,
 concatenated in ascending order of the owners' addresses. This is what Safe{Wallet} has owners sign with
-`eth_signTypedData` for an off-chain message.
+`eth_signTypedData` for an off-chain message. An empty signature holds for a hash the Safe approved on-chain
+(a Safe transaction delegate-calling SignMessageLib's `signMessage`).
 """
 
 import json
@@ -40,7 +41,7 @@ ARTIFACTS_DIR = PACKAGE_DIR / "build" / "artifacts" / "contracts"
 ZERO_ADDRESS = "0x" + "00" * 20
 SAFE_MSG_TYPEHASH = Web3.keccak(text="SafeMessage(bytes message)")
 DOMAIN_SEPARATOR_TYPEHASH = Web3.keccak(text="EIP712Domain(uint256 chainId,address verifyingContract)")
-CALL = 0  # Enum.Operation.Call
+CALL, DELEGATECALL = 0, 1  # Enum.Operation
 HANDLER = "CompatibilityFallbackHandler"
 
 
@@ -62,16 +63,17 @@ class SafeContracts:
     singleton: Contract
     factory: Contract
     fallback_handler: Contract
+    sign_message_lib: Contract
 
 
 def deploy_safe_contracts(web3: Web3, deployer: LocalAccount) -> SafeContracts:
-    """Deploy the singleton, the proxy factory and the compatibility fallback handler from the npm artifacts."""
+    """Deploy the singleton, the proxy factory, the compatibility fallback handler and SignMessageLib from the npm
+    artifacts."""
     return SafeContracts(
         singleton=_deploy(web3, deployer, "Safe.sol/Safe.json"),
         factory=_deploy(web3, deployer, "proxies/SafeProxyFactory.sol/SafeProxyFactory.json"),
-        fallback_handler=_deploy(
-            web3, deployer, "handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json"
-        ),
+        fallback_handler=_deploy(web3, deployer, f"handler/{HANDLER}.sol/{HANDLER}.json"),
+        sign_message_lib=_deploy(web3, deployer, "libraries/SignMessageLib.sol/SignMessageLib.json"),
     )
 
 
@@ -116,25 +118,31 @@ class SafeWallet:
         safe_hash = self.message_hash(digest)
         return b"".join(bytes(owner.unsafe_sign_hash(safe_hash).signature) for owner in chosen)
 
-    def execute(self, call: Call, *, sender: LocalAccount) -> TxReceipt:
+    def execute(self, call: Call, *, sender: LocalAccount, operation: int = CALL) -> TxReceipt:
         """Have the Safe make `call` (value 0) through `execTransaction`, signed by `threshold` owners and sent
         (gas paid) by `sender`: how a Safe acts on a contract itself, as its owners do in Safe{Wallet}."""
         to, data = Web3.to_checksum_address(str(call.to)), HexBytes(call.data)
         nonce = int(self.contract.functions.nonce().call())
         tx_hash = bytes(
             self.contract.functions.getTransactionHash(
-                to, 0, data, CALL, 0, 0, 0, ZERO_ADDRESS, ZERO_ADDRESS, nonce
+                to, 0, data, operation, 0, 0, 0, ZERO_ADDRESS, ZERO_ADDRESS, nonce
             ).call()
         )
         owners = sorted(self.owners[: self.threshold], key=lambda owner: int(owner.address, 16))
         signatures = b"".join(bytes(owner.unsafe_sign_hash(tx_hash).signature) for owner in owners)
         exec_call = call_of(
-            self.contract, "execTransaction", to, 0, data, CALL, 0, 0, 0, ZERO_ADDRESS, ZERO_ADDRESS, signatures
+            self.contract, "execTransaction", to, 0, data, operation, 0, 0, 0, ZERO_ADDRESS, ZERO_ADDRESS, signatures
         )
         receipt = send_as(self.web3, sender, exec_call)
         success = self.contract.events.ExecutionSuccess().process_receipt(receipt, errors=DISCARD)
         assert success, f"the Safe's transaction to {to} failed inside execTransaction"
         return receipt
+
+
+def approve_on_chain(safe: SafeWallet, digest: bytes, *, contracts: SafeContracts, sender: LocalAccount) -> None:
+    """Have `safe` approve `digest` on-chain (SignMessageLib, delegate-called): then its empty signature holds."""
+    approve = call_of(contracts.sign_message_lib, "signMessage", digest)  # the message is abi.encode(digest)
+    safe.execute(approve, sender=sender, operation=DELEGATECALL)
 
 
 def new_safe(

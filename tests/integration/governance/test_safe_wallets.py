@@ -30,6 +30,7 @@ from tests.integration.chain.governance_fixtures import new_wallet
 from tests.integration.chain.safe_fixtures import (
     SafeContracts,
     SafeWallet,
+    approve_on_chain,
     deploy_safe_contracts,
     new_safe,
     package_version,
@@ -131,6 +132,20 @@ def test_a_2_of_3_safe_signs_in_claims_and_revokes_with_two_owners_signatures(
     assert tombstone["contributor"] == safe.address
     assert len(bytes.fromhex(tombstone["signature"][2:])) == 2 * 65  # kept whole: anyone can check it again
     assert client.call("GET", f"/contributions/{stored['id']}")["status"] == "withdrawn"
+
+
+def test_a_safe_signs_in_with_an_empty_signature_once_its_owners_approved_the_message_on_chain(
+    governance: Governance, safe_contracts: SafeContracts
+) -> None:
+    safe = _safe(governance, safe_contracts, [Account.create() for _ in range(3)], 2)
+    client, sender = _client(governance), new_wallet(governance.web3)
+    assert _refusal(lambda: _sign_in(client, safe.address, lambda _text: b"")) == (401, "siwe_wrong_signer")
+
+    def approved_on_chain(text: str) -> bytes:
+        approve_on_chain(safe, signed_digest(text), contracts=safe_contracts, sender=sender)
+        return b""
+
+    assert _sign_in(client, safe.address, approved_on_chain) == safe.address
 
 
 def test_a_1_of_1_safe_and_its_owners_key_are_two_identities(
