@@ -178,7 +178,7 @@ def test_a_1_of_1_safe_and_its_owners_key_are_two_identities(
     assert "ERC-1271" in next(check.detail for check in checks if check.name == "claim signed by the contributor")
 
 
-def test_a_safe_delegates_directly_and_votes_by_a_relayed_signature_of_two_owners(
+def test_safes_delegate_directly_and_vote_by_relayed_signatures_next_to_a_plain_key(
     governance: Governance, safe_contracts: SafeContracts
 ) -> None:
     owners = [Account.create() for _ in range(3)]
@@ -196,26 +196,46 @@ def test_a_safe_delegates_directly_and_votes_by_a_relayed_signature_of_two_owner
     safe.execute(call_of(governance.token, "delegate", safe.address), sender=new_wallet(governance.web3))
     assert int(governance.token.functions.getVotes(safe.address).call()) == 7 * 10**18
 
+    # Next to it, a 1-of-1 Safe and the plain key that owns it, each with votes of its own.
+    owner = governance.holders({"owner": 3 * 10**18})["owner"]
+    solo = _safe(governance, safe_contracts, [owner], 1)
+    governance.mint_to(solo.address, 2 * 10**18)
+    solo.execute(call_of(governance.token, "delegate", solo.address), sender=new_wallet(governance.web3))
+
     curator = governance.curator()
     proposal = governance.propose(curator, int(governance.dataset(curator.wallet.address).id or 0), new_round())
     governance.open_voting()
     votes = f"/proposals/{proposal['id']}/votes"
-    typed = governance.api.call(
-        "GET", f"/proposals/{proposal['id']}/ballot", params={"voter": safe.address, "support": "for"}
-    )
+
+    def ballot_hash(voter: str) -> bytes:
+        path = f"/proposals/{proposal['id']}/ballot"
+        return digest(governance.api.call("GET", path, params={"voter": voter, "support": "for"}))
+
+    def ballot(voter: str, signature: bytes) -> dict[str, Any]:
+        return {"voter": voter, "support": "for", "signature": "0x" + signature.hex()}
+
     before = _relayer_nonce(governance)
-    lone = {
-        "voter": safe.address,
-        "support": "for",
-        "signature": "0x" + safe.sign(digest(typed), signers=owners[:1]).hex(),
-    }
-    assert _refusal(lambda: governance.api.call("POST", votes, json=lone)) == (400, "signature_wrong_signer")
+    refused = [
+        ballot(safe.address, safe.sign(ballot_hash(safe.address), signers=owners[:1])),  # one owner of two
+        ballot(solo.address, bytes(owner.unsafe_sign_hash(ballot_hash(solo.address)).signature)),  # the owner's key
+        ballot(owner.address, solo.sign(ballot_hash(owner.address))),  # the Safe's signature for its owner
+        ballot(governance.token.address, safe.sign(ballot_hash(safe.address))),  # a contract without ERC-1271
+    ]
+    for body in refused:
+        refusal = _refusal(lambda body=body: governance.api.call("POST", votes, json=body))
+        assert refusal == (400, "signature_wrong_signer"), body
     assert _relayer_nonce(governance) == before  # refused before the relayer paid anything
 
-    ballot = {"voter": safe.address, "support": "for", "signature": "0x" + safe.sign(digest(typed)).hex()}
-    accepted = governance.api.call("POST", votes, json=ballot)
-    mined = governance.until(
-        lambda: governance.relayed_ballot(proposal["id"], accepted["id"]), lambda b: b["status"] != "accepted"
-    )
-    assert mined["status"] == "mined", mined
-    assert governance.proposal(proposal["id"])["votes"]["for"] == str(7 * 10**18)
+    honest = [
+        ballot(safe.address, safe.sign(ballot_hash(safe.address))),
+        ballot(solo.address, solo.sign(ballot_hash(solo.address))),
+        ballot(owner.address, bytes(owner.unsafe_sign_hash(ballot_hash(owner.address)).signature)),
+    ]
+    for body in honest:
+        accepted = governance.api.call("POST", votes, json=body)
+        mined = governance.until(
+            lambda ballot_id=accepted["id"]: governance.relayed_ballot(proposal["id"], ballot_id),
+            lambda b: b["status"] != "accepted",
+        )
+        assert mined["status"] == "mined", mined
+    assert governance.proposal(proposal["id"])["votes"]["for"] == str((7 + 2 + 3) * 10**18)
