@@ -1,8 +1,9 @@
 """signature lengths: a contract wallet's signature (a Safe's, 65 bytes per owner) is longer than a key's
 
 Claims, revocations, relayed ballots and delegations kept a signature of 65 bytes at most (VARCHAR 132/140); they
-become TEXT. The API bounds a signature's length. A downgrade fails on PostgreSQL while longer signatures exist:
-it would have to cut them.
+become TEXT. The API bounds a signature's length. The downgrade leaves them TEXT: narrowing them would cut every
+contract wallet's signature kept since (PostgreSQL refuses to), and the code of revision 0012 reads TEXT as it
+read VARCHAR.
 
 Revision ID: 0013
 Revises: 0012
@@ -34,8 +35,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table, (column, length, nullable) in _COLUMNS.items():
-        _retype(table, column, old=sa.Text(), new=sa.String(length), nullable=nullable)
+    """Nothing to undo that can be undone without losing signatures (see above)."""
 
 
 def _retype(table: str, column: str, *, old: sa.types.TypeEngine, new: sa.types.TypeEngine, nullable: bool) -> None:
