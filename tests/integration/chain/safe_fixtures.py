@@ -23,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
@@ -32,6 +31,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from chain.bindings import call_of
+from chain.safes import safe_message_hash, sign_for_safe
 from chain.tx import Call
 from tests.integration.chain.governance_fixtures import send_as
 
@@ -39,8 +39,6 @@ REPO_DIR = Path(__file__).resolve().parents[3]
 PACKAGE_DIR = REPO_DIR / "node_modules" / "@safe-global" / "safe-contracts"
 ARTIFACTS_DIR = PACKAGE_DIR / "build" / "artifacts" / "contracts"
 ZERO_ADDRESS = "0x" + "00" * 20
-SAFE_MSG_TYPEHASH = Web3.keccak(text="SafeMessage(bytes message)")
-DOMAIN_SEPARATOR_TYPEHASH = Web3.keccak(text="EIP712Domain(uint256 chainId,address verifyingContract)")
 CALL, DELEGATECALL = 0, 1  # Enum.Operation
 HANDLER = "CompatibilityFallbackHandler"
 
@@ -105,16 +103,15 @@ class SafeWallet:
 
     def message_hash(self, digest: bytes) -> bytes:
         """The Safe message hash of `digest`: what each owner signs for the Safe to accept `digest`."""
-        domain_separator = Web3.keccak(
-            encode(["bytes32", "uint256", "address"], [DOMAIN_SEPARATOR_TYPEHASH, self.web3.eth.chain_id, self.address])
-        )
-        safe_message = Web3.keccak(encode(["bytes32", "bytes32"], [SAFE_MSG_TYPEHASH, Web3.keccak(digest)]))
-        return bytes(Web3.keccak(b"\x19\x01" + domain_separator + safe_message))
+        return safe_message_hash(self.address, chain_id=self.web3.eth.chain_id, digest=digest)
 
     def sign(self, digest: bytes, *, signers: list[LocalAccount] | None = None, ascending: bool = True) -> bytes:
-        """The Safe's signature of `digest`: its first `threshold` owners' (or `signers`'), sorted as Safe wants."""
+        """The Safe's signature of `digest`: its first `threshold` owners' (or `signers`'), sorted as Safe wants
+        (or, with `ascending` False, the wrong way round)."""
         chosen = list(self.owners[: self.threshold] if signers is None else signers)
-        chosen.sort(key=lambda owner: int(owner.address, 16), reverse=not ascending)
+        if ascending:
+            return sign_for_safe(chosen, safe=self.address, chain_id=self.web3.eth.chain_id, digest=digest)
+        chosen.sort(key=lambda owner: int(owner.address, 16), reverse=True)
         safe_hash = self.message_hash(digest)
         return b"".join(bytes(owner.unsafe_sign_hash(safe_hash).signature) for owner in chosen)
 

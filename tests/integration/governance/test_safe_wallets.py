@@ -3,11 +3,13 @@ API, the chain worker and the real Safe 1.4.1 contracts from npm deployed on anv
 
 A Safe's signature is its owners' signatures of the Safe message hash of what is signed (see safe_fixtures.py):
 with a 2-of-3 Safe, two owners' signatures hold and one does not. A 1-of-1 Safe is a second identity next to its
-owner's plain key: each signs as itself, and neither's signature counts for the other.
+owner's plain key: each signs as itself, and neither's signature counts for the other. The CLI acts as a 1-of-1
+Safe with its owner's key (`--safe`).
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +37,9 @@ from tests.integration.chain.safe_fixtures import (
     new_safe,
     package_version,
 )
+from tests.integration.cli.test_contribute import contribute, contribution_id, polyphony
 from tests.integration.governance.conftest import Governance, new_round
+from tests.integration.governance.test_cli import api_process  # noqa: F401 (the API process, as a fixture)
 
 
 @pytest.fixture(scope="session")
@@ -239,3 +243,30 @@ def test_safes_delegate_directly_and_vote_by_relayed_signatures_next_to_a_plain_
         )
         assert mined["status"] == "mined", mined
     assert governance.proposal(proposal["id"])["votes"]["for"] == str((7 + 2 + 3) * 10**18)
+
+
+@pytest.mark.usefixtures("api_process")
+def test_the_cli_contributes_and_votes_as_a_1_of_1_safe_with_its_owners_key(
+    governance: Governance, safe_contracts: SafeContracts, tmp_path: Path
+) -> None:
+    owner = Account.create()
+    safe = _safe(governance, safe_contracts, [owner], 1)
+    key = tmp_path / "owner.key"
+    key.write_text("0x" + bytes(owner.key).hex() + "\n")
+    as_safe = ("--safe", safe.address, "--key-file", str(key))
+
+    sample = tmp_path / "safe.jsonl"
+    sample.write_bytes(b'{"text": "A Safe gives this through the command line."}\n')
+    contributed = contribution_id(contribute(sample, *as_safe))
+    assert governance.api.call("GET", f"/contributions/{contributed}")["contributor"] == safe.address
+
+    governance.mint_to(safe.address, 4 * 10**18)
+    safe.execute(call_of(governance.token, "delegate", safe.address), sender=new_wallet(governance.web3))
+    curator = governance.curator()
+    proposal = governance.propose(curator, int(governance.dataset(curator.wallet.address).id or 0), new_round())
+    governance.open_voting()
+    own_gas = polyphony("vote", proposal["id"], "for", "--self", *as_safe)
+    assert own_gas.returncode == 2 and "without --self" in own_gas.stdout + own_gas.stderr
+    voted = polyphony("vote", proposal["id"], "for", *as_safe)
+    assert voted.returncode == 0 and "relayed in 0x" in voted.stdout, voted.stdout + voted.stderr
+    assert governance.proposal(proposal["id"])["votes"]["for"] == str(4 * 10**18)
