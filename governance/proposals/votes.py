@@ -232,7 +232,7 @@ def _refuse_contract_delegator(web3: Web3, delegator: str, *, delegatee: str) ->
         raise DelegationNeedsKey(
             f"{delegator} is a contract wallet (such as a Safe): the token's delegateBySig takes only a key's "
             f"signature, so no signature of it can be relayed. Have the wallet call delegate({delegatee}) on the "
-            "token itself, in a transaction its owners sign (the README's 'Safe wallets' says how)"
+            "token itself, in a transaction its owners sign (the README's 'Safe and other contract wallets' says how)"
         )
 
 
