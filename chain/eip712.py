@@ -1,8 +1,10 @@
 """EIP-712 typed messages: what contributors, scorers, voters and holders sign, as `eth_signTypedData_v4` takes it.
 
 Contribution claims, revocations and score attestations are checked here, off-chain, under the domain
-"Polyphony Provenance" bound to the provenance registry. Ballots, delegations and permits are checked on-chain
-by OpenZeppelin's Governor, Votes and ERC20Permit, so their types match OZ 5.x's type hashes to the byte.
+"Polyphony Provenance" bound to the provenance registry; a contributor's signature may be a key's or a contract
+wallet's (ERC-1271, asked through the chain by chain/signatures.py). Ballots, delegations and permits are
+checked on-chain by OpenZeppelin's Governor, Votes and ERC20Permit, so their types match OZ 5.x's type hashes
+to the byte.
 Each message is a frozen dataclass whose annotations are its EIP-712 types, in type-string order.
 uint256 values are decimal strings in the JSON: JavaScript wallets lose precision on numbers past 2**53,
 and a proposal id is a 256-bit hash.
@@ -11,13 +13,12 @@ and a proposal id is a 256-bit hash.
 from dataclasses import dataclass, fields
 from typing import Annotated, Any, get_type_hints
 
-from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_keys.exceptions import BadSignature
 from web3 import Web3
 from web3.contract import Contract
 
+from chain.signatures import check_signature, recovered_address
 from polyphony.errors import BadRequest
 
 PROVENANCE_DOMAIN_NAME = "Polyphony Provenance"
@@ -215,31 +216,36 @@ def split_signature(signature: bytes) -> tuple[int, bytes, bytes]:
 
 
 def recover(typed: TypedData, *, signature: bytes) -> str:
-    """The address whose key signed `typed`; raise `WrongSigner` if `signature` is no signature at all."""
-    try:
-        split_signature(signature)  # eth-account meets a short signature with an IndexError
-        return str(Account.recover_message(_signable(typed), signature=signature))
-    except (BadSignature, ValueError) as error:
-        raise WrongSigner(f"this is not a valid signature ({error}): sign the typed data again") from None
+    """The address whose key signed `typed`; raise `WrongSigner` if `signature` is no key's signature."""
+    recovered = recovered_address(digest(typed), signature) if len(signature) == 65 else None
+    if recovered is None:
+        raise WrongSigner(
+            f"this is not a valid key's signature ({len(signature)} bytes): sign the typed data again"
+        ) from None
+    return recovered
 
 
-def verify(typed: TypedData, *, signature: bytes, signer: str, now: int) -> None:
-    """Raise unless `signer` signed `typed` and its deadline (or expiry), if it has one, is not before `now`."""
+def verify(typed: TypedData, *, signature: bytes, signer: str, now: int, web3: Web3 | None) -> None:
+    """Raise unless `signer` signed `typed` and its deadline (or expiry), if it has one, is not before `now`.
+
+    `signer` may be a contract wallet on the chain `web3` reaches (None: only a key's signature is checked)."""
     deadline = typed["message"].get("deadline", typed["message"].get("expiry"))
     if deadline is not None and now > int(deadline):
         raise SignatureExpired(
             f"this {typed['primaryType']} expired at {deadline} (now {now}): ask for a new one and sign it"
         )
-    _check_signer(typed, signature=signature, signer=signer)
+    check_signer(typed, signature=signature, signer=signer, web3=web3)
 
 
-def _check_signer(typed: TypedData, *, signature: bytes, signer: str) -> None:
-    if recover(typed, signature=signature).lower() != signer.lower():
+def check_signer(typed: TypedData, *, signature: bytes, signer: str, web3: Web3 | None) -> None:
+    """Raise `WrongSigner` unless `signer` (a key, or a contract wallet if `web3` is given) signed `typed`."""
+    check = check_signature(web3, signer=signer, digest=digest(typed), signature=signature)
+    if not check.valid:
         domain = typed["domain"]
         raise WrongSigner(
             f"this {typed['primaryType']} was not signed by {signer} for {domain['name']} on chain "
-            f"{domain['chainId']} at {domain['verifyingContract']}: sign the typed data served for this "
-            "chain and contract with that wallet"
+            f"{domain['chainId']} at {domain['verifyingContract']} ({check.found}): sign the typed data served "
+            "for this chain and contract with that wallet"
         )
 
 
@@ -251,20 +257,23 @@ def _check_nonce(message: ContributionClaim | Revocation, *, expected_nonce: int
         )
 
 
-def verify_claim(claim: ContributionClaim, *, signature: bytes, domain: Domain, now: int, expected_nonce: int) -> None:
+def verify_claim(
+    claim: ContributionClaim, *, signature: bytes, domain: Domain, now: int, expected_nonce: int, web3: Web3 | None
+) -> None:
     """Raise unless the contributor signed `claim` for `domain`, with their next nonce, before its deadline."""
     _check_nonce(claim, expected_nonce=expected_nonce)
-    verify(typed_data(domain, message=claim), signature=signature, signer=claim.contributor, now=now)
+    verify(typed_data(domain, message=claim), signature=signature, signer=claim.contributor, now=now, web3=web3)
 
 
 def verify_revocation(
-    revocation: Revocation, *, signature: bytes, domain: Domain, now: int, expected_nonce: int
+    revocation: Revocation, *, signature: bytes, domain: Domain, now: int, expected_nonce: int, web3: Web3 | None
 ) -> None:
     """Raise unless the contributor signed `revocation` for `domain`, with their next nonce, before its deadline."""
     _check_nonce(revocation, expected_nonce=expected_nonce)
-    verify(typed_data(domain, message=revocation), signature=signature, signer=revocation.contributor, now=now)
+    typed = typed_data(domain, message=revocation)
+    verify(typed, signature=signature, signer=revocation.contributor, now=now, web3=web3)
 
 
 def verify_attestation(attestation: ScoreAttestation, *, signature: bytes, domain: Domain, scorer: str) -> None:
-    """Raise unless the scorer key `scorer` signed `attestation` for `domain`."""
-    _check_signer(typed_data(domain, message=attestation), signature=signature, signer=scorer)
+    """Raise unless the scorer key `scorer` signed `attestation` for `domain`: an operator key, never a contract."""
+    check_signer(typed_data(domain, message=attestation), signature=signature, signer=scorer, web3=None)

@@ -63,13 +63,13 @@ def claim_typed_data(contribution: Contribution, *, deployment: Deployment) -> T
 
 
 def accept_claim(
-    session: Session, contribution: Contribution, *, signature: bytes, deployment: Deployment
+    session: Session, contribution: Contribution, *, signature: bytes, deployment: Deployment, web3: Web3
 ) -> Contribution:
-    """Verify the contributor's signature over the claim and keep it."""
+    """Verify the contributor's signature over the claim (a key's, or a contract wallet's on `web3`) and keep it."""
     claim = claim_message(contribution)
     verify_claim(
         claim, signature=signature, domain=claim_domain(deployment), now=int(time.time()),
-        expected_nonce=claim.nonce,
+        expected_nonce=claim.nonce, web3=web3,
     )  # fmt: skip
     return service.record_claim(session, contribution, signature="0x" + signature.hex(), deadline=claim.deadline)
 
@@ -137,13 +137,14 @@ def revocation_typed_data(contribution: Contribution, *, deployment: Deployment)
 
 
 def accept_revocation(
-    session: Session, contribution: Contribution, *, signature: bytes, deadline: int, deployment: Deployment
-) -> Tombstone:
-    """Verify the contributor's signed revocation and tombstone the contribution."""
+    session: Session, contribution: Contribution, *, signature: bytes, deadline: int, deployment: Deployment,
+    web3: Web3,
+) -> Tombstone:  # fmt: skip
+    """Verify the contributor's signed revocation (a key's, or a contract wallet's on `web3`) and tombstone it."""
     revocation = revocation_message(contribution, deadline=deadline)
     verify_revocation(
         revocation, signature=signature, domain=claim_domain(deployment), now=int(time.time()),
-        expected_nonce=revocation.nonce,
+        expected_nonce=revocation.nonce, web3=web3,
     )  # fmt: skip
     return service.record_revocation(session, contribution, signature="0x" + signature.hex(), deadline=deadline)
 

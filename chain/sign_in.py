@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from redis import Redis
 
-from chain.client import served_chain_id
+from chain.client import connect, served_chain_id
 from chain.siwe import SignInTerms, parse, terms_for, verify
 from polyphony.auth.nonces import consume_nonce, issue_nonce
 from polyphony.auth.tokens import AccessToken, issue_token
@@ -28,7 +28,8 @@ def login(redis: Redis, *, message: str, signature: bytes, client: str, settings
     hit(redis, [sign_in_client_limit(settings, client=client)])
     # Spent before anything else is checked, success or not, so each guess at a signature costs a fresh nonce.
     consume_nonce(redis, parse(message).nonce)
-    signed_in = verify(message, signature=signature, terms=sign_in_terms(settings), now=datetime.now(UTC))
+    web3 = connect(settings.effective_chain_rpc_url)  # asked only if the signature is not the address's key's
+    signed_in = verify(message, signature=signature, terms=sign_in_terms(settings), now=datetime.now(UTC), web3=web3)
     # Counted only once the signature holds: nobody can use up another wallet's sign-ins by naming it.
     hit(redis, [sign_in_address_limit(settings, address=signed_in.address)])
     return issue_token(redis, address=signed_in.address, ttl_s=settings.polyphony_token_ttl_s, now=time.time())

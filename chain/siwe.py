@@ -3,8 +3,8 @@
 A small strict parser of our own rather than the `siwe` package: the format is a dozen fixed lines, while `siwe`
 4.4 pins web3 and eth-account below their next majors and silently breaks with abnf 2.9, pins we would carry
 for one parser. What `siwe` leaves to its caller (the URI's origin, the chain id, issued-at in the future) is
-checked here too. Only externally owned accounts sign in (EIP-191 `personal_sign`): a contract wallet
-(EIP-1271) would cost a chain call per login.
+checked here too. A plain wallet signs the text with EIP-191 `personal_sign`; a contract wallet such as a Safe
+signs in as EIP-4361 says, by accepting the EIP-191 hash of the text through ERC-1271 (chain/signatures.py).
 """
 
 import re
@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from eth_account import Account
-from eth_account.messages import encode_defunct
+from eth_account.messages import defunct_hash_message, encode_defunct
 from eth_account.signers.local import LocalAccount
-from eth_keys.exceptions import BadSignature
 from web3 import Web3
 
+from chain.signatures import check_signature, recovered_address
 from polyphony.errors import BadRequest, Unauthorized
 
 VERSION = "1"
@@ -149,26 +148,33 @@ def sign(text: str, *, account: LocalAccount) -> bytes:
     return bytes(account.sign_message(encode_defunct(text=text)).signature)
 
 
+def signed_digest(text: str) -> bytes:
+    """The 32-byte EIP-191 hash of `text`: what a key signs, and what a contract wallet is asked to accept."""
+    return bytes(defunct_hash_message(text=text))
+
+
 def recover(text: str, *, signature: bytes) -> str:
-    """The checksum address whose key signed `text`; raise `SignInWrongSigner` if it is no signature at all."""
+    """The checksum address whose key signed `text`; raise `SignInWrongSigner` if it is no key's signature."""
     if len(signature) != 65:
-        raise SignInWrongSigner(f"a signature is 65 bytes, this one is {len(signature)}: sign the message again")
-    try:
-        return str(Account.recover_message(encode_defunct(text=text), signature=signature))
-    except (BadSignature, ValueError) as error:
-        raise SignInWrongSigner(f"this is not a valid signature ({error}): sign the message again") from None
+        raise SignInWrongSigner(f"a key's signature is 65 bytes, this one is {len(signature)}: sign the message again")
+    recovered = recovered_address(signed_digest(text), signature)
+    if recovered is None:
+        raise SignInWrongSigner("this is not a valid signature: sign the message again")
+    return recovered
 
 
-def verify(text: str, *, signature: bytes, terms: SignInTerms, now: datetime) -> SignInMessage:
-    """The message in `text`; raise unless it is for `terms`, valid at `now`, and signed by its address."""
+def verify(text: str, *, signature: bytes, terms: SignInTerms, now: datetime, web3: Web3 | None) -> SignInMessage:
+    """The message in `text`; raise unless it is for `terms`, valid at `now`, and signed by its address: by its
+    key, or through ERC-1271 if the address is a contract wallet on the chain `web3` reaches (None: keys only)."""
     message = parse(text)
     _check_audience(message, terms=terms)
     _check_time(message, now=now)
-    signer = recover(text, signature=signature)
-    if signer != message.address:
+    digest = signed_digest(text)
+    check = check_signature(web3, signer=message.address, digest=digest, signature=signature, key_first=True)
+    if not check.valid:
         raise SignInWrongSigner(
-            f"this message names {message.address} but was signed by {signer}, or altered after signing: "
-            "sign the exact message text with the wallet it names"
+            f"this message names {message.address} but its signature does not hold ({check.found}), or the "
+            "message was altered after signing: sign the exact message text with the wallet it names"
         )
     return message
 

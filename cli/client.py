@@ -1,4 +1,5 @@
-"""A client of the Polyphony API for the CLI and tests: signs in with a wallet key, then keeps the bearer token."""
+"""A client of the Polyphony API for the CLI and tests: signs in with a wallet key (or as a Safe that key owns),
+then keeps the bearer token."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ import httpx
 from eth_account.signers.local import LocalAccount
 
 from chain import eip712
-from chain.siwe import message_for, sign, terms_for
+from chain.safes import sign_for_safe
+from chain.siwe import message_for, sign, signed_digest, terms_for
 from polyphony.settings import EMBEDDED_CHAIN_ID
 
 # How long a sign-in message stays valid: long enough for a slow link, short enough to be useless if leaked.
@@ -50,10 +52,12 @@ class PolyphonyClient:
         chain_id: int = EMBEDDED_CHAIN_ID,
         http: httpx.Client | None = None,
         timeout_s: float = 30.0,
+        safe: str | None = None,
     ) -> None:
         # The sign-in message names `base_url`: it must be the server's public URL (POLYPHONY_PUBLIC_URL).
         self.base_url = base_url.rstrip("/")
         self.account = account
+        self.safe = safe  # a Safe `account` owns: the client signs as the Safe, with that one owner's signature
         self.chain_id = chain_id
         self.http = http or httpx.Client(base_url=self.base_url, timeout=timeout_s)
         self.timeout_s = timeout_s
@@ -66,16 +70,30 @@ class PolyphonyClient:
             raise ClientError("no_wallet", "this needs a wallet: make the client with the contributor's key", None)
         return self.account
 
+    @property
+    def address(self) -> str:
+        """Whom this client signs as: the Safe it acts for, else its wallet."""
+        return self.safe or self.wallet.address
+
+    def sign_typed(self, typed: dict[str, Any]) -> bytes:
+        """This client's signature of EIP-712 `typed`: the wallet's, or the Safe's by its owner."""
+        if self.safe is None:
+            return eip712.sign(typed, account=self.wallet)
+        return sign_for_safe([self.wallet], safe=self.safe, chain_id=self.chain_id, digest=eip712.digest(typed))
+
+    def _sign_text(self, text: str) -> bytes:
+        if self.safe is None:
+            return sign(text, account=self.wallet)
+        return sign_for_safe([self.wallet], safe=self.safe, chain_id=self.chain_id, digest=signed_digest(text))
+
     def sign_in(self) -> str:
         """Sign in with the account's key (EIP-4361); the bearer token is kept for later calls and returned."""
         self.token = None  # a token kept from before may have gone bad, and every route refuses a bad one
         nonce = self.call("GET", "/auth/nonce")["nonce"]
         terms = terms_for(self.base_url, chain_id=self.chain_id)
         now = datetime.now(UTC)
-        message = message_for(
-            self.wallet.address, terms=terms, nonce=nonce, now=now, lifetime_s=SIGN_IN_LIFETIME_S
-        ).to_text()
-        signature = "0x" + sign(message, account=self.wallet).hex()
+        message = message_for(self.address, terms=terms, nonce=nonce, now=now, lifetime_s=SIGN_IN_LIFETIME_S).to_text()
+        signature = "0x" + self._sign_text(message).hex()
         token = str(self.call("POST", "/auth/login", json={"message": message, "signature": signature})["access_token"])
         self.token = token
         return token
@@ -105,8 +123,8 @@ class PolyphonyClient:
         The typed data is checked first: this wallet signs only a claim over the bytes and consent it sent.
         """
         typed = self.call("GET", f"/contributions/{contribution_id}/claim")
-        _check_claim(typed, contributor=self.wallet.address, sha256=sha256, consent_sha256=consent_sha256)
-        signature = "0x" + eip712.sign(typed, account=self.wallet).hex()
+        _check_claim(typed, contributor=self.address, sha256=sha256, consent_sha256=consent_sha256)
+        signature = "0x" + self.sign_typed(typed).hex()
         claimed: dict[str, Any] = self.call(
             "POST", f"/contributions/{contribution_id}/claim", json={"signature": signature}
         )

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
+from web3 import Web3
 
 from chain.verify.checks import Check
 from cli.client import ClientError
@@ -37,6 +38,22 @@ ApiOption = Annotated[
 ]
 KeyOption = Annotated[Path | None, typer.Option(help=f"Your wallet's private key (hex); else ${KEY_VARIABLE}.")]
 RpcOption = Annotated[str | None, typer.Option("--rpc", help="A chain node's JSON-RPC URL; default: CHAIN_RPC_URL.")]
+SafeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--safe",
+        help="Act as this Safe (ERC-1271), signing with the key as its owner: for a Safe whose threshold is 1.",
+    ),
+]
+
+
+def safe_address(safe: str | None) -> str | None:
+    """The checksum address of the Safe given with --safe, if one was."""
+    if safe is None:
+        return None
+    if not Web3.is_address(safe):
+        raise CommandFailed(f"--safe {safe!r} is not an address (0x and 40 hex digits)")
+    return str(Web3.to_checksum_address(safe))
 
 
 class CommandFailed(Exception):

@@ -22,11 +22,13 @@ from cli.command import (
     ApiOption,
     CommandFailed,
     KeyOption,
+    SafeOption,
     api_url,
     console,
     explain,
     load_wallet,
     one_line_errors,
+    safe_address,
     transfer_progress,
 )
 from polyphony.contributions.licenses import check_license
@@ -51,6 +53,7 @@ def contribute(
     consent: Annotated[str | None, typer.Option(help="Your consent text.")] = None,
     consent_file: Annotated[Path | None, typer.Option(help="A UTF-8 file holding your consent text.")] = None,
     key_file: KeyOption = None,
+    safe: SafeOption = None,
     api: ApiOption = None,
     chain_id: Annotated[
         int, typer.Option("--chain-id", help="The chain the API runs on (you sign in for it); default: anvil's.")
@@ -74,7 +77,8 @@ def contribute(
             text_field=text_field,
             consent=consent_text,
         )
-        with transfer_progress() as progress, PolyphonyClient(api_url(api), account, chain_id=chain_id) as client:
+        client = PolyphonyClient(api_url(api), account, chain_id=chain_id, safe=safe_address(safe))
+        with transfer_progress() as progress, client:
             sha256 = _sha256(file, progress)
             client.sign_in()
             uploaded = _upload(client, file, form=form, sha256=sha256, progress=progress)

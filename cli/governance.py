@@ -19,7 +19,17 @@ from chain.bindings import load_artifact
 from chain.client import connect, rpc_errors
 from chain.tx import Call
 from cli.client import PolyphonyClient
-from cli.command import ApiOption, CommandFailed, KeyOption, api_url, console, load_wallet, one_line_errors
+from cli.command import (
+    ApiOption,
+    CommandFailed,
+    KeyOption,
+    SafeOption,
+    api_url,
+    console,
+    load_wallet,
+    one_line_errors,
+    safe_address,
+)
 from polyphony.settings import get_settings
 
 RELAY_WAIT_S = 120.0
@@ -81,21 +91,24 @@ def vote(
     proposal: Annotated[str, typer.Argument(help="The proposal id (or its short number).")],
     support: Annotated[Literal["for", "against", "abstain"], typer.Argument(help="for, against or abstain.")],
     own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
+    safe: SafeOption = None,
 ) -> None:  # fmt: skip
-    """Vote on a proposal with the votes you held (delegated) at its snapshot."""
-    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
+    """Vote on a proposal with the votes you (or the Safe you own, --safe) held, delegated, at its snapshot."""
+    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file), safe=safe_address(safe)) as client:
         found: dict[str, Any] = client.call("GET", f"/proposals/{proposal}")
+        if own and client.safe is not None:
+            raise CommandFailed("a Safe sends its own transactions through its owners: vote without --self")
         if own:
             governor = _contract(rpc, "PolyphonyGovernor", found["action"]["governor"])
             number = {"against": 0, "for": 1, "abstain": 2}[support]
             _send_own(rpc, client.wallet, Call(governor.address, _data(governor, "castVote", int(found["id"]), number)))
             console.print(f"voted {support} on proposal {found['id']} from your wallet")
             return
-        query = {"voter": client.wallet.address, "support": support}
+        query = {"voter": client.address, "support": support}
         typed: dict[str, Any] = client.call("GET", f"/proposals/{found['id']}/ballot", params=query)
-        _check_offer(typed, "Ballot", {"proposalId": found["id"], "voter": client.wallet.address,
+        _check_offer(typed, "Ballot", {"proposalId": found["id"], "voter": client.address,
                                        "support": {"against": 0, "for": 1, "abstain": 2}[support]})  # fmt: skip
-        body = {"voter": client.wallet.address, "support": support, "signature": _sign(client.wallet, typed),
+        body = {"voter": client.address, "support": support, "signature": "0x" + client.sign_typed(typed).hex(),
                 "nonce": int(typed["message"]["nonce"])}  # fmt: skip
         accepted = client.call("POST", f"/proposals/{found['id']}/votes", json=body)
         ballots = f"/proposals/{found['id']}/votes"

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, StorageDep, UploadAllowance
+from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, StorageDep, UploadAllowance, Web3Dep
 from api.multipart import receive_upload
 from api.schemas import forms
 from api.schemas.contributions import (
@@ -156,12 +156,12 @@ def get_claim(
 @router.post("/{contribution_id}/claim", response_model=ContributionPublic, responses=_ERRORS)
 def post_claim(
     contribution_id: PathId, body: ClaimSignature, session: SessionDep, me: CurrentContributor,
-    deployment: DeploymentDep,
+    deployment: DeploymentDep, web3: Web3Dep,
 ) -> ContributionPublic:  # fmt: skip
     """Hand in the contributor's signature over the claim; the backend verifies it and keeps it."""
     contribution = service.get_own(session, contribution_id, contributor=me)
     signature = bytes.fromhex(body.signature[2:])
-    claimed = accept_claim(session, contribution, signature=signature, deployment=deployment)
+    claimed = accept_claim(session, contribution, signature=signature, deployment=deployment, web3=web3)
     return ContributionPublic.of(claimed, list(service.timeline(session, claimed)))
 
 
@@ -184,12 +184,12 @@ def get_revocation(
 @router.post("/{contribution_id}/revocation", response_model=TombstonePublic, status_code=201, responses=_ERRORS)
 def post_revocation(
     contribution_id: PathId, body: RevocationSignature, session: SessionDep, me: CurrentContributor,
-    deployment: DeploymentDep,
+    deployment: DeploymentDep, web3: Web3Dep,
 ) -> TombstonePublic:  # fmt: skip
     """Withdraw a contribution: it is tombstoned and left out of every later manifest and pull."""
     contribution = service.get_own(session, contribution_id, contributor=me)
     tombstone = accept_revocation(
         session, contribution, signature=bytes.fromhex(body.signature[2:]), deadline=body.deadline,
-        deployment=deployment,
+        deployment=deployment, web3=web3,
     )  # fmt: skip
     return TombstonePublic.model_validate(tombstone, from_attributes=True)

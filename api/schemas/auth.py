@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.fields import Signature
+
 
 class NoncePublic(BaseModel):
     """`GET /auth/nonce`: a single-use nonce for the next sign-in message."""
@@ -12,10 +14,11 @@ class NoncePublic(BaseModel):
 
 
 class SignInRequest(BaseModel):
-    """`POST /auth/login`: an EIP-4361 message and the wallet's `personal_sign` signature of it."""
+    """`POST /auth/login`: an EIP-4361 message and the wallet's `personal_sign` signature of it (a contract
+    wallet's: its ERC-1271 signature of the message's EIP-191 hash)."""
 
     message: str = Field(max_length=4096, description="The exact EIP-4361 text the wallet signed.")
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65 bytes (r, s, v) as 0x-prefixed hex.")
+    signature: Signature
 
     @property
     def signature_bytes(self) -> bytes:

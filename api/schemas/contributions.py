@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.fields import Signature
 from governance.rewards.explained import RewardExplained
 from polyphony.models.contribution import Contribution, ContributionEvent
 from polyphony.models.score import ContributionScore
@@ -154,11 +155,11 @@ class ContributionRewardPublic(BaseModel):
 class ClaimSignature(BaseModel):
     """`POST /contributions/{id}/claim`: the contributor's signature over the offered typed data."""
 
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte secp256k1 signature, 0x-hex")
+    signature: Signature
 
 
 class RevocationSignature(BaseModel):
     """`POST /contributions/{id}/revocation`: the signature over the offered typed data, and its deadline."""
 
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte secp256k1 signature, 0x-hex")
+    signature: Signature
     deadline: int = Field(ge=0, description="The `deadline` of the typed data that was signed (unix seconds)")

@@ -29,7 +29,7 @@ class DelegationRequest(BaseModel):
         raise ValueError("give either signature, or all of v, r and s")
 
     def signature_bytes(self) -> bytes:
-        """The 65-byte signature r || s || v."""
+        """The signature as given, or r || s || v (a key's 65 bytes: delegateBySig takes nothing else)."""
         if self.signature is not None:
             return bytes.fromhex(self.signature[2:])
         return bytes.fromhex(str(self.r)[2:]) + bytes.fromhex(str(self.s)[2:]) + bytes([int(self.v or 0)])

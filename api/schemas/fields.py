@@ -4,15 +4,28 @@ import re
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
+
+from chain.signatures import MAX_SIGNATURE_BYTES
 
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_STORED_INTEGER = 2**63 - 1  # a signed 64-bit SQL integer
 
 
+_SIGNATURE_HEX_DIGITS = 2 * MAX_SIGNATURE_BYTES
+_SIGNATURE_PATTERN = r"^0x([0-9a-fA-F]{2})*$"
+
+
 def _signature(value: str) -> str:
-    if not re.fullmatch(r"0x[0-9a-fA-F]{130}", value):
-        raise ValueError("a signature is 65 bytes written as 0x and 130 hex digits, as eth_signTypedData_v4 returns")
+    # Any length: a key's signature is 65 bytes, a Safe's is 65 per signing owner (or empty, for a message the
+    # Safe approved on-chain). Checked here as hex only; whether it signs is the chain layer's question.
+    if len(value) > _SIGNATURE_HEX_DIGITS + 2:
+        raise ValueError(f"a signature is at most {MAX_SIGNATURE_BYTES} bytes, this one is {(len(value) - 2) // 2}")
+    if not re.fullmatch(_SIGNATURE_PATTERN, value):
+        raise ValueError(
+            "a signature is 0x and an even number of hex digits (65 bytes for a wallet key, more for a Safe), "
+            "as personal_sign and eth_signTypedData_v4 return it"
+        )
     return value
 
 
@@ -22,7 +35,17 @@ def _bytes32(value: str) -> str:
     return value
 
 
-Signature = Annotated[str, AfterValidator(_signature)]
+Signature = Annotated[
+    str,
+    Field(
+        description="0x-prefixed hex: a wallet key's 65 bytes (r, s, v), or a contract wallet's (ERC-1271: a "
+        f"Safe's owners' signatures), at most {MAX_SIGNATURE_BYTES} bytes",
+        examples=["0x" + "ab" * 65],
+        # Checked by _signature, whose messages say what is wrong; stated here for the OpenAPI's readers.
+        json_schema_extra={"pattern": _SIGNATURE_PATTERN, "maxLength": _SIGNATURE_HEX_DIGITS + 2},
+    ),
+    AfterValidator(_signature),
+]
 Bytes32Hex = Annotated[str, AfterValidator(_bytes32)]
 
 

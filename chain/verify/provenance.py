@@ -13,9 +13,10 @@ from typing import Any, cast
 from web3 import Web3
 
 from chain.bindings import load_artifact
-from chain.eip712 import ContributionClaim, digest, provenance_domain, recover, typed_data
+from chain.eip712 import ContributionClaim, digest, provenance_domain, typed_data
 from chain.merkle import StandardMerkleTree
 from chain.provenance import LEAF_ENCODING, Provenance, anchored_manifest_cid
+from chain.signatures import check_signature
 from chain.verify.checks import Check, CheckStep, require, run_checks
 from polyphony.storage.base import BlobReader
 from polyphony.storage.unixfs import blob_of, cid_of
@@ -27,7 +28,7 @@ def verify_provenance(contribution_id: int, provenance: Provenance, *, web3: Web
     def steps(check: CheckStep) -> None:
         manifest = _load_manifest(provenance, blobs, check)
         entry = _entry_of(manifest, contribution_id, check)
-        _check_claim_and_leaf(entry, manifest, provenance, check)
+        _check_claim_and_leaf(entry, manifest, provenance, web3, check)
         _check_chain(provenance, web3, check)
         _check_content(entry, blobs, check)
 
@@ -65,7 +66,7 @@ def _entry_of(manifest: dict[str, Any], contribution_id: int, check: Callable[..
 
 
 def _check_claim_and_leaf(
-    entry: dict[str, Any], manifest: dict[str, Any], provenance: Provenance, check: Callable[..., None]
+    entry: dict[str, Any], manifest: dict[str, Any], provenance: Provenance, web3: Web3, check: Callable[..., None]
 ) -> None:
     claim = ContributionClaim(
         contributor=entry["contributor"], content_sha256=bytes.fromhex(entry["sha256"]), cid=entry["cid"],
@@ -75,11 +76,11 @@ def _check_claim_and_leaf(
     typed = typed_data(provenance_domain(manifest["chainId"], registry=manifest["registry"]), message=claim)
 
     def signed_by_contributor() -> str:
-        signer = recover(typed, signature=bytes.fromhex(entry["signature"][2:]))
-        require(
-            signer.lower() == entry["contributor"].lower(), f"the claim was signed by {signer}, not the contributor"
-        )
-        return f"signed by {signer} ({entry['license']})"
+        # A contract wallet (a Safe) is asked on the node given, as it stands now: its owners may have changed.
+        signature = bytes.fromhex(entry["signature"][2:])
+        signed = check_signature(web3, signer=entry["contributor"], digest=digest(typed), signature=signature)
+        require(signed.valid, f"the claim is not the contributor {entry['contributor']}'s: {signed.found}")
+        return f"{signed.found} ({entry['license']})"
 
     def leaf_proven() -> str:
         values = (entry["contributor"], "0x" + entry["sha256"], "0x" + digest(typed).hex())

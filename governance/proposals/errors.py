@@ -1,6 +1,6 @@
 """Errors of proposals, votes and delegations: each with its HTTP status and stable code."""
 
-from polyphony.errors import Conflict, Forbidden, NotFound
+from polyphony.errors import BadRequest, Conflict, Forbidden, NotFound
 
 
 class ProposalNotFound(NotFound):
@@ -49,3 +49,9 @@ class DelegationAlreadyRelayed(Conflict):
 
 class RelayNotFound(NotFound):
     code = "relay_not_found"
+
+
+class DelegationNeedsKey(BadRequest):
+    """A contract wallet (a Safe) has no key, and OZ's `delegateBySig` recovers only a key's signature."""
+
+    code = "delegation_needs_key"

@@ -7,6 +7,11 @@ domain (the token's for delegations, the governor's for ballots) and must be the
 be the holder's current one, a delegation unexpired, a proposal active and not yet voted on by the holder.
 Each accepted signature is a row (unique where the chain accepts it once), then a chain-queue task whose
 transaction intent is named by what it does, so a replay or a retry never pays twice.
+
+A contract wallet (a Safe) votes by signature like anyone: the Governor asks it through ERC-1271, and so does
+the check here (chain/signatures.py), before the relayer pays. It cannot delegate by signature: OZ 5's
+`delegateBySig` recovers a key's ECDSA signature only, so a Safe calls the token's `delegate` itself, in a Safe
+transaction its owners sign (the README says how), and a delegation it hands in is refused with that advice.
 """
 
 from typing import Any, TypeVar
@@ -26,16 +31,18 @@ from chain.eip712 import (
     TypedData,
     WrongNonce,
     WrongSigner,
+    digest,
     domain_of,
-    recover,
     split_signature,
     typed_data,
 )
 from chain.errors import TxReverted
+from chain.signatures import check_signature, is_contract
 from chain.tx import Call, TxSender
 from governance.proposals.errors import (
     AlreadyVoted,
     DelegationAlreadyRelayed,
+    DelegationNeedsKey,
     NoVotingPower,
     ProposalNotActive,
     RelayNotFound,
@@ -53,7 +60,9 @@ Relayed = TypeVar("Relayed", RelayedBallot, RelayedDelegation)
 
 
 def normalised_signature(signature: bytes) -> bytes:
-    """A 65-byte signature with v as 27/28 (some wallets give 0/1); refuse a malleable (high-s) one."""
+    """A key's 65-byte signature with v as 27/28 (some wallets give 0/1); refuse a malleable (high-s) one."""
+    if len(signature) != 65:
+        raise WrongSigner(f"a key's signature is 65 bytes, this one is {len(signature)}: sign again with the wallet")
     v, r, s = split_signature(signature)
     if int.from_bytes(s, "big") > _HALF_ORDER:
         raise WrongSigner("this signature has a high s value, which the contracts refuse: sign again with a wallet")
@@ -64,15 +73,20 @@ def _chain_now(web3: Web3) -> int:
     return int(web3.eth.get_block("latest")["timestamp"])
 
 
-def _check_signer(typed: TypedData, *, signature: bytes, signer: str, kind: str) -> None:
-    recovered = recover(typed, signature=signature)
-    if recovered.lower() != signer.lower():
+def _check_signer(web3: Web3, typed: TypedData, *, signature: bytes, signer: str, kind: str) -> None:
+    check = check_signature(web3, signer=signer, digest=digest(typed), signature=signature)
+    if not check.valid:
         domain = typed["domain"]
         raise WrongSigner(
             f"this {kind} signature is not {signer}'s for {domain['name']} at {domain['verifyingContract']} on "
-            f"chain {domain['chainId']} (it recovers to {recovered}): sign the typed data this API serves, "
-            "unchanged, with that wallet"
+            f"chain {domain['chainId']} ({check.found}): sign the typed data this API serves, unchanged, with "
+            "that wallet"
         )
+
+
+def _as_relayed(web3: Web3, signature: bytes, *, signer: str) -> bytes:
+    """The signature the contracts will be given: a key's normalised, a contract wallet's exactly as it signed."""
+    return signature if is_contract(web3, signer) else normalised_signature(signature)
 
 
 def ballot_typed_data(web3: Web3, deployment: Deployment, proposal: Proposal, *, voter: str, support: int) -> TypedData:
@@ -91,7 +105,8 @@ def accept_ballot(
 ) -> RelayedBallot:  # fmt: skip
     """Check `voter`'s signed ballot on `proposal` in full, record it and have the relayer send it."""
     governor = deployment.bind(web3, "governor")
-    voter, signature = checksum_address(voter, what="voter"), normalised_signature(signature)
+    voter = checksum_address(voter, what="voter")
+    signature = _as_relayed(web3, signature, signer=voter)
     pid = int(proposal.proposal_id)
     # "Already voted" first: a replayed ballot's nonce is spent, so its signature no longer checks out.
     _refuse_pending_ballot(session, proposal, voter=voter)
@@ -100,7 +115,7 @@ def accept_ballot(
         current = int(governor.functions.nonces(voter).call())
         signed_nonce = current if nonce is None else nonce
         typed = typed_data(domain_of(governor), message=Ballot(pid, support, voter, signed_nonce))
-        _check_signer(typed, signature=signature, signer=voter, kind="ballot")
+        _check_signer(web3, typed, signature=signature, signer=voter, kind="ballot")
         if signed_nonce != current:
             raise WrongNonce(f"this ballot carries nonce {nonce}, but {voter}'s next is {current}: sign a new one")
         _check_voting_power(governor, pid, voter=voter)
@@ -167,6 +182,7 @@ def delegation_typed_data(
     """The Delegation `delegator` signs to hand their votes to `delegatee`, with their current token nonce."""
     token = deployment.bind(web3, "token")
     delegator, delegatee = checksum_address(delegator, what="delegator"), checksum_address(delegatee, what="delegatee")
+    _refuse_contract_delegator(web3, delegator, delegatee=delegatee)
     with rpc_errors():
         nonce = int(token.functions.nonces(delegator).call())
         expiry = expiry if expiry is not None else _chain_now(web3) + DELEGATION_LIFETIME_S
@@ -180,10 +196,11 @@ def accept_delegation(
     """Check `delegator`'s signed delegation in full, record it and have the relayer send it."""
     token = deployment.bind(web3, "token")
     delegator, delegatee = checksum_address(delegator, what="delegator"), checksum_address(delegatee, what="delegatee")
+    _refuse_contract_delegator(web3, delegator, delegatee=delegatee)
     signature = normalised_signature(signature)
     with rpc_errors():
         typed = typed_data(domain_of(token), message=Delegation(delegatee, nonce, expiry))
-        _check_signer(typed, signature=signature, signer=delegator, kind="delegation")
+        _check_signer(web3, typed, signature=signature, signer=delegator, kind="delegation")
     already = DelegationAlreadyRelayed(
         f"a delegation of {delegator} with nonce {nonce} was already handed in: a signature counts once"
     )
@@ -208,6 +225,15 @@ def accept_delegation(
         raise already from None
     enqueue(session, "governance.relay_delegation", delegation_id=delegation.id)
     return delegation
+
+
+def _refuse_contract_delegator(web3: Web3, delegator: str, *, delegatee: str) -> None:
+    if is_contract(web3, delegator):
+        raise DelegationNeedsKey(
+            f"{delegator} is a contract wallet (such as a Safe): the token's delegateBySig takes only a key's "
+            f"signature, so no signature of it can be relayed. Have the wallet call delegate({delegatee}) on the "
+            "token itself, in a transaction its owners sign (the README's 'Safe and other contract wallets' says how)"
+        )
 
 
 def _check_delegation_usable(web3: Web3, token: Contract, *, delegator: str, nonce: int, expiry: int) -> None:

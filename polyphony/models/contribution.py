@@ -57,7 +57,8 @@ class Contribution(SQLModel, table=True):
     content_report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     idempotency_key: str | None = Field(default=None, max_length=200)
     claim_deadline: int | None = Field(default=None, sa_type=BigInteger)
-    claim_signature: str | None = Field(default=None, max_length=140)
+    # Text: a key's signature is 65 bytes, a contract wallet's (a Safe's owners') any length the API allows.
+    claim_signature: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     batch_id: int | None = Field(default=None, foreign_key="anchor_batch.id", index=True)
     leaf: str | None = Field(default=None, max_length=66)
     created_at: datetime = Field(default_factory=utcnow, index=True)
@@ -110,6 +111,6 @@ class Tombstone(SQLModel, table=True):
     contribution_id: int = Field(foreign_key="contribution.id", unique=True)
     cid: str | None = Field(default=None, max_length=100, index=True)
     contributor: str = Field(max_length=42, index=True)
-    signature: str = Field(max_length=140)
+    signature: str = Field(sa_column=Column(Text, nullable=False))  # a key's or a contract wallet's, as claims
     deadline: int = Field(sa_type=BigInteger)
     revoked_at: datetime = Field(default_factory=utcnow, index=True)

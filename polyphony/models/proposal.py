@@ -58,7 +58,7 @@ class RelayedBallot(SQLModel, table=True):
     voter: str = Field(max_length=42, index=True)
     support: int  # 0 against, 1 for, 2 abstain
     nonce: int = Field(sa_type=BigInteger)
-    signature: str = Field(max_length=132)
+    signature: str = Field(sa_column=Column(Text, nullable=False))  # a key's 65 bytes, or a Safe's, longer
     status: RelayStatus = Field(default=RelayStatus.ACCEPTED, sa_type=String(16), index=True)
     tx_hash: str | None = Field(default=None, max_length=66)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -79,7 +79,7 @@ class RelayedDelegation(SQLModel, table=True):
     delegatee: str = Field(max_length=42)
     nonce: int = Field(sa_type=BigInteger)
     expiry: int = Field(sa_type=BigInteger)
-    signature: str = Field(max_length=132)
+    signature: str = Field(sa_column=Column(Text, nullable=False))
     status: RelayStatus = Field(default=RelayStatus.ACCEPTED, sa_type=String(16), index=True)
     tx_hash: str | None = Field(default=None, max_length=66)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

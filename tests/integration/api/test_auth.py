@@ -33,6 +33,11 @@ def fresh_limits(redis_url: str) -> None:
         redis.delete(key)
 
 
+@pytest.fixture(autouse=True)
+def chain_answers(chain_rpc_url: str) -> None:
+    """A signature that is not the named wallet's key's is asked of the chain: the wallet may be a contract."""
+
+
 @pytest.fixture
 def app() -> FastAPI:
     return create_app()
@@ -172,11 +177,21 @@ def test_a_message_that_is_not_eip_4361_is_a_bad_request(client: TestClient) -> 
     assert error_code(response) == "siwe_malformed"
 
 
-def test_a_signature_that_is_not_65_hex_bytes_is_an_invalid_request(client: TestClient, settings: Settings) -> None:
+def test_a_signature_that_is_not_hex_bytes_is_an_invalid_request(client: TestClient, settings: Settings) -> None:
+    body = signed(client, WALLET, settings)
+    for bad in (body["signature"][:-1], body["signature"][:-2] + "zz", "0x" + "ab" * 8193):
+        response = client.post("/auth/login", json={**body, "signature": bad})
+        assert response.status_code == 422
+        assert error_code(response) == "invalid_request"
+
+
+def test_a_keys_signature_cut_short_is_the_wrong_signer(client: TestClient, settings: Settings) -> None:
+    # Any length of hex is a signature's shape (a Safe's is 65 bytes per owner); a key's is 65 bytes.
     body = signed(client, WALLET, settings)
     response = client.post("/auth/login", json={**body, "signature": body["signature"][:-2]})
-    assert response.status_code == 422
-    assert error_code(response) == "invalid_request"
+    assert response.status_code == 401
+    assert error_code(response) == "siwe_wrong_signer"
+    assert "65 bytes" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(

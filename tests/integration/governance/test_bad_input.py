@@ -43,10 +43,17 @@ def test_malformed_signatures_and_votes_on_a_proposal_not_yet_open(governance: G
     proposal = governance.propose(curator, int(governance.dataset(curator.wallet.address).id or 0), new_round())
     votes = f"/proposals/{proposal['id']}/votes"
 
-    for signature in ("0x1234", "not hex", "0x" + "zz" * 65):
+    for signature in ("0x123", "not hex", "0x" + "zz" * 65):
         body = {"voter": voter.address, "support": "for", "signature": signature}
         status, code, message = _refusal(governance.api, "POST", votes, json=body)
-        assert (status, code) == (422, "invalid_request") and "65 bytes" in message
+        assert (status, code) == (422, "invalid_request") and "even number of hex digits" in message
+    too_long = {"voter": voter.address, "support": "for", "signature": "0x" + "ab" * 8193}
+    status, code, message = _refusal(governance.api, "POST", votes, json=too_long)
+    assert (status, code) == (422, "invalid_request") and "at most 8192 bytes" in message
+    # Hex of any other length is a signature's shape (a Safe's is longer), but no key signs with 2 bytes.
+    short = {"voter": voter.address, "support": "for", "signature": "0x1234"}
+    status, code, message = _refusal(governance.api, "POST", votes, json=short)
+    assert (status, code) == (400, "signature_wrong_signer") and "65 bytes" in message
     body = {"voter": voter.address, "support": "maybe", "signature": A_SIGNATURE}
     assert _refusal(governance.api, "POST", votes, json=body)[:2] == (422, "invalid_request")
     body = {"voter": "0xnot-an-address", "support": "for", "signature": A_SIGNATURE}

@@ -99,8 +99,8 @@ def test_changing_any_field_of_a_score_attestation_changes_the_signer(field: str
 
 
 def test_a_valid_claim_and_revocation_pass_verification() -> None:
-    verify_claim(CLAIM, signature=_signed(CLAIM), domain=DOMAIN, now=NOW, expected_nonce=3)
-    verify_revocation(REVOCATION, signature=_signed(REVOCATION), domain=DOMAIN, now=NOW, expected_nonce=4)
+    verify_claim(CLAIM, signature=_signed(CLAIM), domain=DOMAIN, now=NOW, expected_nonce=3, web3=None)
+    verify_revocation(REVOCATION, signature=_signed(REVOCATION), domain=DOMAIN, now=NOW, expected_nonce=4, web3=None)
     verify_attestation(
         ATTESTATION, signature=_signed(ATTESTATION, account=SCORER), domain=DOMAIN, scorer=SCORER.address
     )
@@ -113,7 +113,9 @@ def test_a_valid_claim_and_revocation_pass_verification() -> None:
 )
 def test_a_claim_signed_for_another_chain_or_registry_is_rejected(signed_for: Domain) -> None:
     with pytest.raises(WrongSigner, match="chain 31337"):
-        verify_claim(CLAIM, signature=_signed(CLAIM, domain=signed_for), domain=DOMAIN, now=NOW, expected_nonce=3)
+        verify_claim(
+            CLAIM, signature=_signed(CLAIM, domain=signed_for), domain=DOMAIN, now=NOW, expected_nonce=3, web3=None
+        )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +126,12 @@ def test_a_claim_signed_for_another_chain_or_registry_is_rejected(signed_for: Do
 def test_a_revocation_or_attestation_signed_for_another_chain_or_registry_is_rejected(signed_for: Domain) -> None:
     with pytest.raises(WrongSigner):
         verify_revocation(
-            REVOCATION, signature=_signed(REVOCATION, domain=signed_for), domain=DOMAIN, now=NOW, expected_nonce=4
+            REVOCATION,
+            signature=_signed(REVOCATION, domain=signed_for),
+            domain=DOMAIN,
+            now=NOW,
+            expected_nonce=4,
+            web3=None,
         )
     with pytest.raises(WrongSigner):
         signature = _signed(ATTESTATION, domain=signed_for, account=SCORER)
@@ -133,25 +140,34 @@ def test_a_revocation_or_attestation_signed_for_another_chain_or_registry_is_rej
 
 def test_a_claim_is_valid_through_its_deadline_second_and_expired_after() -> None:
     signature = _signed(CLAIM)
-    verify_claim(CLAIM, signature=signature, domain=DOMAIN, now=CLAIM.deadline, expected_nonce=3)
+    verify_claim(CLAIM, signature=signature, domain=DOMAIN, now=CLAIM.deadline, expected_nonce=3, web3=None)
     with pytest.raises(SignatureExpired):
-        verify_claim(CLAIM, signature=signature, domain=DOMAIN, now=CLAIM.deadline + 1, expected_nonce=3)
+        verify_claim(CLAIM, signature=signature, domain=DOMAIN, now=CLAIM.deadline + 1, expected_nonce=3, web3=None)
     with pytest.raises(SignatureExpired):
         verify_revocation(
-            REVOCATION, signature=_signed(REVOCATION), domain=DOMAIN, now=REVOCATION.deadline + 1, expected_nonce=4
+            REVOCATION,
+            signature=_signed(REVOCATION),
+            domain=DOMAIN,
+            now=REVOCATION.deadline + 1,
+            expected_nonce=4,
+            web3=None,
         )
 
 
 def test_a_replayed_claim_or_revocation_whose_nonce_was_used_is_rejected() -> None:
     with pytest.raises(WrongNonce):
-        verify_claim(CLAIM, signature=_signed(CLAIM), domain=DOMAIN, now=NOW, expected_nonce=4)
+        verify_claim(CLAIM, signature=_signed(CLAIM), domain=DOMAIN, now=NOW, expected_nonce=4, web3=None)
     with pytest.raises(WrongNonce):
-        verify_revocation(REVOCATION, signature=_signed(REVOCATION), domain=DOMAIN, now=NOW, expected_nonce=5)
+        verify_revocation(
+            REVOCATION, signature=_signed(REVOCATION), domain=DOMAIN, now=NOW, expected_nonce=5, web3=None
+        )
 
 
 def test_a_claim_signed_by_another_wallet_is_rejected() -> None:
     with pytest.raises(WrongSigner, match=CONTRIBUTOR.address):
-        verify_claim(CLAIM, signature=_signed(CLAIM, account=STRANGER), domain=DOMAIN, now=NOW, expected_nonce=3)
+        verify_claim(
+            CLAIM, signature=_signed(CLAIM, account=STRANGER), domain=DOMAIN, now=NOW, expected_nonce=3, web3=None
+        )
 
 
 def test_an_attestation_signed_by_a_key_other_than_the_scorer_is_rejected() -> None:
@@ -162,16 +178,16 @@ def test_an_attestation_signed_by_a_key_other_than_the_scorer_is_rejected() -> N
 @pytest.mark.parametrize("signature", [b"", b"\x01" * 64, b"\x00" * 65], ids=["empty", "short", "zeros"])
 def test_bytes_that_are_no_signature_are_rejected_as_a_wrong_signer(signature: bytes) -> None:
     with pytest.raises(WrongSigner):
-        verify_claim(CLAIM, signature=signature, domain=DOMAIN, now=NOW, expected_nonce=3)
+        verify_claim(CLAIM, signature=signature, domain=DOMAIN, now=NOW, expected_nonce=3, web3=None)
 
 
 def test_an_expired_delegation_is_rejected_by_its_expiry() -> None:
     delegation = Delegation(delegatee=STRANGER.address, nonce=0, expiry=NOW)
     domain = Domain("Polyphony", "1", 31337, "0x" + "70" * 20)
     typed = typed_data(domain, message=delegation)
-    verify(typed, signature=sign(typed, account=CONTRIBUTOR), signer=CONTRIBUTOR.address, now=NOW)
+    verify(typed, signature=sign(typed, account=CONTRIBUTOR), signer=CONTRIBUTOR.address, now=NOW, web3=None)
     with pytest.raises(SignatureExpired):
-        verify(typed, signature=sign(typed, account=CONTRIBUTOR), signer=CONTRIBUTOR.address, now=NOW + 1)
+        verify(typed, signature=sign(typed, account=CONTRIBUTOR), signer=CONTRIBUTOR.address, now=NOW + 1, web3=None)
 
 
 @pytest.mark.parametrize(

@@ -133,13 +133,13 @@ def test_a_malformed_message_is_refused_as_malformed(text: str) -> None:
 
 def test_a_valid_message_verifies_and_names_its_signer() -> None:
     text = MESSAGE.to_text()
-    assert verify(text, signature=sign(text, account=WALLET), terms=TERMS, now=NOW) == MESSAGE
+    assert verify(text, signature=sign(text, account=WALLET), terms=TERMS, now=NOW, web3=None) == MESSAGE
     assert recover(text, signature=sign(text, account=WALLET)) == WALLET.address
 
 
 def test_issued_at_a_few_seconds_ahead_of_our_clock_is_accepted() -> None:
     ahead = dataclasses.replace(MESSAGE, issued_at=NOW + timedelta(seconds=30)).to_text()
-    verify(ahead, signature=sign(ahead, account=WALLET), terms=TERMS, now=NOW)
+    verify(ahead, signature=sign(ahead, account=WALLET), terms=TERMS, now=NOW, web3=None)
 
 
 REFUSED: dict[str, tuple[SignInMessage, type[SignInRejected]]] = {
@@ -160,20 +160,20 @@ REFUSED: dict[str, tuple[SignInMessage, type[SignInRejected]]] = {
 def test_a_message_signed_for_other_terms_is_refused(message: SignInMessage, refusal: type[SignInRejected]) -> None:
     text = message.to_text()
     with pytest.raises(refusal):
-        verify(text, signature=sign(text, account=WALLET), terms=TERMS, now=NOW)
+        verify(text, signature=sign(text, account=WALLET), terms=TERMS, now=NOW, web3=None)
 
 
 def test_a_message_altered_after_signing_is_refused() -> None:
     signature = sign(MESSAGE.to_text(), account=WALLET)
     tampered = dataclasses.replace(MESSAGE, expiration_time=NOW + timedelta(days=365)).to_text()
     with pytest.raises(SignInWrongSigner):
-        verify(tampered, signature=signature, terms=TERMS, now=NOW)
+        verify(tampered, signature=signature, terms=TERMS, now=NOW, web3=None)
 
 
 def test_a_message_naming_one_wallet_signed_by_another_is_refused() -> None:
     text = MESSAGE.to_text()
     with pytest.raises(SignInWrongSigner, match=STRANGER.address):
-        verify(text, signature=sign(text, account=STRANGER), terms=TERMS, now=NOW)
+        verify(text, signature=sign(text, account=STRANGER), terms=TERMS, now=NOW, web3=None)
 
 
 @pytest.mark.parametrize(
@@ -181,11 +181,11 @@ def test_a_message_naming_one_wallet_signed_by_another_is_refused() -> None:
 )
 def test_bytes_that_are_no_signature_are_refused(signature: bytes) -> None:
     with pytest.raises(SignInWrongSigner):
-        verify(MESSAGE.to_text(), signature=signature, terms=TERMS, now=NOW)
+        verify(MESSAGE.to_text(), signature=signature, terms=TERMS, now=NOW, web3=None)
 
 
 def test_hosts_compare_without_regard_to_case() -> None:
     terms = terms_for("https://Polyphony.Example", chain_id=31337)
     message = message_for(WALLET.address, terms=terms, nonce="f3a9c01b7d2e4a66", now=NOW, lifetime_s=300)
     shouting = dataclasses.replace(message, domain="POLYPHONY.example", uri="HTTPS://polyphony.EXAMPLE/x").to_text()
-    verify(shouting, signature=sign(shouting, account=WALLET), terms=terms, now=NOW)
+    verify(shouting, signature=sign(shouting, account=WALLET), terms=terms, now=NOW, web3=None)

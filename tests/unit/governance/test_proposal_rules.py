@@ -75,9 +75,19 @@ def test_a_delegation_carries_a_whole_signature_or_v_r_s_never_both_or_half() ->
     whole = DelegationRequest(**base, signature="0x" + "12" * 64 + "1b")  # type: ignore[arg-type]
     parts = DelegationRequest(**base, v=27, r="0x" + "12" * 32, s="0x" + "12" * 32)  # type: ignore[arg-type]
     assert whole.signature_bytes() == parts.signature_bytes()
-    for wrong in ({}, {"v": 27}, {"signature": "0x" + "12" * 65, "v": 27}, {"signature": "0x12"}):
+    for wrong in ({}, {"v": 27}, {"signature": "0x" + "12" * 65, "v": 27}, {"signature": "0x123"}):
         with pytest.raises(ValidationError):
             DelegationRequest(**base, **wrong)  # type: ignore[arg-type]
+
+
+def test_a_signature_field_takes_hex_of_any_length_up_to_8192_bytes() -> None:
+    # A key's signature is 65 bytes, a Safe's 65 per owner, an on-chain approved message's empty.
+    for signature in ("0x", "0x" + "12" * 65, "0x" + "AB" * 130, "0x" + "12" * 8192):
+        assert BallotRequest(voter="0x" + "aa" * 20, support=1, signature=signature).signature == signature  # type: ignore[arg-type]
+    for signature, said in (("0x" + "12" * 8193, "at most 8192 bytes"), ("12" * 65, "even number"),
+                            ("0x1", "even number"), ("0x" + "gg" * 65, "even number")):  # fmt: skip
+        with pytest.raises(ValidationError, match=said):
+            BallotRequest(voter="0x" + "aa" * 20, support=1, signature=signature)  # type: ignore[arg-type]
 
 
 def test_a_ballot_names_its_support_in_words_or_numbers() -> None:
