@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from redis import Redis
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 from web3 import Web3
 
@@ -138,12 +139,13 @@ class RelayerStanding:
 
 
 def relayer_standing(session: Session, settings: Settings) -> RelayerStanding | None:
-    """The relayer's standing now; None while its key or the chain node is missing (a metrics scrape still answers)."""
+    """The relayer's standing now; None while its key, the chain node or the database is missing (a metrics scrape
+    still answers, and the health gauges say which part is down)."""
     try:
         with rpc_errors(settings.effective_chain_rpc_url):
             balance = balance_of_relayer(connect(settings.effective_chain_rpc_url), settings)
             spent = sum(item.wei for item in spent_in_window(session, settings))
-    except (MissingKey, ChainUnavailable):
+    except (MissingKey, ChainUnavailable, OperationalError):
         return None
     return RelayerStanding(relayer_address(settings), balance, spent, settings.polyphony_relay_spend_cap_wei)
 

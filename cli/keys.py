@@ -13,7 +13,6 @@ import stat
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -131,7 +130,7 @@ def _passphrase(password_file: Path | None, *, prompt: str, confirm: bool) -> st
 def _ask(prompt: str, *, confirm: bool) -> str:
     try:
         return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
-    except click.exceptions.Abort:  # no terminal to ask on, or Ctrl-C / Ctrl-D at the prompt
+    except typer.Abort:  # no terminal to ask on, or Ctrl-C / Ctrl-D at the prompt
         raise CommandFailed(
             f"no passphrase given: pass --password-file FILE or set {PASSWORD_VARIABLE}, or answer the prompt"
         ) from None

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from typer.testing import CliRunner
 
 from cli.client import PolyphonyClient
+from cli.main import app
 from polyphony.settings import Settings
 from tests.integration.cli.test_contribute import (
     api_url,  # noqa: F401 (the API process these tests use)
@@ -108,3 +110,16 @@ def test_a_raw_key_file_still_works_and_warns_when_others_may_read_it(upload: Pa
     key_file.chmod(0o600)
     private = contribute(upload, "--key-file", str(key_file))
     assert contribution_id(private) and "warning" not in private.stderr
+
+
+def test_without_a_password_file_the_passphrase_is_asked_for_hidden_and_twice_for_a_new_key(tmp_path: Path) -> None:
+    out = tmp_path / "asked.json"
+    asked = CliRunner().invoke(app, ["key", "new", "--out", str(out)], input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert asked.exit_code == 0, asked.output
+    assert "Passphrase for" in asked.output and "Repeat for confirmation" in asked.output
+    assert PASSPHRASE not in asked.output  # hidden as it is typed
+    address = asked.output.strip().splitlines()[-1]
+    assert Account.from_key(Account.decrypt(json.loads(out.read_text()), PASSPHRASE)).address == address
+
+    nothing = CliRunner().invoke(app, ["key", "new", "--out", str(tmp_path / "none.json")], input="")
+    assert nothing.exit_code == 2 and "--password-file" in nothing.output and not (tmp_path / "none.json").exists()

@@ -17,7 +17,7 @@ from chain.purse import spent_in_window
 from polyphony.models.proposal import RelayedDelegation
 from polyphony.settings import Settings, get_settings
 from tests.integration.chain.governance_fixtures import new_wallet
-from tests.integration.governance.conftest import Governance
+from tests.integration.governance.conftest import Governance, new_round
 
 
 @pytest.fixture(autouse=True)
@@ -142,3 +142,23 @@ def test_the_relayer_balance_is_in_health_and_metrics_and_is_down_below_the_floo
     shown = next(line for line in metrics.splitlines() if line.startswith("polyphony_relayer_balance_wei "))
     assert abs(float(shown.split()[1]) - balance) <= balance * 1e-6  # a gauge is a float
     assert "polyphony_relayer_spent_wei " in metrics and "polyphony_relayer_spend_cap_wei " in metrics
+
+
+def test_each_relayed_action_has_quotas_of_its_own(governance: Governance, settings: Settings) -> None:
+    voters = governance.holders({"first": 10**18, "second": 10**18})
+    curator = governance.curator()
+    proposal = governance.propose(curator, int(governance.dataset(curator.wallet.address).id or 0), new_round())
+    governance.open_voting()
+    api = client_of(app_with(settings, polyphony_relay_per_client=1), settings, "203.0.113.70")
+    assert api.post("/delegations", json=delegation(api, new_wallet(governance.web3))).status_code == 202
+
+    def ballot(voter: LocalAccount) -> dict[str, Any]:
+        return {
+            "voter": voter.address,
+            "support": "for",
+            "signature": governance.sign_ballot(voter, proposal["id"], "for"),
+        }
+
+    votes = f"/proposals/{proposal['id']}/votes"
+    assert api.post(votes, json=ballot(voters["first"])).status_code == 202  # ballots count apart from delegations
+    assert_over_quota(api.post(votes, json=ballot(voters["second"])))
