@@ -122,8 +122,7 @@ def register(
     """
     with one_line_errors():
         model_cid = _model_cid(cid)
-        client = PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file))
-        with client:
+        with PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file)) as client:
             client.sign_in()
             lineage_cid = client.call("POST", f"/rounds/{round_number}/lineage", timeout=300)["lineage_cid"]
             rounds = client.call("GET", f"/rounds/{round_number}")

@@ -118,11 +118,8 @@ def claim(
         if pay_gas:
             _claim_yourself(client, load_wallet(key_file, keystore, password_file))
             return
-        claimed = client.call(
-            "POST",
-            "/rewards/claims",
-            json={"account": account or load_wallet(key_file, keystore, password_file).address},
-        )
+        account = account or load_wallet(key_file, keystore, password_file).address
+        claimed = client.call("POST", "/rewards/claims", json={"account": account})
         claimed = _follow(client, claimed, timeout_s=wait)
     console.print(
         f"claim {claimed['id']} for {claimed['account']}: {format_tokens(int(claimed['amount']))}, {claimed['status']}"

@@ -2,6 +2,8 @@
 address and per client for each relayed action, a cap on what the relayer spends per window, and its balance in
 /health and /metrics."""
 
+import secrets
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,8 +14,11 @@ from sqlmodel import Session, select
 
 from api.deps import get_redis
 from api.main import create_app
+from chain.client import served_chain_id
 from chain.keys import KeyRole, load_keys
-from chain.purse import spent_in_window
+from chain.purse import RelayBudgetSpent, check_spend_cap, spent_in_window
+from polyphony.clock import utcnow
+from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
 from polyphony.models.proposal import RelayedDelegation
 from polyphony.settings import Settings, get_settings
 from tests.integration.chain.governance_fixtures import new_wallet
@@ -162,3 +167,39 @@ def test_each_relayed_action_has_quotas_of_its_own(governance: Governance, setti
     votes = f"/proposals/{proposal['id']}/votes"
     assert api.post(votes, json=ballot(voters["first"])).status_code == 202  # ballots count apart from delegations
     assert_over_quota(api.post(votes, json=ballot(voters["second"])))
+
+
+def test_the_cap_frees_once_enough_of_the_oldest_spending_has_left_the_window(
+    db_session: Session, settings: Settings, operator_keys: Any
+) -> None:
+    relayer = load_keys(settings.keys_dir)[KeyRole.RELAYER].address
+    # A ten-day window: every real transaction of this run is younger than the three made here.
+    settings = settings.model_copy(update={"polyphony_relay_window_s": 864_000})
+    window = timedelta(seconds=settings.polyphony_relay_window_s)
+    now, chain_id = utcnow(), served_chain_id(settings)
+    before = sum(item.wei for item in spent_in_window(db_session, settings))
+    # Three transactions costing 1, 2 and 4 units (a million gas at 1 gwei), made 90, 60 and 10 % of a window ago.
+    for age, gas in ((0.9, 1), (0.6, 2), (0.1, 4)):
+        tx = ChainTransaction(
+            chain_id=chain_id, intent=f"test:purse:{secrets.token_hex(8)}", sender=relayer, to=relayer, data="0x",
+            nonce=10**9, gas_limit=gas * 10**6, gas_used=gas * 10**6, status=TxStatus.MINED,
+            created_at=now - window * age,
+        )  # fmt: skip
+        db_session.add(tx)
+        db_session.flush()
+        db_session.add(ChainTransactionAttempt(
+            transaction_id=int(tx.id or 0), tx_hash="0x" + secrets.token_hex(32), raw="0x",
+            max_fee_per_gas=str(10**9), max_priority_fee_per_gas="1",
+        ))  # fmt: skip
+    db_session.flush()
+    unit = 10**6 * 10**9
+    assert sum(item.wei for item in spent_in_window(db_session, settings)) == before + 7 * unit
+
+    # Spent 7 against a cap of 6: once the oldest (1) leaves the window, 6 is still not below the cap; once the
+    # second (2) leaves too, 4 is. So the wait is until the second leaves: 40 % of the window from now.
+    capped = settings.model_copy(update={"polyphony_relay_spend_cap_wei": before + 6 * unit})
+    with pytest.raises(RelayBudgetSpent) as refused:
+        check_spend_cap(db_session, capped)
+    expected = (window * 0.4).total_seconds()
+    assert expected - 5 <= refused.value.retry_after_s <= expected + 5
+    check_spend_cap(db_session, settings.model_copy(update={"polyphony_relay_spend_cap_wei": before + 8 * unit}))
