@@ -13,6 +13,7 @@ from eth_account import Account
 from typer.testing import CliRunner
 
 from cli.client import PolyphonyClient
+from cli.keys import load_wallet
 from cli.main import app
 from polyphony.settings import Settings
 from tests.integration.cli.test_contribute import (
@@ -123,3 +124,12 @@ def test_without_a_password_file_the_passphrase_is_asked_for_hidden_and_twice_fo
 
     nothing = CliRunner().invoke(app, ["key", "new", "--out", str(tmp_path / "none.json")], input="")
     assert nothing.exit_code == 2 and "--password-file" in nothing.output and not (tmp_path / "none.json").exists()
+
+
+def test_a_keystore_made_elsewhere_with_pbkdf2_loads_as_its_wallet(tmp_path: Path) -> None:
+    account = Account.create()
+    keystore = tmp_path / "geth-style.json"
+    keystore.write_text(json.dumps(Account.encrypt(account.key, PASSPHRASE, kdf="pbkdf2", iterations=2**12)))
+    password_file = tmp_path / "passphrase.txt"
+    password_file.write_text(PASSPHRASE + "\r\n")  # written on another system: the line ending is not part of it
+    assert load_wallet(None, keystore, password_file).address == account.address
