@@ -52,32 +52,27 @@ def relayer_address(settings: Settings) -> str:
 
 def spending_since(session: Session, *, sender: str, chain_id: int, since: datetime) -> list[Spending]:
     """Each transaction `sender` made on `chain_id` since `since`, oldest first, with what it cost at most."""
-    transactions = session.exec(
-        select(ChainTransaction)
+    rows = session.exec(
+        select(ChainTransaction, ChainTransactionAttempt.max_fee_per_gas)
+        .join(ChainTransactionAttempt, col(ChainTransactionAttempt.transaction_id) == ChainTransaction.id)
         .where(ChainTransaction.sender == sender, ChainTransaction.chain_id == chain_id)
         .where(col(ChainTransaction.created_at) >= since)
-        .order_by(col(ChainTransaction.created_at))
     ).all()
-    fees = _highest_fees(session, [int(tx.id or 0) for tx in transactions])
-    return [
-        Spending(
-            tx.created_at, (tx.gas_used if tx.gas_used is not None else tx.gas_limit) * fees.get(int(tx.id or 0), 0)
-        )
-        for tx in transactions
-    ]
+    # Fees are uint256 kept as decimal text: the highest of each transaction's attempts is found here, not by the
+    # database's text order.
+    transactions: dict[int, ChainTransaction] = {}
+    highest_fee: dict[int, int] = {}
+    for tx, max_fee in rows:
+        key = int(tx.id or 0)
+        transactions[key] = tx
+        highest_fee[key] = max(highest_fee.get(key, 0), int(max_fee))
+    ordered = sorted(transactions.values(), key=lambda tx: tx.created_at)
+    return [Spending(tx.created_at, _gas(tx) * highest_fee[int(tx.id or 0)]) for tx in ordered]
 
 
-def _highest_fees(session: Session, transaction_ids: list[int]) -> dict[int, int]:
-    # Fees are uint256 kept as decimal text, so the highest is found here, not by the database's text order.
-    attempts = session.exec(
-        select(ChainTransactionAttempt.transaction_id, ChainTransactionAttempt.max_fee_per_gas).where(
-            col(ChainTransactionAttempt.transaction_id).in_(transaction_ids)
-        )
-    ).all()
-    highest: dict[int, int] = {}
-    for transaction_id, max_fee in attempts:
-        highest[transaction_id] = max(highest.get(transaction_id, 0), int(max_fee))
-    return highest
+def _gas(tx: ChainTransaction) -> int:
+    """The gas a transaction used, or its limit while it has no receipt."""
+    return tx.gas_used if tx.gas_used is not None else tx.gas_limit
 
 
 def spent_in_window(session: Session, settings: Settings) -> list[Spending]:
