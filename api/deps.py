@@ -1,7 +1,8 @@
 """FastAPI dependencies as `Annotated` aliases, so a route's signature reads as a sentence."""
 
 import time
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from web3 import Web3
 from chain.bindings import Deployment, read_deployment
 from chain.client import chain_probe, connect, served_chain_id
 from chain.errors import ContractsNotDeployed
+from chain.purse import admit_relay, relayer_probe
 from polyphony.auth.errors import MissingToken
 from polyphony.auth.tokens import NO_TOKEN, contributor_of
 from polyphony.db import get_engine, get_session
@@ -48,6 +50,7 @@ def get_probes(settings: SettingsDep, storage: StorageDep) -> dict[str, Probe]:
         "chain": chain_probe(settings.effective_chain_rpc_url),
         "storage": storage_probe(storage),
         "workers": workers_probe(get_celery()),
+        "relayer": relayer_probe(settings),
     }
 
 
@@ -115,6 +118,16 @@ def limit_previews(me: CurrentContributor, client: ClientHost, redis: RedisDep, 
 
 
 PreviewAllowance = Annotated[None, Depends(limit_previews)]
+
+
+def relay_admission(
+    session: SessionDep, redis: RedisDep, settings: SettingsDep, client: ClientHost
+) -> Callable[..., None]:
+    """`admit(action=..., address=...)`: count an accepted relayed request; 429 past the relayer's cap or a quota."""
+    return partial(admit_relay, session, redis, settings, client=client)
+
+
+RelayAdmission = Annotated[Callable[..., None], Depends(relay_admission)]
 
 
 def get_deployment(settings: SettingsDep) -> Deployment:

@@ -15,6 +15,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chain.purse import RelayerStanding
 from polyphony.health import ComponentHealth
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -28,6 +29,18 @@ COMPONENT_UP = Gauge(
 COMPONENT_LATENCY = Gauge(
     "polyphony_component_latency_seconds", "Latency of the part in the last health check", ["component"],
     multiprocess_mode="mostrecent",
+)  # fmt: skip
+
+# The relayer's purse, read at each scrape (from the chain and the relayer's transaction rows).
+RELAYER_BALANCE = Gauge(
+    "polyphony_relayer_balance_wei", "The relayer's balance", multiprocess_mode="mostrecent"
+)  # fmt: skip
+RELAYER_SPENT = Gauge(
+    "polyphony_relayer_spent_wei", "Gas the relayer spent in the current relay window (an upper bound)",
+    multiprocess_mode="mostrecent",
+)  # fmt: skip
+RELAYER_SPEND_CAP = Gauge(
+    "polyphony_relayer_spend_cap_wei", "Most gas the relayer may spend per relay window", multiprocess_mode="mostrecent"
 )  # fmt: skip
 
 
@@ -69,6 +82,14 @@ def record_health(components: Mapping[str, ComponentHealth]) -> None:
     for name, component in components.items():
         COMPONENT_UP.labels(name).set(1 if component.status == "up" else 0)
         COMPONENT_LATENCY.labels(name).set(component.latency_ms / 1000)
+
+
+def record_relayer(standing: RelayerStanding | None) -> None:
+    """Expose the relayer's balance and spending as gauges (left as they were when they cannot be read)."""
+    if standing is not None:
+        RELAYER_BALANCE.set(standing.balance_wei)
+        RELAYER_SPENT.set(standing.spent_wei)
+        RELAYER_SPEND_CAP.set(standing.cap_wei)
 
 
 def exposition() -> bytes:

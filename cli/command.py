@@ -1,19 +1,15 @@
-"""What every command shares: the options, the wallet, one-line errors, progress bars, the table of checks.
+"""What every command shares: the options, one-line errors, progress bars, the table of checks.
 
 Exit codes, the same for every command: 0 done; 1 something was verified and refused (a check failed, a claim
 was refused); 2 anything else (arguments, key, file, an unreachable or refusing API or node), said in one line.
 """
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, NoReturn
 
 import httpx
 import typer
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
@@ -26,7 +22,6 @@ from cli.client import ClientError
 from polyphony.errors import PolyphonyError
 from polyphony.settings import get_settings
 
-KEY_VARIABLE = "POLYPHONY_CONTRIBUTOR_KEY"
 EXIT_REFUSED = 1
 EXIT_FAILED = 2
 
@@ -36,7 +31,6 @@ console = Console(soft_wrap=True)
 ApiOption = Annotated[
     str | None, typer.Option("--api", help="The API's base URL; default: POLYPHONY_PUBLIC_URL, else the local API.")
 ]
-KeyOption = Annotated[Path | None, typer.Option(help=f"Your wallet's private key (hex); else ${KEY_VARIABLE}.")]
 RpcOption = Annotated[str | None, typer.Option("--rpc", help="A chain node's JSON-RPC URL; default: CHAIN_RPC_URL.")]
 SafeOption = Annotated[
     str | None,
@@ -68,24 +62,6 @@ class CommandFailed(Exception):
 def api_url(api: str | None) -> str:
     """The API's base URL: the one given, else the configured public URL."""
     return (api or get_settings().effective_public_url).rstrip("/")
-
-
-def load_wallet(key_file: Path | None) -> LocalAccount:
-    """The wallet whose private key is in `key_file`, else in $POLYPHONY_CONTRIBUTOR_KEY."""
-    if key_file is not None:
-        source, secret = str(key_file), key_file.read_text(errors="replace")
-    elif os.environ.get(KEY_VARIABLE):
-        source, secret = f"${KEY_VARIABLE}", os.environ[KEY_VARIABLE]
-    else:
-        raise CommandFailed(f"no key: pass --key-file FILE (your private key, hex) or set {KEY_VARIABLE}")
-    try:
-        account: LocalAccount = Account.from_key(secret.strip())
-    except ValueError:
-        # Never echo the secret itself: say where it came from and what shape it must have.
-        raise CommandFailed(
-            f"the key in {source} is not a private key: write it as 64 hex digits, 0x optional"
-        ) from None
-    return account
 
 
 def transfer_progress() -> Progress:

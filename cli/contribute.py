@@ -21,16 +21,15 @@ from cli.command import (
     EXIT_REFUSED,
     ApiOption,
     CommandFailed,
-    KeyOption,
     SafeOption,
     api_url,
     console,
     explain,
-    load_wallet,
     one_line_errors,
     safe_address,
     transfer_progress,
 )
+from cli.keys import KeyOption, KeystoreOption, PasswordFileOption, load_wallet
 from polyphony.contributions.licenses import check_license
 from polyphony.formats.declared import declared_format, declared_text_field
 from polyphony.settings import EMBEDDED_CHAIN_ID
@@ -53,6 +52,8 @@ def contribute(
     consent: Annotated[str | None, typer.Option(help="Your consent text.")] = None,
     consent_file: Annotated[Path | None, typer.Option(help="A UTF-8 file holding your consent text.")] = None,
     key_file: KeyOption = None,
+    keystore: KeystoreOption = None,
+    password_file: PasswordFileOption = None,
     safe: SafeOption = None,
     api: ApiOption = None,
     chain_id: Annotated[
@@ -65,7 +66,7 @@ def contribute(
     """
     with one_line_errors():
         _require_file(file)
-        account = load_wallet(key_file)
+        account = load_wallet(key_file, keystore, password_file)
         consent_text = _consent(consent, consent_file)
         form = _form(
             file,

@@ -6,36 +6,37 @@ hold); 2 anything else (arguments, key, an unreachable or refusing API or node).
 """
 
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 import httpx
 import typer
-from eth_account.signers.local import LocalAccount
 from rich.markup import escape
 from web3 import Web3
 
 from chain.bindings import load_artifact, read_deployment
 from chain.client import connect, rpc_errors
+from chain.tx import Call
 from cli.client import PolyphonyClient
 from cli.command import (
     ApiOption,
     CommandFailed,
-    KeyOption,
     RpcOption,
     api_url,
     console,
-    load_wallet,
     one_line_errors,
     transfer_progress,
 )
+from cli.keys import KeyOption, KeystoreOption, PasswordFileOption, load_wallet
+from cli.sending import send_from_wallet
 from governance.rounds.errors import ApprovalMismatch, PullRefused, RoundNotApproved
 from governance.rounds.pull import PullReport, pull_round
 from polyphony.settings import get_settings
 from polyphony.storage.base import BlobReader
+from polyphony.storage.cid import normalize_cid
+from polyphony.storage.errors import InvalidCid
 from polyphony.storage.gateway import GatewayBlobs
 from polyphony.storage.kubo import KuboStorage
 
-RECEIPT_TIMEOUT_S = 120
 # What a pull verified and refused: exit 1, not 2.
 REFUSALS = (PullRefused, ApprovalMismatch, RoundNotApproved)
 
@@ -61,6 +62,8 @@ def create(
     modality: Annotated[list[str] | None, typer.Option(help="Keep this modality: text, tabular, image.")] = None,
     contribution: Annotated[list[int] | None, typer.Option("--id", help="Only these contributions (repeat).")] = None,
     key_file: KeyOption = None,
+    keystore: KeystoreOption = None,
+    password_file: PasswordFileOption = None,
     api: ApiOption = None,
 ) -> None:
     """Assemble scored contributions by filters; print the dataset's id, root and manifest CID."""
@@ -68,7 +71,10 @@ def create(
         "name": name, "description": description, "min_score": min_score, "languages": language or [],
         "licenses": license_id or [], "modalities": modality or [], "contribution_ids": contribution or [],
     }  # fmt: skip
-    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
+    with (
+        one_line_errors(),
+        PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file)) as client,
+    ):
         client.sign_in()
         dataset = client.call("POST", "/datasets", json=body, timeout=600)
     console.print(f"dataset {dataset['id']}: {dataset['item_count']} contributions")
@@ -106,39 +112,48 @@ def pull(
 @model_app.command("register")
 def register(
     round_number: Annotated[int, typer.Option("--round", help="The round the model was trained on.")],
-    cid: Annotated[str, typer.Option("--cid", help="The model's CID.")],
+    cid: Annotated[str, typer.Option("--cid", help="The model's CID (CIDv1 'b...'/'z...' or CIDv0 'Qm...').")],
     key_file: KeyOption = None,
+    keystore: KeystoreOption = None,
+    password_file: PasswordFileOption = None,
     api: ApiOption = None,
     rpc: RpcOption = None,
 ) -> None:
-    """Pin the round's lineage, register the model on the dataset registry from your key, and record it."""
-    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
-        client.sign_in()
-        lineage_cid = client.call("POST", f"/rounds/{round_number}/lineage", timeout=300)["lineage_cid"]
-        rounds = client.call("GET", f"/rounds/{round_number}")
-        rpc_url = rpc or get_settings().effective_chain_rpc_url
-        with rpc_errors(rpc_url):
-            tx_hash = _register_on_chain(
-                connect(rpc_url), client.wallet, registry=rounds["registry"], call=(round_number, cid, lineage_cid)
-            )
-        recorded = client.call("POST", "/models", json={"tx_hash": tx_hash})
+    """Pin the round's lineage, register the model on the dataset registry from your key, and record it.
+
+    Your wallet sends `registerModel` and pays its gas (the registrant on-chain is who vouches for the model), so it
+    must hold ether on the API's chain.
+    """
+    with one_line_errors():
+        model_cid = _model_cid(cid)
+        with PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file)) as client:
+            client.sign_in()
+            lineage_cid = client.call("POST", f"/rounds/{round_number}/lineage", timeout=300)["lineage_cid"]
+            rounds = client.call("GET", f"/rounds/{round_number}")
+            rpc_url = rpc or get_settings().effective_chain_rpc_url
+            with rpc_errors(rpc_url):
+                web3 = connect(rpc_url)
+                call = _registration(web3, registry=rounds["registry"], args=(round_number, model_cid, lineage_cid))
+                tx_hash = send_from_wallet(web3, client.wallet, call, what="registerModel")
+            recorded = client.call("POST", "/models", json={"tx_hash": tx_hash})
     for model in recorded["models"]:
         console.print(f"model {model['id']}: {escape(model['model_cid'])} trained on round {model['round']}")
         console.print(f"  lineage CID {model['lineage_cid']}\n  tx          {model['tx_hash']}")
 
 
-def _register_on_chain(web3: Web3, account: LocalAccount, *, registry: str, call: tuple[int, str, str]) -> str:
+def _model_cid(cid: str) -> str:
+    """The model's CID in its one base32 spelling; a placeholder or a typo is refused before anything is sent."""
+    try:
+        return normalize_cid(cid.strip())
+    except InvalidCid as error:
+        raise CommandFailed(
+            f"--cid: {error.message}; give your model file's own CID (`ipfs add --cid-version=1 FILE` prints it)"
+        ) from None
+
+
+def _registration(web3: Web3, *, registry: str, args: tuple[int, str, str]) -> Call:
     contract = web3.eth.contract(address=Web3.to_checksum_address(registry), abi=load_artifact("DatasetRegistry").abi)
-    nonce = web3.eth.get_transaction_count(account.address)
-    transaction = contract.functions.registerModel(*call).build_transaction(
-        {"from": account.address, "nonce": nonce, "chainId": web3.eth.chain_id}
-    )
-    signed = account.sign_transaction(cast(dict[str, Any], transaction))
-    tx_hash = web3.eth.send_raw_transaction(signed.raw_transaction)
-    receipt = web3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S)
-    if receipt["status"] != 1:
-        raise CommandFailed(f"registerModel reverted in transaction 0x{bytes(tx_hash).hex()}")
-    return "0x" + bytes(tx_hash).hex()
+    return Call(contract.address, bytes.fromhex(contract.encode_abi("registerModel", args=list(args))[2:]))
 
 
 def registry_address(web3: Web3, http: httpx.Client, round_number: int) -> str:

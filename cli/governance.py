@@ -13,27 +13,17 @@ import typer
 from eth_account.signers.local import LocalAccount
 from rich.markup import escape
 from web3 import Web3
-from web3.exceptions import ContractLogicError, Web3RPCError
 
 from chain.bindings import load_artifact
 from chain.client import connect, rpc_errors
 from chain.tx import Call
 from cli.client import PolyphonyClient
-from cli.command import (
-    ApiOption,
-    CommandFailed,
-    KeyOption,
-    SafeOption,
-    api_url,
-    console,
-    load_wallet,
-    one_line_errors,
-    safe_address,
-)
+from cli.command import ApiOption, CommandFailed, SafeOption, api_url, console, one_line_errors, safe_address
+from cli.keys import KeyOption, KeystoreOption, PasswordFileOption, load_wallet
+from cli.sending import send_from_wallet
 from polyphony.settings import get_settings
 
 RELAY_WAIT_S = 120.0
-GAS_PADDING = 60_000  # anvil under-estimates ERC20Votes moves after a delegation (DESIGN.md)
 
 SelfOption = Annotated[bool, typer.Option("--self", help="Send the transaction from your wallet and pay its gas.")]
 RpcOption = Annotated[str | None, typer.Option("--rpc", help="Chain node for --self; default: CHAIN_RPC_URL.")]
@@ -42,10 +32,14 @@ RpcOption = Annotated[str | None, typer.Option("--rpc", help="Chain node for --s
 def propose(
     dataset: Annotated[int, typer.Option("--dataset", help="The dataset id (yours: you curated it).")],
     round_number: Annotated[int, typer.Option("--round", help="The training round to approve it for.")],
-    own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
+    own: SelfOption = False, key_file: KeyOption = None, keystore: KeystoreOption = None,
+    password_file: PasswordFileOption = None, api: ApiOption = None, rpc: RpcOption = None,
 ) -> None:  # fmt: skip
     """Propose your dataset for a training round: a governor proposal whose action approves it on-chain."""
-    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
+    with (
+        one_line_errors(),
+        PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file)) as client,
+    ):
         client.sign_in()
         body = {"dataset_id": dataset, "round": round_number, "relay": not own}
         proposal: dict[str, Any] = client.call("POST", "/proposals", json=body)
@@ -53,9 +47,8 @@ def propose(
             action = proposal["action"]
             governor = _contract(rpc, "PolyphonyGovernor", action["governor"])
             args = ([action["target"]], [int(action["value"])], [bytes.fromhex(action["calldata"][2:])])
-            _send_own(
-                rpc, client.wallet, Call(governor.address, _data(governor, "propose", *args, action["description"]))
-            )
+            call = Call(governor.address, _data(governor, "propose", *args, action["description"]))
+            _send_own(rpc, client.wallet, call, what="propose")
         console.print(f"proposal [bold]{proposal['id']}[/] (number {proposal['number']}): {escape(_title(proposal))}")
         follow = f"follow it with GET /proposals/{proposal['id']}"
         console.print(
@@ -66,17 +59,21 @@ def propose(
 
 def delegate(
     to: Annotated[str | None, typer.Option("--to", help="Who votes with your tokens; default: yourself.")] = None,
-    own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
+    own: SelfOption = False, key_file: KeyOption = None, keystore: KeystoreOption = None,
+    password_file: PasswordFileOption = None, api: ApiOption = None, rpc: RpcOption = None,
 ) -> None:  # fmt: skip
     """Delegate your voting power (to yourself by default): tokens vote only once delegated."""
-    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
+    with (
+        one_line_errors(),
+        PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file)) as client,
+    ):
         delegatee = Web3.to_checksum_address(to) if to and Web3.is_address(to) else _no_address(to, client)
         query = {"delegator": client.wallet.address, "delegatee": delegatee}
         typed: dict[str, Any] = client.call("GET", "/delegations/typed-data", params=query)
         _check_offer(typed, "Delegation", {"delegatee": delegatee})
         if own:
             token = _contract(rpc, "PolyphonyToken", typed["domain"]["verifyingContract"])
-            _send_own(rpc, client.wallet, Call(token.address, _data(token, "delegate", delegatee)))
+            _send_own(rpc, client.wallet, Call(token.address, _data(token, "delegate", delegatee)), what="delegate")
             console.print(f"delegated to {delegatee} from your wallet")
             return
         message = typed["message"]
@@ -90,18 +87,25 @@ def delegate(
 def vote(
     proposal: Annotated[str, typer.Argument(help="The proposal id (or its short number).")],
     support: Annotated[Literal["for", "against", "abstain"], typer.Argument(help="for, against or abstain.")],
-    own: SelfOption = False, key_file: KeyOption = None, api: ApiOption = None, rpc: RpcOption = None,
+    own: SelfOption = False, key_file: KeyOption = None, keystore: KeystoreOption = None,
+    password_file: PasswordFileOption = None, api: ApiOption = None, rpc: RpcOption = None,
     safe: SafeOption = None,
 ) -> None:  # fmt: skip
     """Vote on a proposal with the votes you (or the Safe you own, --safe) held, delegated, at its snapshot."""
-    with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file), safe=safe_address(safe)) as client:
+    with (
+        one_line_errors(),
+        PolyphonyClient(
+            api_url(api), load_wallet(key_file, keystore, password_file), safe=safe_address(safe)
+        ) as client,
+    ):
         found: dict[str, Any] = client.call("GET", f"/proposals/{proposal}")
         if own and client.safe is not None:
             raise CommandFailed("a Safe sends its own transactions through its owners: vote without --self")
         if own:
             governor = _contract(rpc, "PolyphonyGovernor", found["action"]["governor"])
             number = {"against": 0, "for": 1, "abstain": 2}[support]
-            _send_own(rpc, client.wallet, Call(governor.address, _data(governor, "castVote", int(found["id"]), number)))
+            call = Call(governor.address, _data(governor, "castVote", int(found["id"]), number))
+            _send_own(rpc, client.wallet, call, what="castVote")
             console.print(f"voted {support} on proposal {found['id']} from your wallet")
             return
         query = {"voter": client.address, "support": support}
@@ -166,20 +170,7 @@ def _data(contract: Any, function: str, *args: Any) -> bytes:
     return bytes.fromhex(contract.encode_abi(function, args=list(args))[2:])
 
 
-def _send_own(rpc: str | None, wallet: LocalAccount, call: Call) -> str:
+def _send_own(rpc: str | None, wallet: LocalAccount, call: Call, *, what: str) -> str:
     """Sign `call` with the user's wallet, send it, wait for it; raise with the node's reason if it fails."""
-    web3 = _web3(rpc)
     with rpc_errors(rpc or get_settings().effective_chain_rpc_url):
-        params: dict[str, Any] = {
-            "from": wallet.address, "to": call.to, "data": call.data, "chainId": web3.eth.chain_id,
-            "nonce": web3.eth.get_transaction_count(wallet.address, "pending"), "gasPrice": web3.eth.gas_price,
-        }  # fmt: skip
-        try:
-            params["gas"] = web3.eth.estimate_gas(params) + GAS_PADDING  # type: ignore[arg-type]
-        except (ContractLogicError, Web3RPCError) as error:  # the node says why the contract would refuse it
-            raise CommandFailed(f"the chain would refuse this transaction: {error}") from None
-        signed = wallet.sign_transaction(params)
-        receipt = web3.eth.wait_for_transaction_receipt(web3.eth.send_raw_transaction(signed.raw_transaction))
-    if receipt["status"] != 1:
-        raise CommandFailed(f"the transaction {receipt['transactionHash'].hex()} reverted")
-    return "0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x")
+        return send_from_wallet(_web3(rpc), wallet, call, what=what)

@@ -13,6 +13,7 @@ from cli.demo import run_demo
 from cli.deploy import deploy_contracts
 from cli.export import export_app
 from cli.governance import delegate, propose, vote
+from cli.keys import key_app
 from cli.rescore import rescore
 from cli.rewards import claim, epoch_app, rewards
 from cli.score import score
@@ -30,6 +31,7 @@ app.command()(claim)
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(model_app, name="model")
 app.add_typer(export_app, name="export")
+app.add_typer(key_app, name="key")
 app.command()(pull)
 app.command()(contribute)
 app.command()(status)

@@ -18,16 +18,17 @@ from sqlmodel import select
 
 from chain.bindings import read_deployment
 from chain.client import connect, rpc_errors
+from chain.tx import Call
 from cli.client import PolyphonyClient
 from cli.command import (
     ApiOption,
     CommandFailed,
-    KeyOption,
     api_url,
     console,
-    load_wallet,
     one_line_errors,
 )
+from cli.keys import KeyOption, KeystoreOption, PasswordFileOption, load_wallet
+from cli.sending import send_from_wallet
 from governance.rewards.epochs import EpochPolicy, close_epoch
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
@@ -36,7 +37,6 @@ from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.tokens import format_tokens
 
-GAS_PADDING = 60_000  # anvil under-estimates ERC20Votes transfers (DESIGN.md)
 epoch_app = typer.Typer(help="Reward epochs: close the next one (operator).", no_args_is_help=True)
 
 
@@ -105,6 +105,8 @@ def _on_its_way(standing: dict[str, Any]) -> str:
 def claim(
     api: ApiOption = None,
     key_file: KeyOption = None,
+    keystore: KeystoreOption = None,
+    password_file: PasswordFileOption = None,
     account: Annotated[
         str | None, typer.Option(help="Claim for this address (relayed only); default: your key's.")
     ] = None,
@@ -114,9 +116,10 @@ def claim(
     """Claim your rewards: relayed by the backend (no gas) by default, or sent by your own key with --self."""
     with one_line_errors(), PolyphonyClient(api_url(api)) as client:
         if pay_gas:
-            _claim_yourself(client, load_wallet(key_file))
+            _claim_yourself(client, load_wallet(key_file, keystore, password_file))
             return
-        claimed = client.call("POST", "/rewards/claims", json={"account": account or load_wallet(key_file).address})
+        account = account or load_wallet(key_file, keystore, password_file).address
+        claimed = client.call("POST", "/rewards/claims", json={"account": account})
         claimed = _follow(client, claimed, timeout_s=wait)
     console.print(
         f"claim {claimed['id']} for {claimed['account']}: {format_tokens(int(claimed['amount']))}, {claimed['status']}"
@@ -152,11 +155,6 @@ def _claim_yourself(client: PolyphonyClient, wallet: LocalAccount) -> None:
             raise CommandFailed("no deployment of the contracts is recorded for this chain")
         distributor = deployment.bind(web3, "rewardsDistributor")
         proof = [HexBytes(node) for node in standing["proof"]]
-        call = distributor.functions.claim(wallet.address, int(standing["cumulative"]), proof)
-        params = call.build_transaction(
-            {"from": wallet.address, "nonce": web3.eth.get_transaction_count(wallet.address)}
-        )
-        params["gas"] = int(params["gas"]) + GAS_PADDING
-        signed = wallet.sign_transaction(params)  # type: ignore[arg-type]
-        receipt = web3.eth.wait_for_transaction_receipt(web3.eth.send_raw_transaction(signed.raw_transaction))
-    console.print(f"claimed {format_tokens(int(standing['claimable']))} in {receipt['transactionHash'].hex()}")
+        data = distributor.encode_abi("claim", args=[wallet.address, int(standing["cumulative"]), proof])
+        tx_hash = send_from_wallet(web3, wallet, Call(distributor.address, bytes.fromhex(data[2:])), what="claim")
+    console.print(f"claimed {format_tokens(int(standing['claimable']))} in {tx_hash}")

@@ -121,3 +121,15 @@ def upload_limits(settings: Settings, *, client: str, address: str) -> list[Limi
         Limit("upload_client", client, by_client, window_s, "uploads from this client"),
         Limit("upload_address", address.lower(), by_address, window_s, f"uploads by {address}"),
     ]
+
+
+def relay_limits(settings: Settings, *, action: str, client: str, address: str) -> list[Limit]:
+    """Relayed `action`s (claims, ballots, delegations, proposals: the relayer pays their gas) from one client (IP)
+    and for one address, each action in buckets of its own."""
+    window_s = settings.polyphony_relay_window_s
+    return [
+        Limit(f"relay_{action}_client", client, settings.polyphony_relay_per_client, window_s,
+              f"relayed {action} from this client"),
+        Limit(f"relay_{action}_address", address.lower(), settings.polyphony_relay_per_address, window_s,
+              f"relayed {action} for {address}"),
+    ]  # fmt: skip

@@ -7,7 +7,7 @@ part instead. The README's configuration table is checked against `Settings.mode
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_CHAIN_ID = 31337
@@ -98,6 +98,23 @@ class Settings(BaseSettings):
     )
     polyphony_upload_per_address: int = Field(
         default=100, ge=1, description="Uploads one address may make per upload window."
+    )
+    # The relayer's purse: what the backend pays gas for, on behalf of wallets that sign.
+    polyphony_relay_window_s: int = Field(default=3600, ge=1, description="Window of the relay quotas and cap.")
+    polyphony_relay_per_client: int = Field(
+        default=60, ge=1, description="Relayed requests of one kind one client (IP) may make per relay window."
+    )
+    polyphony_relay_per_address: int = Field(
+        default=10, ge=1, description="Relayed requests of one kind for one address per relay window."
+    )
+    polyphony_relay_spend_cap_wei: int = Field(
+        default=10**18, ge=0, description="Most gas (wei) the relayer may spend per relay window; 429 past it."
+    )
+    polyphony_relayer_min_balance: int = Field(
+        default=10**17, ge=0, description="Relayer balance (wei) below which /health reports the relayer down."
+    )
+    polyphony_keystore_password: SecretStr | None = Field(
+        default=None, description="The CLI's keystore passphrase (--keystore); unset = --password-file or a prompt."
     )
 
     @property

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import DeploymentDep, SessionDep, Web3Dep
+from api.deps import DeploymentDep, RelayAdmission, SessionDep, Web3Dep
 from api.schemas.delegations import DelegationRequest, RelayedDelegationPublic
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import MAX_STORED_INTEGER, PathId
@@ -13,7 +13,7 @@ from polyphony.models.proposal import RelayedDelegation
 
 router = APIRouter(prefix="/delegations", tags=["governance"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 409, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 409, 429, 503)}
 
 
 @router.get("/typed-data", responses=_ERRORS)
@@ -29,13 +29,15 @@ def get_delegation_typed_data(
 
 @router.post("", status_code=202, response_model=RelayedDelegationPublic, responses=_ERRORS)
 def relay_delegation(
-    body: DelegationRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep
+    body: DelegationRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep, admit: RelayAdmission
 ) -> RelayedDelegationPublic:
-    """Hand in a signed Delegation; once the signer, nonce and expiry check out, the relayer sends it."""
+    """Hand in a signed Delegation; once the signer, nonce and expiry check out, the relayer sends it (429 past the
+    relayer's quotas or spending cap)."""
     delegation = votes.accept_delegation(
         session, web3=web3, deployment=deployment, delegator=body.delegator, delegatee=body.delegatee,
         nonce=body.nonce, expiry=body.expiry, signature=body.signature_bytes(),
     )  # fmt: skip
+    admit(action="delegations", address=delegation.delegator)
     return RelayedDelegationPublic.of(delegation)
 
 

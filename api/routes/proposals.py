@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, Web3Dep
+from api.deps import CurrentContributor, DeploymentDep, RelayAdmission, SessionDep, SettingsDep, Web3Dep
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import MAX_STORED_INTEGER, Offset
 from api.schemas.pages import Page
@@ -21,13 +21,15 @@ from governance.proposals.service import SUPPORT
 
 router = APIRouter(prefix="/proposals", tags=["governance"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 401, 403, 404, 409, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorPublic} for code in (400, 401, 403, 404, 409, 429, 503)
+}
 
 
 @router.post("", status_code=201, response_model=ProposalPublic, responses=_ERRORS)
 def create_proposal(
     body: ProposalRequest, session: SessionDep, me: CurrentContributor, web3: Web3Dep, deployment: DeploymentDep,
-    settings: SettingsDep,
+    settings: SettingsDep, admit: RelayAdmission,
 ) -> ProposalPublic:  # fmt: skip
     """Propose the signed-in curator's dataset for a round: the timelock calling DatasetRegistry.approve.
 
@@ -38,6 +40,8 @@ def create_proposal(
         session, web3=web3, deployment=deployment, dataset_id=body.dataset_id, round_number=body.round,
         curator=me, relay=body.relay, keys_dir=settings.keys_dir,
     )  # fmt: skip
+    if body.relay:
+        admit(action="proposals", address=me)
     return ProposalPublic.of(proposals.view_proposal(session, proposal, web3=web3, deployment=deployment))
 
 
@@ -74,14 +78,17 @@ def get_ballot(
 
 @router.post("/{proposal_id}/votes", status_code=202, response_model=RelayedBallotPublic, responses=_ERRORS)
 def relay_vote(
-    proposal_id: str, body: BallotRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep
-) -> RelayedBallotPublic:
-    """Hand in a signed Ballot; once every check passes (signer, active, not yet voted, nonce) it is relayed."""
+    proposal_id: str, body: BallotRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep,
+    admit: RelayAdmission,
+) -> RelayedBallotPublic:  # fmt: skip
+    """Hand in a signed Ballot; once every check passes (signer, active, not yet voted, nonce) it is relayed (429
+    past the relayer's quotas or spending cap)."""
     proposal = proposals.get_proposal(session, proposal_id)
     ballot = votes.accept_ballot(
         session, proposal, web3=web3, deployment=deployment, voter=body.voter, support=body.support_number,
         signature=bytes.fromhex(body.signature[2:]), nonce=body.nonce,
     )  # fmt: skip
+    admit(action="ballots", address=ballot.voter)
     return RelayedBallotPublic.of(ballot)
 
 

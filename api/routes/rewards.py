@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import DeploymentDep, SessionDep, Web3Dep
+from api.deps import DeploymentDep, RelayAdmission, SessionDep, Web3Dep
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import Offset, PathId
 from api.schemas.pages import Page
@@ -14,7 +14,7 @@ from governance.rewards.history import history_of
 
 router = APIRouter(prefix="/rewards", tags=["rewards"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 409, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 409, 429, 503)}
 
 
 @router.get("/{address}", response_model=RewardPublic, responses=_ERRORS)
@@ -33,9 +33,14 @@ def get_reward_history(
 
 
 @router.post("/claims", status_code=202, response_model=ClaimPublic, responses=_ERRORS)
-def post_claim(body: ClaimRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep) -> ClaimPublic:
-    """Relay the account's claim: the relayer key pays the gas, the tokens go to the account. 409 if nothing."""
-    return ClaimPublic.of(claims.request_claim(session, body.account, web3=web3, deployment=deployment))
+def post_claim(
+    body: ClaimRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep, admit: RelayAdmission
+) -> ClaimPublic:
+    """Relay the account's claim: the relayer key pays the gas, the tokens go to the account. 409 if nothing;
+    429 past the relayer's quotas or spending cap."""
+    claim = claims.request_claim(session, body.account, web3=web3, deployment=deployment)
+    admit(action="claims", address=claim.account)
+    return ClaimPublic.of(claim)
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimPublic, responses=_ERRORS)

@@ -11,11 +11,11 @@ from chain.client import chain_probe
 from polyphony.health import Probe
 from polyphony.migrations import head_revision
 
-COMPONENTS = {"database", "redis", "chain", "storage", "workers"}
+COMPONENTS = {"database", "redis", "chain", "storage", "workers", "relayer"}
 
 
 @pytest.fixture
-def client(celery_worker: None, chain_rpc_url: str) -> TestClient:
+def client(celery_worker: None, chain_rpc_url: str, operator_keys: object) -> TestClient:
     return TestClient(create_app())
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from chain.bindings import Deployment
 from cli.client import ClientError, PolyphonyClient
-from cli.command import KEY_VARIABLE
+from cli.keys import KEY_VARIABLE
 from cli.stack import Stack, api_part
 from polyphony.settings import Settings
 
@@ -52,6 +52,7 @@ def key_file(tmp_path: Path) -> Path:
     account: LocalAccount = Account.create()
     path = tmp_path / "contributor.key"
     path.write_text("0x" + bytes(account.key).hex() + "\n")
+    path.chmod(0o600)
     return path
 
 

@@ -29,6 +29,7 @@ from tests.integration.datasets.conftest import (
 from tests.support.scored_uploads import JUNK, jsonl, prose
 
 runner = CliRunner()
+MODEL_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 
 
 def _dataset(curator: PolyphonyClient, ids: list[int], **filters: object) -> dict:  # type: ignore[type-arg]
@@ -126,14 +127,19 @@ def test_an_approved_round_is_pulled_verified_and_a_model_names_its_contributors
     mlcroissant.Dataset(jsonld=croissant)
 
     trainer = Account.create()
-    web3.provider.make_request("anvil_setBalance", [trainer.address, hex(10**18)])  # type: ignore[arg-type]
     monkeypatch.setenv("POLYPHONY_CONTRIBUTOR_KEY", trainer.key.hex())
-    registered = runner.invoke(
-        app, ["model", "register", "--round", str(round_number), "--cid", "bafymodel", "--api", api_url]
-    )
+    register = ["model", "register", "--round", str(round_number), "--api", api_url]
+    placeholder = runner.invoke(app, [*register, "--cid", "bafy..."])  # the README's placeholder, as typed
+    assert placeholder.exit_code == 2 and "'bafy...' is not a CID" in placeholder.output, placeholder.output
+    unfunded = runner.invoke(app, [*register, "--cid", MODEL_CID])  # a new trainer key holds no ether
+    said = " ".join(unfunded.output.split())
+    assert unfunded.exit_code == 2 and "Traceback" not in said, said
+    assert f"{trainer.address} holds 0.0000 ETH on chain 31337" in said and "send it ether" in said, said
+    web3.provider.make_request("anvil_setBalance", [trainer.address, hex(10**18)])  # type: ignore[arg-type]
+    registered = runner.invoke(app, [*register, "--cid", MODEL_CID])
     assert registered.exit_code == 0, registered.output
     model = httpx.get(f"{api_url}/models", params={"round": round_number}).json()["items"][0]
-    assert model["registrant"] == trainer.address
+    assert model["registrant"] == trainer.address and model["model_cid"] == MODEL_CID
     shown = httpx.get(f"{api_url}/models/{model['id']}/lineage").json()
     assert shown["round"] == round_number and shown["contributors"] == [curator.wallet.address]
     assert sorted(c["id"] for c in shown["contributions"]) == sorted(made.ids)

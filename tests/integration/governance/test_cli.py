@@ -28,6 +28,7 @@ def api_process(settings: Settings) -> Iterator[None]:
 def _key_file(tmp_path: Path, wallet: LocalAccount) -> str:
     path = tmp_path / f"{wallet.address}.key"
     path.write_text("0x" + bytes(wallet.key).hex() + "\n")
+    path.chmod(0o600)
     return str(path)
 
 
