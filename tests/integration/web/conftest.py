@@ -109,6 +109,10 @@ class OpenedApp:
     page: Page
     problems: Problems
 
+    def fits_its_width(self) -> bool:
+        """Whether the page needs no sideways scrolling at the current viewport (a table may scroll inside)."""
+        return bool(self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"

@@ -42,6 +42,7 @@ def test_every_page_loads_cleanly(
         expect(opened.page.get_by_role("heading", level=1, name=heading)).to_be_visible()
         expect(opened.page.get_by_role("button", name="Connect wallet")).to_be_visible()
         opened.page.wait_for_load_state("networkidle")
+        assert opened.fits_its_width(), f"{path} scrolls sideways at {width} width"
         opened.screenshot(f"{name}-{width}")
     assert opened.problems.found == []
 

@@ -1,6 +1,7 @@
 // /app/contributions/{id}: the timeline with transaction links, the score as a bar per dimension with its
 // reason, the kept and dropped documents with the top reasons, the reward and its terms, the provenance
 // proof with "Verify" (re-checked in the browser against the chain), and "Withdraw consent".
+import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import type { PageProps } from "../main";
 import { get, messageOf, type Page, post } from "../lib/api";
@@ -136,10 +137,10 @@ function Reward({ contribution }: { contribution: Contribution }) {
           {Object.entries(reward)
             .filter(([name]) => name !== "amount")
             .map(([name, value]) => (
-              <>
-                <dt key={`${name}-term`}>{words(name)}</dt>
-                <dd key={`${name}-value`}>{typeof value === "object" ? JSON.stringify(value) : String(value)}</dd>
-              </>
+              <Fragment key={name}>
+                <dt>{words(name)}</dt>
+                <dd>{typeof value === "object" ? JSON.stringify(value) : String(value)}</dd>
+              </Fragment>
             ))}
         </dl>
       )}
