@@ -18,7 +18,7 @@ from tests.integration.web.conftest import PHONE, OpenedApp
 from tests.integration.web.wallet import TestWallet
 from tests.support.scored_uploads import JUNK, jsonl, prose
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.browser  # run on the embedded defaults, deselected on PostgreSQL (see conftest.py)
 
 KEPT_AND_JUNK = 5, 2
 
@@ -154,3 +154,18 @@ def test_an_api_error_is_shown_as_its_message_and_a_sign_in_outlives_a_reload_un
     expect(page.get_by_role("button", name="Connect wallet")).to_be_visible()
     page.reload()
     expect(page.get_by_role("button", name="Connect wallet")).to_be_visible()
+
+
+def test_a_wallet_on_another_chain_is_asked_to_add_and_switch_to_the_deployment_s(
+    app_url: str, chain_rpc_url: str, open_app: Callable[..., OpenedApp], routes_not_built: set[str]
+) -> None:
+    wallet = TestWallet(Account.create(), chain_rpc_url, on_chain=1)
+    page = open_app(wallet).page
+    page.goto(f"{app_url}/app/")
+    page.get_by_role("button", name="Connect wallet").click()
+    if "/config" in routes_not_built:  # the app cannot know the chain: it signs in on the wallet's, and is told
+        expect(page.get_by_role("status")).to_contain_text("this message is for chain 1; this server serves chain")
+        return
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    switches = [m for m in wallet.requests if m in ("wallet_switchEthereumChain", "wallet_addEthereumChain")]
+    assert switches == ["wallet_switchEthereumChain", "wallet_addEthereumChain", "wallet_switchEthereumChain"]

@@ -11,7 +11,7 @@ from cli.client import PolyphonyClient
 from tests.integration.api.contributor_flows import claim, upload
 from tests.integration.web.conftest import DESKTOP, PHONE, OpenedApp
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.browser  # run on the embedded defaults, deselected on PostgreSQL (see conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_every_page_loads_cleanly(
     assert opened.problems.found == []
 
 
-def test_links_move_between_pages_without_reloading_and_focus_the_heading(
+def test_links_move_between_pages_without_reloading_and_focus_the_heading_and_no_wallet_is_said(
     app_url: str, open_app: Callable[..., OpenedApp]
 ) -> None:
     opened = open_app()
@@ -60,4 +60,6 @@ def test_links_move_between_pages_without_reloading_and_focus_the_heading(
     assert page.url == f"{app_url}/app/contribute"
     page.go_back()
     expect(page.get_by_role("heading", level=1, name="Polyphony")).to_be_visible()
+    page.get_by_role("button", name="Connect wallet").click()  # this browser has no wallet
+    expect(page.get_by_role("status")).to_contain_text("No browser wallet was found")
     assert opened.problems.found == []

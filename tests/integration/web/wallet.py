@@ -55,6 +55,9 @@ class TestWallet:
     account: LocalAccount
     rpc_url: str
     requests: list[str] = field(default_factory=list)
+    # A wallet that starts on another chain (`on_chain`) and knows only that one until the app adds the test chain.
+    on_chain: int | None = None
+    added_chains: set[int] = field(default_factory=set)
 
     __test__ = False  # not a test class, whatever its name
 
@@ -85,11 +88,28 @@ class TestWallet:
             self._check_signer(params[0])
             typed = json.loads(params[1])
             return "0x" + bytes(self.account.sign_typed_data(full_message=typed).signature).hex()
+        if method == "eth_chainId" and self.on_chain is not None:
+            return hex(self.on_chain)
+        if method == "wallet_addEthereumChain":
+            self.added_chains.add(self._test_chain(params[0]))
+            return None
         if method == "wallet_switchEthereumChain":
-            if int(params[0]["chainId"], 16) != int(self.rpc("eth_chainId", []), 16):
-                raise WalletRefusal(UNKNOWN_CHAIN, "this wallet knows only the test chain")
+            wanted = int(params[0]["chainId"], 16)
+            if wanted != self.on_chain and wanted not in self.added_chains and self.on_chain is not None:
+                raise WalletRefusal(UNKNOWN_CHAIN, f"this wallet does not know chain {wanted}: add it first")
+            self.on_chain = None  # on the test chain from now on
             return None
         return self.rpc(method, params)
+
+    def _test_chain(self, chain: dict[str, Any]) -> int:
+        """The chain `wallet_addEthereumChain` adds, which must be the test chain at an RPC URL that answers."""
+        served = int(
+            httpx.post(chain["rpcUrls"][0], json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).json()["result"],
+            16,
+        )
+        if served != int(chain["chainId"], 16):
+            raise WalletRefusal(-32602, f"the RPC URL serves chain {served}, not {chain['chainId']}")
+        return served
 
     def _check_signer(self, address: str) -> None:
         if address.lower() != self.address.lower():
