@@ -1,7 +1,7 @@
 // The header's wallet: "Connect wallet" (discover, switch chain, sign in), then the address, balance and
 // "Sign out".
 import { useState } from "preact/hooks";
-import { get, keepSignIn, messageOf, post, storedSignIn } from "./lib/api";
+import { get, keepSignIn, messageOf, post, storedSignIn, whenTokenRefused } from "./lib/api";
 import { formatTokens, shortAddress } from "./lib/format";
 import { announce, session } from "./lib/store";
 import { discoverWallets, type Eip1193Provider, type Wallet } from "./lib/discover";
@@ -16,6 +16,11 @@ async function showBalance(wallet: Wallet): Promise<void> {
     announce(`The balance could not be read: ${messageOf(error)}`, "error");
   }
 }
+
+whenTokenRefused(() => {
+  session.set({ address: null, wallet: null, balance: null });
+  announce("Your sign-in ended (it expired or was revoked): use Connect wallet to sign in again.", "error");
+});
 
 /** After a reload: keep a stored sign-in while its token holds, and find the wallet that holds its address. */
 export async function restoreSignIn(): Promise<void> {

@@ -130,7 +130,7 @@ def test_a_contributor_uploads_signs_sees_it_scored_verifies_it_and_withdraws_it
     assert opened.problems.found == []
 
 
-def test_an_api_error_is_shown_as_its_message_and_a_sign_in_outlives_a_reload_until_sign_out(
+def test_an_api_error_is_shown_as_its_message_and_a_sign_in_lasts_until_revoked_or_signed_out(
     app_url: str, chain_rpc_url: str, open_app: Callable[..., OpenedApp], tmp_path: Path
 ) -> None:
     wallet = TestWallet(Account.create(), chain_rpc_url)
@@ -150,6 +150,13 @@ def test_an_api_error_is_shown_as_its_message_and_a_sign_in_outlives_a_reload_un
 
     page.reload()  # the sign-in lasts the browser session, and the wallet holding its address is found again
     expect(page.get_by_role("group", name="Wallet")).to_contain_text(wallet.address[:6])
+
+    # The token is revoked behind the app's back: the next call is refused, and the app signs the person out.
+    token = page.evaluate("sessionStorage.getItem('polyphony.token')")
+    httpx.post(f"{app_url}/auth/logout", headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+    page.get_by_role("link", name="My contributions").click()
+    expect(page.get_by_role("status")).to_contain_text("Your sign-in ended")
+    page.get_by_role("button", name="Connect wallet").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Connect wallet")).to_be_visible()
     page.reload()

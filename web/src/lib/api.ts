@@ -40,6 +40,21 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
   return { Accept: "application/json", ...(signIn ? { Authorization: `Bearer ${signIn.token}` } : {}), ...extra };
 }
 
+let tokenRefused: () => void = () => {};
+
+/** What to do when the API refuses the stored token (expired or revoked): the shell signs the person out. */
+export function whenTokenRefused(listener: () => void): void {
+  tokenRefused = listener;
+}
+
+function refused(error: ApiError): ApiError {
+  if (error.status === 401 && error.code === "invalid_token" && storedSignIn()) {
+    keepSignIn(null);
+    tokenRefused();
+  }
+  return error;
+}
+
 /** The ApiError for a response that is not ok: the API's `{"error": {"code", "message"}}`, or a plain sentence. */
 export function errorOf(status: number, body: string): ApiError {
   try {
@@ -65,7 +80,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     throw new ApiError(UNREACHABLE, 0, "unreachable");
   }
   const text = await response.text();
-  if (!response.ok) throw errorOf(response.status, text);
+  if (!response.ok) throw refused(errorOf(response.status, text));
   return (text ? JSON.parse(text) : null) as T;
 }
 
@@ -82,7 +97,7 @@ export function postForm<T>(path: string, form: FormData, onProgress?: (sent: nu
     request.onerror = () => reject(new ApiError(UNREACHABLE, 0, "unreachable"));
     request.onload = () => {
       if (request.status >= 200 && request.status < 300) resolve(JSON.parse(request.responseText) as T);
-      else reject(errorOf(request.status, request.responseText));
+      else reject(refused(errorOf(request.status, request.responseText)));
     };
     request.send(form);
   });

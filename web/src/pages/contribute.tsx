@@ -136,7 +136,7 @@ export default function Contribute() {
       </p>
       {!address && (
         <p>
-          Use <strong>Connect wallet</strong> at the top of the page to upload; checking a file works without one.
+          Use <strong>Connect wallet</strong> at the top of the page to check a file and upload it: both are done in your name.
         </p>
       )}
       <form ref={form} class="stack" onSubmit={upload} aria-describedby={problem ? "form-problem" : undefined}>
@@ -185,7 +185,7 @@ export default function Contribute() {
           <span class="hint" id="consent-text">{CONSENT_TEXT} Its SHA-256 is part of the claim you sign.</span>
         </div>
         <div class="actions">
-          <button type="button" onClick={checkFile} disabled={busy}>
+          <button type="button" onClick={checkFile} disabled={busy || !address}>
             Check file
           </button>
           <button type="submit" class="primary" disabled={busy || !address}>
