@@ -149,11 +149,17 @@ class Stack:
             part.before_restart()
         except Exception as error:  # Redis down too: the broker's visibility timeout brings the jobs back instead
             self.console.print(f"  [yellow]{part.name}:[/] taken jobs not requeued now ({error})")
-        self._spawn(part)
         part.restarts += 1
         part.restarted_at.append(time.monotonic())
         part.last_restart_utc = utcnow().isoformat()
         part.restart_due = None
+        try:
+            self._spawn(part)
+        except OSError as error:  # its program is gone or cannot run: a failed restart, tried again later
+            self.console.print(f"  [red]could not restart[/] {part.name}: {error}")
+            assert part.last_exit_code is not None
+            self._schedule_restart(part, part.last_exit_code, time.monotonic())
+            return
         self.console.print(
             f"  [yellow]restarted[/] {part.name} (it stopped with exit code {part.last_exit_code}; "
             f"restart {part.restarts}); see {self._log(part)}"

@@ -65,6 +65,7 @@ RENAMED_TASKS = {
 # `polyphony up` does not wait this out: it puts a dead worker's jobs back at once (`requeue_taken`).
 VISIBILITY_TIMEOUT_S = 360
 RETRY_BACKOFF_MAX_S = 300  # every task's retry countdown stays below the visibility timeout
+REQUEUE_TIMEOUT_S = 5.0
 
 
 def task_routes() -> dict[str, dict[str, str]]:
@@ -106,7 +107,9 @@ def requeue_taken(settings: Settings, queues: Collection[str]) -> int:
     how many. Only for a worker that is gone and the only consumer of its queues (`polyphony up` restarting it):
     a job still running elsewhere would run twice, which idempotent tasks allow but nobody needs."""
     app = make_celery(settings)
-    with app.connection_for_write() as connection:
+    # Bounded, so a frozen Redis cannot hold up the supervisor that asks: it then leaves the jobs to the timeout.
+    bounded = {"socket_timeout": REQUEUE_TIMEOUT_S, "socket_connect_timeout": REQUEUE_TIMEOUT_S}
+    with app.connection_for_write(transport_options=bounded) as connection:
         channel: Any = connection.default_channel  # kombu's Redis channel: its unacked hash and its QoS
         taken: dict[bytes, bytes] = channel.client.hgetall(channel.unacked_key)
         mine = [tag for tag, entry in taken.items() if _routing_key(entry) in queues]

@@ -62,3 +62,24 @@ def test_a_part_that_keeps_dying_stops_the_stack_with_one_line(tmp_path: Path, m
     assert "crasher keeps dying" in str(failure.value) and "\n" not in str(failure.value)
     gaps = [later - earlier for earlier, later in itertools.pairwise(part.restarted_at)]
     assert all(later > earlier for earlier, later in itertools.pairwise(gaps)), gaps  # the backoff grows
+
+
+def test_a_part_whose_program_is_gone_is_tried_again_and_then_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stack_module, "FIRST_BACKOFF_S", 0.05)
+    program = tmp_path / "sleeper"
+    program.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(120)\n")
+    program.chmod(0o755)
+    stack = Stack(Settings(polyphony_home=tmp_path), Console(quiet=True), supervised=True)
+    part = Part("vanishing", [str(program)], "nothing")
+    try:
+        stack.start(part)
+        program.unlink()  # an npm reinstall, a removed virtualenv: the next start fails
+        assert part.process is not None
+        os.killpg(part.process.pid, signal.SIGKILL)
+        with pytest.raises(StackFailed) as failure:
+            _heal_until(stack, lambda: False, timeout_s=30)
+    finally:
+        stack.stop_all()
+    assert "vanishing keeps dying" in str(failure.value)
