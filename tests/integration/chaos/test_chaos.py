@@ -4,8 +4,9 @@ exists twice, and nothing of a killed upload is left behind.
 
 One stack (embedded Redis, anvil, SQLite, the local CID store) is started once and the cases run in order on it,
 each on the state the previous ones left: that is the point, a stack that healed must go on working. The cases
-print what came back and how long it took (`pytest -s` shows the table). Time budget: about 4 minutes on two
-cores, most of it the stack's own periods (anchoring every 30 s, an epoch's proposal).
+print what came back and how long it took (`pytest -s` shows the table). Time budget: 6 minutes; it takes 4 to 5
+on two busy cores, most of it the stack's own start, its periods (anchoring every 30 s) and a restarted scoring
+worker loading its models.
 
 It runs once in CI, in the embedded run: the parts it kills are the ones `polyphony up` runs itself, and on the
 production-shaped run Redis and the database are servers of their own that no supervisor here restarts.
