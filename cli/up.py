@@ -1,4 +1,4 @@
-"""The `polyphony up` command: preflight, start in order, report, supervise, stop on Ctrl-C."""
+"""The `polyphony up` command: preflight, start in order, report, supervise (restart what dies), stop on Ctrl-C."""
 
 import signal
 import time
@@ -27,6 +27,8 @@ from polyphony.errors import PolyphonyError
 from polyphony.migrations import upgrade_to_head
 from polyphony.settings import Settings
 
+SUPERVISE_EVERY_S = 0.5
+
 
 class _StopRequested(Exception):
     """SIGINT or SIGTERM reached the supervisor."""
@@ -39,14 +41,14 @@ def run_stack(settings: Settings, console: Console) -> int:
     except PreflightFailed as problem:
         console.print(f"[red]polyphony up:[/] {problem}")
         return 2
-    stack = Stack(settings, console)
+    stack = Stack(settings, console, supervised=True)
     _stop_on_signals()
     try:
         _start(stack, settings, console)
         _report_health(settings, console)
         while True:
-            stack.check_alive()
-            time.sleep(0.5)
+            stack.heal()
+            time.sleep(SUPERVISE_EVERY_S)
     except _StopRequested:
         console.print("Stopping…")
         return 0

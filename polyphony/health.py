@@ -4,14 +4,18 @@ A probe is a function that returns a short detail ("redis 6.2.14") when its part
 does not; `check_components` turns that into up/down with the latency and the reason. `HealthMonitor` runs the
 probes in the background and keeps the latest answer, so reading the health costs nothing: a load balancer that
 polls every few seconds would otherwise run every probe each time, the workers' one-second ping included.
+`supervised_parts` reads what `polyphony up` records of the parts it runs: which are running, and their restarts.
 """
 
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import redis
@@ -166,3 +170,43 @@ def workers_probe(celery: Celery) -> Probe:
         return f"{len(replies)} worker(s): " + ", ".join(sorted(name for reply in replies for name in reply))
 
     return probe
+
+
+SUPERVISOR_STATE = "supervisor.json"  # in the state folder, written by `polyphony up` (cli/stack.py)
+
+
+@dataclass(frozen=True)
+class SupervisedPart:
+    """One part as `polyphony up` supervises it: running or waiting to be restarted, and how often it was."""
+
+    status: Literal["running", "restarting"]
+    restarts: int
+    last_restart_at: str | None
+    last_exit_code: int | None
+
+
+def supervised_parts(home: Path) -> dict[str, SupervisedPart] | None:
+    """The parts `polyphony up` runs from `home` and their restarts; None when no live supervisor runs them
+    (`polyphony serve`, a test, a supervisor that was killed and left its file)."""
+    try:
+        state = json.loads((home / SUPERVISOR_STATE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not _alive(int(state.get("supervisor_pid", 0))):
+        return None
+    return {
+        name: SupervisedPart(part["status"], part["restarts"], part["last_restart_at"], part["last_exit_code"])
+        for name, part in state.get("parts", {}).items()
+    }
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True

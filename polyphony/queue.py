@@ -5,7 +5,10 @@ never reach the sender. Every task's queue is therefore named here, in one table
 domain (the module that defines it), not its queue.
 """
 
+import json
+from collections.abc import Collection
 from functools import lru_cache
+from typing import Any
 
 from celery import Celery
 
@@ -24,6 +27,7 @@ QUEUE_OF_TASK = {
     "contributions.sweep_unfinished": DEFAULT_QUEUE,
     "chain.index_events": CHAIN_QUEUE,
     "chain.anchor_claims": CHAIN_QUEUE,
+    "chain.resume_sends": CHAIN_QUEUE,
     "scoring.enqueue_due": SCORING_QUEUE,
     "scoring.score_contribution": SCORING_QUEUE,
     "scoring.fill_index": SCORING_QUEUE,
@@ -53,6 +57,17 @@ RENAMED_TASKS = {
 }
 
 
+# A job taken by a worker stays in the broker, unacknowledged, until its task is done; if the worker died, the
+# broker gives it to another after this timeout. It must exceed the longest task, or a live task is handed out a
+# second time: the longest are a chain send's receipt wait (`chain.tx.SenderPolicy.receipt_timeout_s`, 300 s) and
+# the longest retry countdown a worker holds (`RETRY_BACKOFF_MAX_S`). A scoring run of a very large upload may take
+# longer: its lease (`polyphony.scores.flow`) makes a second delivery record nothing twice. On one machine
+# `polyphony up` does not wait this out: it puts a dead worker's jobs back at once (`requeue_taken`).
+VISIBILITY_TIMEOUT_S = 360
+RETRY_BACKOFF_MAX_S = 300  # every task's retry countdown stays below the visibility timeout
+REQUEUE_TIMEOUT_S = 5.0
+
+
 def task_routes() -> dict[str, dict[str, str]]:
     """Celery's `task_routes`: every task, and every old name on the queue its new name runs on."""
     queues = {**QUEUE_OF_TASK, **{old: QUEUE_OF_TASK[new] for old, new in RENAMED_TASKS.items()}}
@@ -74,7 +89,7 @@ def make_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
         result_expires=3600,
         timezone="UTC",
     )
@@ -85,3 +100,27 @@ def make_celery(settings: Settings) -> Celery:
 def get_celery() -> Celery:
     """The process-wide Celery app for sending tasks and pinging workers."""
     return make_celery(get_settings())
+
+
+def requeue_taken(settings: Settings, queues: Collection[str]) -> int:
+    """Put back at the head of `queues` every job a worker of those queues took and did not acknowledge; return
+    how many. Only for a worker that is gone and the only consumer of its queues (`polyphony up` restarting it):
+    a job still running elsewhere would run twice, which idempotent tasks allow but nobody needs."""
+    app = make_celery(settings)
+    # Bounded, so a frozen Redis cannot hold up the supervisor that asks: it then leaves the jobs to the timeout.
+    bounded = {"socket_timeout": REQUEUE_TIMEOUT_S, "socket_connect_timeout": REQUEUE_TIMEOUT_S}
+    with app.connection_for_write(transport_options=bounded) as connection:
+        channel: Any = connection.default_channel  # kombu's Redis channel: its unacked hash and its QoS
+        taken: dict[bytes, bytes] = channel.client.hgetall(channel.unacked_key)
+        mine = [tag for tag, entry in taken.items() if _routing_key(entry) in queues]
+        for tag in mine:
+            channel.qos.restore_by_tag(tag)  # in one Redis transaction: the job is never in both places
+    return len(mine)
+
+
+def _routing_key(entry: bytes) -> str:
+    """The queue of an unacknowledged job, as kombu's Redis transport stores it: [message, exchange, key]."""
+    try:
+        return str(json.loads(entry)[2])
+    except (ValueError, IndexError, TypeError):
+        return ""

@@ -26,6 +26,27 @@ os.environ["POLYPHONY_UPLOAD_PER_CLIENT"] = "100000"
 os.environ["POLYPHONY_RELAY_PER_CLIENT"] = "100000"
 
 
+# Suites that CI runs once, not in both of its runs (they test processes, not the services behind them). The
+# services are configured by the environment before any test runs, so the choice is made at collection.
+ON_SERVICES = any(os.environ.get(name) for name in ("DATABASE_URL", "REDIS_URL", "CHAIN_RPC_URL", "IPFS_API_URL"))
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (not skip) what this run does not cover: `embedded_only` tests run on the embedded defaults
+    (CI's first run), `postgresql_only` tests where DATABASE_URL is PostgreSQL (its second)."""
+
+    def left_out(item: pytest.Item) -> bool:
+        if item.get_closest_marker("embedded_only"):
+            return ON_SERVICES
+        return bool(item.get_closest_marker("postgresql_only")) and not ON_POSTGRESQL
+
+    deselected = [item for item in items if left_out(item)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not left_out(item)]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Remove the run's state folder once every fixture (and the processes they started) has stopped."""
     shutil.rmtree(TEST_HOME, ignore_errors=True)

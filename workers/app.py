@@ -18,6 +18,7 @@ CLOSE_EPOCH_S = 60.0
 KEEP_EPOCHS_S = 15.0
 KEEP_PROPOSALS_S = 15.0
 RECORD_ROUNDS_S = 10.0
+RESUME_SENDS_S = 15.0
 
 
 def every(seconds: float, task: str) -> dict[str, Any]:
@@ -42,6 +43,7 @@ app.conf.beat_schedule = {
     "publish and activate reward roots": every(KEEP_EPOCHS_S, "rewards.keep_epochs"),
     "queue and execute passed proposals": every(KEEP_PROPOSALS_S, "governance.keep_proposals"),
     "record approved rounds and registered models": every(RECORD_ROUNDS_S, "rounds.record_approvals"),
+    "resend transactions a crash or a reorg left unmined": every(RESUME_SENDS_S, "chain.resume_sends"),
 }
 
 beat_init.connect(hold_the_schedule, weak=False)  # one beat sends the schedule, however many run

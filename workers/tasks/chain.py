@@ -1,8 +1,11 @@
-"""Chain tasks: the event indexer and claim anchoring (both on the chain queue, see polyphony.queue)."""
+"""Chain tasks: the event indexer, claim anchoring and the senders' resumption (on the chain queue, see
+polyphony.queue)."""
 
 from chain.anchoring import anchor_with_settings
 from chain.client import connect
 from chain.indexer import index_deployment
+from chain.keys import KeyRole, MissingKey
+from chain.senders import sender_for
 from polyphony.errors import Unavailable
 from polyphony.settings import get_settings
 from workers.app import app
@@ -23,3 +26,23 @@ def anchor_claims() -> int | None:
     """Anchor the waiting claims as one Merkle batch (or finish an interrupted one); return its id."""
     batch = anchor_with_settings(get_settings())
     return batch.id if batch is not None else None
+
+
+# The keys the workers send with; the deployer's sends only from `polyphony deploy`.
+WORKER_KEYS = (KeyRole.ANCHORER, KeyRole.REWARDER, KeyRole.RELAYER, KeyRole.SCORER)
+
+
+@app.task(name="chain.resume_sends", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+def resume_sends() -> int:
+    """Finish each worker key's transactions left without a receipt or lost to a reorg (an embedded anvil killed
+    before it saved its state), even when the key has nothing new to send; return how many keys were checked."""
+    settings = get_settings()
+    checked = 0
+    for role in WORKER_KEYS:
+        try:
+            sender = sender_for(settings, role)
+        except MissingKey:  # a chain this stack does not send on
+            continue
+        sender.resume_unfinished()
+        checked += 1
+    return checked

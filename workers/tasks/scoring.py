@@ -7,6 +7,7 @@ from redis import Redis
 
 from chain.scoring import attestor, register_policy_with_settings
 from polyphony.errors import Unavailable
+from polyphony.queue import RETRY_BACKOFF_MAX_S
 from polyphony.scores import flow
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
@@ -26,7 +27,7 @@ def enqueue_due() -> int:
 
 @app.task(
     name="scoring.score_contribution", bind=True, acks_late=True, autoretry_for=(Unavailable,),
-    retry_backoff=2, retry_backoff_max=300, max_retries=60,
+    retry_backoff=2, retry_backoff_max=RETRY_BACKOFF_MAX_S, max_retries=60,
 )  # fmt: skip
 def score_contribution(self: Any, contribution_id: int) -> dict[str, Any] | None:
     """Score one contribution under the current policy (once: a scored one is left as it is)."""
@@ -40,13 +41,19 @@ def score_contribution(self: Any, contribution_id: int) -> dict[str, Any] | None
         raise self.retry(countdown=flow.RECHECK_EARLIER_S, max_retries=None, exc=waiting) from None
 
 
-@app.task(name="scoring.fill_index", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=10)
+@app.task(
+    name="scoring.fill_index", autoretry_for=(Unavailable,), retry_backoff=True, retry_backoff_max=RETRY_BACKOFF_MAX_S,
+    max_retries=10,
+)  # fmt: skip
 def fill_index() -> int:
     """Index every contribution scored under an earlier policy before the current one scores anything new."""
     return flow.fill_index(_redis(), storage=storage_from_settings(get_settings()))
 
 
-@app.task(name="scoring.register_policy", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=10)
+@app.task(
+    name="scoring.register_policy", autoretry_for=(Unavailable,), retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX_S, max_retries=10,
+)  # fmt: skip
 def register_policy() -> int | None:
     """Pin the current policy document and register its hash on the provenance registry (once); its block."""
     settings = get_settings()

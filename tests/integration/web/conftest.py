@@ -2,8 +2,8 @@
 process as `polyphony up` runs it, with Redis, anvil and the deployed contracts, and the default, chain and
 scoring workers behind it.
 
-These tests carry the `browser` marker and run on the embedded defaults only (CI's run 1): when DATABASE_URL
-names PostgreSQL (CI's run 2) they are deselected, not skipped, since the browser sees the same app either way.
+These tests carry the `browser` and `embedded_only` markers: they run on the embedded defaults (CI's run 1) and
+are deselected, not skipped, on the configured services (CI's run 2), since the browser sees the same app.
 Screenshots go to tests/artifacts/web/ (gitignored), at desktop and phone width.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from api.routes.app import WEB_DIST
 from chain.bindings import Deployment
 from cli.stack import Stack, api_part
-from polyphony.settings import Settings, get_settings
+from polyphony.settings import Settings
 from tests.integration.scoring.conftest import scoring_celery_worker  # noqa: F401 (the scoring worker fixture)
 from tests.integration.web.wallet import TestWallet
 
@@ -34,15 +34,6 @@ CHROMIUM_FLAGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not get_settings().effective_database_url.startswith("postgresql"):
-        return
-    browser_tests = [item for item in items if item.get_closest_marker("browser")]
-    if browser_tests:
-        config.hook.pytest_deselected(items=browser_tests)
-        items[:] = [item for item in items if not item.get_closest_marker("browser")]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from tests.integration.web.conftest import PHONE, OpenedApp
 from tests.integration.web.wallet import TestWallet
 from tests.support.scored_uploads import JUNK, jsonl, prose
 
-pytestmark = pytest.mark.browser  # run on the embedded defaults, deselected on PostgreSQL (see conftest.py)
+pytestmark = [pytest.mark.browser, pytest.mark.embedded_only]  # CI runs it once (tests/conftest.py)
 
 KEPT_AND_JUNK = 5, 2
 

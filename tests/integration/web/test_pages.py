@@ -11,7 +11,7 @@ from cli.client import PolyphonyClient
 from tests.integration.api.contributor_flows import claim, upload
 from tests.integration.web.conftest import DESKTOP, PHONE, OpenedApp
 
-pytestmark = pytest.mark.browser  # run on the embedded defaults, deselected on PostgreSQL (see conftest.py)
+pytestmark = [pytest.mark.browser, pytest.mark.embedded_only]  # CI runs it once (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
