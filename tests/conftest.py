@@ -21,6 +21,7 @@ os.environ["POLYPHONY_CHAIN_BLOCK_TIME_S"] = "0"
 # a person would. The rate-limit tests set their own low limits.
 os.environ["POLYPHONY_SIGN_IN_PER_CLIENT"] = "100000"
 os.environ["POLYPHONY_UPLOAD_PER_CLIENT"] = "100000"
+os.environ["POLYPHONY_REFUSED_UPLOADS_PER_CLIENT"] = "100000"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
