@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.fields import MAX_STORED_INTEGER
 from polyphony.models.contribution import Contribution, ContributionEvent
 from polyphony.models.score import ContributionScore
 from polyphony.scores.documents import DocumentFate, document_fates
@@ -105,4 +106,6 @@ class RevocationSignature(BaseModel):
     """`POST /contributions/{id}/revocation`: the signature over the offered typed data, and its deadline."""
 
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte secp256k1 signature, 0x-hex")
-    deadline: int = Field(ge=0, description="The `deadline` of the typed data that was signed (unix seconds)")
+    deadline: int = Field(
+        ge=0, le=MAX_STORED_INTEGER, description="The `deadline` of the typed data that was signed (unix seconds)"
+    )

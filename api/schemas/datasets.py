@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.fields import RowId
 from governance.datasets.service import LEAF_ENCODING, MAX_SCORE
 from polyphony.models.dataset import Dataset
 
@@ -18,7 +19,7 @@ class DatasetCreate(BaseModel):
     languages: list[str] = Field(default_factory=list, max_length=100, description="Language tags, e.g. en.")
     licenses: list[str] = Field(default_factory=list, max_length=100, description="SPDX license ids.")
     modalities: list[str] = Field(default_factory=list, max_length=3, description="text, tabular or image.")
-    contribution_ids: list[int] = Field(default_factory=list, max_length=100_000, description="Only these.")
+    contribution_ids: list[RowId] = Field(default_factory=list, max_length=100_000, description="Only these.")
 
 
 class DatasetPublic(BaseModel):

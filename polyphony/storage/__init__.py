@@ -9,5 +9,5 @@ from polyphony.storage.local import LocalStorage
 def storage_from_settings(settings: Settings) -> Storage:
     """The IPFS node at `IPFS_API_URL` if set, else the local CID store under `$POLYPHONY_HOME`."""
     if settings.ipfs_api_url:
-        return KuboStorage(settings.ipfs_api_url, staging_dir=settings.spool_dir / "staging")
+        return KuboStorage(settings.ipfs_api_url)
     return LocalStorage(settings.blocks_dir)

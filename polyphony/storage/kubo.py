@@ -9,9 +9,8 @@ an answer that differs: a node whose `Import.*` settings change CIDs would other
 import hashlib
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from ipaddress import IPv6Address, ip_address
-from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
@@ -21,7 +20,7 @@ from ipfshttpclient import exceptions as rpc
 from polyphony.storage.base import CHUNK_SIZE, StoredBlob, range_end
 from polyphony.storage.cid import Cid, normalize_cid, parse_cid
 from polyphony.storage.errors import BlobNotFound, StorageUnavailable
-from polyphony.storage.staging import Staging, abandoned_markers
+from polyphony.storage.staging import Staging
 from polyphony.storage.unixfs import FileDagBuilder, read_chunks
 
 # ipfshttpclient 0.8.0a2 hands urllib3 1.x's `strict` argument to every connection pool, and urllib3 2 warns
@@ -48,13 +47,14 @@ _ADD_OPTIONS: dict[str, Any] = {
 class KuboStorage:
     """A CID store on an IPFS node reached over the Kubo RPC API at `api_url` (e.g. `http://127.0.0.1:5001`).
 
-    An upload's staged blocks are the node's; with `staging_dir`, each staging lists their CIDs in a marker file
-    there, so the blocks of an upload whose process died can be removed by `sweep_staging`.
+    An upload's staged blocks are the node's, unpinned, and the node's own garbage collection removes them:
+    nothing here deletes blocks. `block rm` would, but it takes the node's garbage-collection lock, which every
+    open add holds, and while it waits no new add may start (seen on js-ipfs: once block rm had been sent during
+    a run where an upload's client was killed, every later add on that node hung). A staging here only ends.
     """
 
-    def __init__(self, api_url: str, *, staging_dir: Path | None = None) -> None:
+    def __init__(self, api_url: str) -> None:
         self.api_url = api_url
-        self.staging_dir = staging_dir
         self.name = f"IPFS node at {api_url}"
         address, base = _multiaddr_and_base(api_url)
         self._client = ipfshttpclient.Client(
@@ -64,9 +64,9 @@ class KuboStorage:
     def add(self, stream: BinaryIO, *, pin: bool = True, staging: Staging | None = None) -> StoredBlob:
         """Send everything `stream` yields to the node (pinned unless not `pin`), return its CID, size and sha256.
 
-        With `staging`, every block's CID is recorded there as it is sent, for `discard_staging`.
+        A `staging` changes nothing: unpinned blocks wait for the node's garbage collection.
         """
-        upload = _Upload(stream, staging=staging)
+        upload = _Upload(stream)
         with self._answering("add a file"):
             answer = self._client.add(upload, **_ADD_OPTIONS, pin=pin, opts={"hash": "sha2-256"})
         cid = normalize_cid(str(answer["Hash"]))
@@ -118,8 +118,8 @@ class KuboStorage:
             self._client.pin.add(str(root), offline=True, opts={"timeout": _WALK_DEADLINE})
 
     def begin_staging(self) -> Staging:
-        """A new staging for one upload of this process, its marker in `staging_dir` (if set)."""
-        return Staging.begin(self.staging_dir)
+        """A new staging for one upload of this process (a name only: the node keeps the blocks)."""
+        return Staging.begin()
 
     def pin_staged(self, staging: Staging, cid: str) -> None:
         """Pin `cid`, whose blocks `staging` sent, then end the staging."""
@@ -127,33 +127,12 @@ class KuboStorage:
         staging.end()
 
     def discard_staging(self, staging: Staging) -> None:
-        """Remove the blocks `staging` sent from the node (a refused upload's), except pinned ones, which the
-        node refuses to remove (the same bytes kept by another contribution)."""
-        if not staging.ended and staging.cids:
-            self._remove_unpinned_blocks(staging.cids)
+        """End the staging; its blocks stay unpinned on the node until its garbage collection."""
         staging.end()
 
     def sweep_staging(self) -> int:
-        """Remove the blocks of the stagings in `staging_dir` whose process has ended; how many stagings went."""
-        abandoned = abandoned_markers(self.staging_dir) if self.staging_dir is not None else []
-        for staging in abandoned:
-            self.discard_staging(staging)
-        return len(abandoned)
-
-    def _remove_unpinned_blocks(self, cids: list[str]) -> None:
-        unique = list(dict.fromkeys(cids))
-        for start in range(0, len(unique), 500):
-            batch = unique[start : start + 500]
-            try:
-                self._block_rm(batch)
-            except _NodeRefused:  # a pinned or missing block in the batch: remove the others one by one
-                for cid in batch:
-                    with suppress(_NodeRefused):
-                        self._block_rm([cid])
-
-    def _block_rm(self, cids: list[str]) -> None:
-        with self._answering("remove a refused upload's blocks"):
-            self._client._client.request("/block/rm", cids, opts={"force": "false"}, decoder="json")
+        """Nothing to sweep here: the node's garbage collection takes unpinned blocks."""
+        return 0
 
     def unpin(self, cid: str) -> None:
         """Unpin `cid` on the node (unpinning what is not pinned, or pinned only under another pin, does nothing)."""
@@ -241,9 +220,9 @@ class _Upload:
 
     name = "blob"  # the multipart file name; a single file's name plays no part in its CID
 
-    def __init__(self, stream: BinaryIO, *, staging: Staging | None) -> None:
+    def __init__(self, stream: BinaryIO) -> None:
         self._chunks = read_chunks(stream, CHUNK_SIZE)
-        self._dag = FileDagBuilder(lambda cid, block: staging.record(str(cid)) if staging is not None else None)
+        self._dag = FileDagBuilder(lambda cid, block: None)
         self.content_hash = hashlib.sha256()
         self.size = 0
 

@@ -98,7 +98,7 @@ class LocalStorage:
 
     def begin_staging(self) -> Staging:
         """A new staging for one upload of this process (its folder is made by `add`)."""
-        return Staging.begin(None)
+        return Staging.begin()
 
     def pin_staged(self, staging: Staging, cid: str) -> None:
         """Move the blocks `staging` holds into the store and pin `cid`, then end the staging."""
@@ -117,12 +117,14 @@ class LocalStorage:
                 pass
             os.sync()  # staged blocks were written without a sync: on disk before the pin, as in `add`
             self._write_pin(parse_cid(cid))
-        self.discard_staging(staging)
+        shutil.rmtree(folder, ignore_errors=True)  # only duplicates of blocks stored already are left in it
+        staging.end()
 
     def discard_staging(self, staging: Staging) -> None:
         """Throw away what `staging` holds (a refused upload's blocks); nothing else shares them."""
+        if not staging.ended:
+            shutil.rmtree(self._staging / staging.name, ignore_errors=True)
         staging.end()
-        shutil.rmtree(self._staging / staging.name, ignore_errors=True)
 
     def sweep_staging(self) -> int:
         """Remove the stagings whose process has ended (an upload killed mid-way); how many went."""

@@ -23,8 +23,6 @@ from chain.bindings import Deployment
 from cli.client import ClientError, PolyphonyClient
 from cli.stack import Part, Stack, api_part, free_port
 from polyphony.settings import Settings
-from polyphony.storage import storage_from_settings
-from polyphony.storage.errors import BlobNotFound
 from tests.integration.api.contributor_flows import FORM
 
 log = logging.getLogger(__name__)
@@ -96,8 +94,8 @@ def _jsonl(size: int) -> bytes:
 
 
 def leftovers_of(settings: Settings, pid: int) -> list[Path]:
-    """The stagings (local store folders, or IPFS-node markers) and spool files the process `pid` holds."""
-    places = [settings.blocks_dir / "staging", settings.spool_dir / "staging", settings.spool_dir]
+    """The stagings (the local store's folders) and spool files the process `pid` holds."""
+    places = [settings.blocks_dir / "staging", settings.spool_dir]
     found = [path for place in places if place.is_dir() for path in place.iterdir()]
     return [path for path in found if f".{pid}." in path.name]
 
@@ -120,8 +118,9 @@ def test_a_killed_uploads_leftovers_are_swept_and_a_live_uploads_are_kept(
     slow = streaming_upload(living, token, first_bytes=600_000)
     doomed = streaming_upload(dying, token, first_bytes=1_200_000)
     assert dying.part.process is not None and living.part.process is not None
-    wait_for(lambda: len(leftovers_of(settings, dying.part.process.pid)) >= 2, within_s=30)  # type: ignore[union-attr]
-    staged_cids = _staged_cids(leftovers_of(settings, dying.part.process.pid))
+    # The spool file, and on the local store the staging's folder too (an IPFS node keeps staged blocks itself).
+    held = 1 if settings.ipfs_api_url else 2
+    wait_for(lambda: len(leftovers_of(settings, dying.part.process.pid)) >= held, within_s=30)  # type: ignore[union-attr]
 
     os.kill(dying.part.process.pid, signal.SIGKILL)
     dying.part.process.wait()
@@ -129,20 +128,10 @@ def test_a_killed_uploads_leftovers_are_swept_and_a_live_uploads_are_kept(
     swept_after_s = wait_for(lambda: not leftovers_of(settings, dying.part.process.pid), within_s=SWEPT_WITHIN_S)  # type: ignore[union-attr]
     log.info("a killed upload's staging and spool file were swept %.1f s after the kill", swept_after_s)
 
-    assert len(leftovers_of(settings, living.part.process.pid)) >= 2  # the live upload's: untouched
+    assert len(leftovers_of(settings, living.part.process.pid)) >= held  # the live upload's: untouched
     answer = finish_upload(slow)
     assert answer.startswith(b"HTTP/1.1 201 ") and b'"status":"stored"' in answer
     assert leftovers_of(settings, living.part.process.pid) == []
-    storage = storage_from_settings(settings)
-    for cid in staged_cids:  # on an IPFS node the blocks themselves went (the local store's went with the folder)
-        with pytest.raises(BlobNotFound):
-            storage.block(cid)
-
-
-def _staged_cids(leftovers: list[Path]) -> list[str]:
-    """The CIDs an IPFS-node staging marker lists (none for the local store, whose stagings are folders)."""
-    markers = [path for path in leftovers if path.parent.name == "staging" and path.is_file()]
-    return [line for marker in markers for line in marker.read_text().split()][:3]
 
 
 def test_a_refused_upload_leaves_nothing_at_once(two_apis: list[Api], settings: Settings) -> None:
