@@ -1,7 +1,7 @@
 """FastAPI dependencies as `Annotated` aliases, so a route's signature reads as a sentence."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from redis import Redis
 from sqlmodel import Session
+from starlette.requests import ClientDisconnect
 from web3 import Web3
 
 from chain.bindings import Deployment, read_deployment
@@ -22,7 +23,7 @@ from polyphony.auth.tokens import NO_TOKEN, contributor_of
 from polyphony.db import get_engine, get_session
 from polyphony.health import Probe, database_probe, redis_probe, storage_probe, workers_probe
 from polyphony.queue import get_celery
-from polyphony.ratelimit import hit, preview_limits, upload_limits
+from polyphony.ratelimit import Admission, admit_upload, hit, preview_limits
 from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
@@ -104,12 +105,28 @@ def current_contributor(offered: OfferedContributor, _documented: BearerCredenti
 CurrentContributor = Annotated[str, Depends(current_contributor)]
 
 
-def limit_uploads(me: CurrentContributor, client: ClientHost, redis: RedisDep, settings: SettingsDep) -> None:
-    """Count an upload against its address's and its client's limits; 429 with Retry-After past either."""
-    hit(redis, upload_limits(settings, client=client, address=me))
+def limit_uploads(
+    me: CurrentContributor, client: ClientHost, redis: RedisDep, settings: SettingsDep
+) -> Iterator[Admission]:
+    """Let an upload in within its client's and address's limits (429 with Retry-After past one); once it is
+    answered, it stays counted if it was accepted, and moves to the refusals bucket if it was refused."""
+    admission = admit_upload(redis, settings, client=client, address=me)
+    try:
+        yield admission
+    except Exception as error:
+        admission.refused(callers_mistake=_callers_mistake(error))
+        raise
+    admission.accepted()
 
 
-UploadAllowance = Annotated[None, Depends(limit_uploads)]
+def _callers_mistake(error: Exception) -> bool:
+    """A 4xx, a body that stopped arriving or a client that hung up: the client's doing, not ours."""
+    status = getattr(error, "status_code", 500)
+    return isinstance(error, ClientDisconnect) or (isinstance(status, int) and 400 <= status < 500)
+
+
+# scope="function": the slot is free again before the answer leaves, so the client's next upload finds it.
+UploadAllowance = Annotated[Admission, Depends(limit_uploads, scope="function")]
 
 
 def limit_previews(me: CurrentContributor, client: ClientHost, redis: RedisDep, settings: SettingsDep) -> None:

@@ -1,8 +1,11 @@
 """The API application: `create_app()` wires routes, error handlers and metrics."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
 
-from api.deps import get_redis, offered_contributor
+from api.deps import get_redis, get_storage, offered_contributor
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
@@ -29,14 +32,30 @@ from api.routes import (
     trained_models,
 )
 from api.schemas.errors import ErrorPublic
+from api.timeouts import BodyIdleTimeout
+from polyphony.contributions.leftovers import LeftoverSweeper
 from polyphony.queue import SCORING_QUEUE
 from polyphony.scores.metrics import install_collector
+from polyphony.settings import get_settings
 
 _BAD_TOKEN = {
     "model": ErrorPublic,
     "description": "error code `invalid_token`: the request carried a bearer token that was never issued here, "
     "has expired or was revoked (the message and WWW-Authenticate's error_description say which)",
 }
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """While the server runs, this process sweeps what dead uploads left on this machine."""
+    settings = get_settings()
+    sweeper = LeftoverSweeper(
+        storage=get_storage(), spool_dir=settings.spool_dir, period_s=settings.polyphony_upload_sweep_s
+    ).start()
+    try:
+        yield
+    finally:
+        sweeper.stop()
 
 
 def create_app() -> FastAPI:
@@ -50,9 +69,11 @@ def create_app() -> FastAPI:
         responses={401: _BAD_TOKEN, 500: {"model": ErrorPublic}},
         # Any route, public ones too, refuses a bearer token that is no good rather than ignoring it.
         dependencies=[Depends(offered_contributor)],
+        lifespan=_lifespan,
     )
     install_docs(app)
     install_error_handlers(app)
+    app.add_middleware(BodyIdleTimeout, idle_s=get_settings().polyphony_body_idle_timeout_s)
     install_metrics(app)
     install_collector(get_redis(), queue=SCORING_QUEUE)
     app.include_router(health.router)

@@ -6,7 +6,7 @@ Starlette's own form parsing reads the whole body before the route runs; this re
 """
 
 import asyncio
-import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -18,7 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from api.timeouts import BodyTimedOut
 from polyphony.contributions.ingest import ReceivedUpload
+from polyphony.contributions.leftovers import spool_path
 from polyphony.contributions.streaming import StreamedFile
 from polyphony.errors import BadRequest, LengthRequired, TooLarge, UnsupportedMediaType
 from polyphony.formats.checks import STREAMED_FORMATS
@@ -33,6 +35,8 @@ MAX_FIELDS = 16
 FRAMING_ALLOWANCE = MAX_FIELDS * MAX_FIELD_BYTES
 # File bytes are handed on in pieces of about this size: one storage chunk.
 HAND_OFF_BYTES = CHUNK_SIZE
+# How often a long upload renews its slot among its client's uploads in flight (the slot's lease is 60 s).
+RENEW_EVERY_S = 15.0
 T = TypeVar("T")
 
 
@@ -50,12 +54,13 @@ class UploadTooLarge(TooLarge):
 
 async def receive_upload(
     request: Request, *, storage: Storage, spool_dir: Path, max_bytes: int, limits: FormatLimits,
-    keep: Callable[[ReceivedUpload], T],
+    keep: Callable[[ReceivedUpload], T], while_alive: Callable[[], object] = lambda: None,
 ) -> T:  # fmt: skip
     """Stream the request's multipart body: text fields in memory (small), the file on to storage and its check;
     then, on a worker thread, wait for those to finish and `keep` what arrived (one thread hop for both).
+    `while_alive` is called every RENEW_EVERY_S seconds while the body arrives (it renews the upload's slot).
 
-    Whatever is refused, at any point, leaves nothing pinned and no spool file behind.
+    Whatever is refused, at any point, leaves nothing pinned, no staged block and no spool file behind.
     """
     boundary = _boundary(request.headers.get("content-type", ""))
     declared = request.headers.get("content-length")
@@ -68,11 +73,15 @@ async def receive_upload(
         on_space=lambda: loop.call_soon_threadsafe(space.set),
     )  # fmt: skip
     parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
+    renewed = time.monotonic()
     try:
         async for chunk in request.stream():
             parser.write(chunk)
             if len(receiver.pending) >= HAND_OFF_BYTES:
                 await receiver.hand_off(space)
+            if time.monotonic() - renewed > RENEW_EVERY_S:
+                renewed = time.monotonic()
+                await run_in_threadpool(while_alive)
         parser.finalize()
         await receiver.hand_off(space)
         return await run_in_threadpool(receiver.keep, keep, idempotency_key=request.headers.get("idempotency-key"))
@@ -136,7 +145,9 @@ class _Receiver:
         self._header_value += data[start:end]
 
     def _header_end(self) -> None:
-        self._headers[self._header_name.decode("latin-1").lower()] = self._header_value.decode("utf-8", "replace")
+        # Latin-1 maps bytes to characters one to one, as the parser's option reader needs (it encodes them back);
+        # a name or file name in the options is then read as UTF-8, below.
+        self._headers[self._header_name.decode("latin-1").lower()] = self._header_value.decode("latin-1")
         self._header_name, self._header_value = b"", b""
 
     def _headers_finished(self) -> None:
@@ -163,7 +174,7 @@ class _Receiver:
         return StreamedFile(storage=self.storage, on_space=self.on_space, fmt=fmt, limits=self.limits)
 
     def _streamed(self, *, spool: bool) -> StreamedFile:
-        path = self.spool_dir / f"incoming-{secrets.token_hex(8)}" if spool else None
+        path = spool_path(self.spool_dir) if spool else None
         return StreamedFile(storage=self.storage, on_space=self.on_space, spool_path=path)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
@@ -202,12 +213,12 @@ class _Receiver:
         received = ReceivedUpload(
             blob=blob, report=report, spool_path=self.file.spool_path, filename=self.filename or "",
             content_type=self.content_type, fields=self.fields, idempotency_key=idempotency_key,
+            staging=self.file.staging,
         )  # fmt: skip
         try:
             return keep(received)
-        finally:
-            if received.spool_path is not None:  # a file whose format was checked once it had arrived
-                received.spool_path.unlink(missing_ok=True)
+        finally:  # kept, its staging ended with the pin; refused or already stored, its staged copy goes now
+            self.file.release()
 
     def discard(self) -> None:
         """Abandon a refused upload (blocking): nothing of it is pinned, and its spool file goes."""
@@ -235,5 +246,7 @@ async def bounded_form(request: Request, *, max_bytes: int) -> FormData:
         raise NotMultipart("send the file as multipart/form-data, in a part named 'file'")
     try:
         return await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    except BodyTimedOut:
+        raise
     except (HTTPException, MultipartParseError) as refused:
         raise MalformedUpload(f"the multipart body cannot be read: {getattr(refused, 'detail', refused)}") from None

@@ -369,6 +369,7 @@ def api_part(settings: Settings) -> Part:
     command = [
         sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--log-level", settings.polyphony_log_level, "--workers", str(workers),
+        "--http", "api.timeouts:HeadTimeoutProtocol",  # a request head must arrive in POLYPHONY_HEADER_TIMEOUT_S
     ]  # fmt: skip
     env: dict[str, str] = {}
     if workers > 1:

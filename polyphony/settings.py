@@ -116,6 +116,22 @@ class Settings(BaseSettings):
     polyphony_keystore_password: SecretStr | None = Field(
         default=None, description="The CLI's keystore passphrase (--keystore); unset = --password-file or a prompt."
     )
+    # Hostile clients: a request's parts must keep arriving, and one client's uploads are bounded in number.
+    polyphony_header_timeout_s: int = Field(
+        default=10, ge=1, description="Seconds a client has to send a request's line and headers (then 408)."
+    )
+    polyphony_body_idle_timeout_s: int = Field(
+        default=10, ge=1, description="Seconds a request body may pause before the request is cut (408)."
+    )
+    polyphony_uploads_at_once_per_client: int = Field(
+        default=4, ge=1, description="Uploads one client (IP) may have in flight at once (429 past it)."
+    )
+    polyphony_refused_uploads_per_client: int = Field(
+        default=3000, ge=1, description="Refused uploads one client (IP) may make per upload window (then 429)."
+    )
+    polyphony_upload_sweep_s: int = Field(
+        default=60, ge=1, description="Seconds between an API process's sweeps of abandoned uploads' leftovers."
+    )
 
     @property
     def home(self) -> Path:

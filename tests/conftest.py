@@ -24,6 +24,7 @@ os.environ["POLYPHONY_UPLOAD_PER_CLIENT"] = "100000"
 # Likewise every relayed request comes from one client, and the suite relays more than a person would; the
 # relayer-purse tests set their own low quotas and cap.
 os.environ["POLYPHONY_RELAY_PER_CLIENT"] = "100000"
+os.environ["POLYPHONY_REFUSED_UPLOADS_PER_CLIENT"] = "100000"
 
 
 # Suites that CI runs once, not in both of its runs (they test processes, not the services behind them). The

@@ -61,13 +61,18 @@ _IDEMPOTENCY_KEY = {
 }  # fmt: skip
 
 
+_ALREADY_UPLOADED: dict[int | str, dict[str, Any]] = {
+    200: {"model": ContributionPublic, "description": "These bytes (or this Idempotency-Key) were uploaded before"}
+}
+
+
 @router.post(
-    "", status_code=201, response_model=ContributionPublic, responses=_ERRORS,
+    "", status_code=201, response_model=ContributionPublic, responses={**_ALREADY_UPLOADED, **_ERRORS},
     openapi_extra={"requestBody": _UPLOAD_BODY, "parameters": [_IDEMPOTENCY_KEY]},
 )  # fmt: skip
 async def upload(
     request: Request, response: Response, me: CurrentContributor, settings: SettingsDep, storage: StorageDep,
-    _allowed: UploadAllowance,
+    admission: UploadAllowance,
 ) -> ContributionPublic:  # fmt: skip
     """Upload a file (multipart: file, title, description, license, modality, language, consent, and optionally
     text_field: the field of each JSONL, CSV or Parquet record that holds its text, `text` by default).
@@ -79,6 +84,7 @@ async def upload(
     contribution, created = await receive_upload(
         request, storage=storage, spool_dir=settings.spool_dir, max_bytes=settings.polyphony_max_upload_bytes,
         limits=limits, keep=partial(ingest, contributor=me, storage=storage, limits=limits),
+        while_alive=admission.renew,
     )  # fmt: skip
     response.status_code = 201 if created else 200
     return ContributionPublic.of(contribution)
@@ -87,7 +93,7 @@ async def upload(
 @router.get("", response_model=Page[ContributionPublic], responses=_ERRORS)
 def list_contributions(
     session: SessionDep,
-    contributor: Annotated[str | None, Query(description="0x address")] = None,
+    contributor: Annotated[str | None, Query(description="0x address; empty or left out: everyone's")] = None,
     status: ContributionStatus | None = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -95,7 +101,7 @@ def list_contributions(
     """Contributions, newest first, by contributor and status, each with its latest score and its reward."""
     page, total = service.list_contributions(
         session,
-        contributor=None if contributor is None else checksum_address(contributor, what="contributor"),
+        contributor=checksum_address(contributor, what="contributor") if contributor else None,
         status=status,
         offset=offset,
         limit=limit,

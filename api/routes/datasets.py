@@ -15,9 +15,12 @@ from governance.datasets.preview import preview_selection, summarise_dataset
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 401, 404, 503)}
+_ALREADY_MADE: dict[int | str, dict[str, Any]] = {
+    200: {"model": DatasetPublic, "description": "The dataset these filters made before: the very same manifest"}
+}
 
 
-@router.post("", status_code=201, response_model=DatasetPublic, responses=_ERRORS)
+@router.post("", status_code=201, response_model=DatasetPublic, responses={**_ALREADY_MADE, **_ERRORS})
 def create_dataset(
     body: DatasetCreate, response: Response, session: SessionDep, storage: StorageDep, me: CurrentContributor
 ) -> DatasetPublic:

@@ -29,7 +29,7 @@ RAW_MEDIA_TYPE = "application/vnd.ipld.raw"
 CAR_CONTENT_TYPE = f"{CAR_MEDIA_TYPE}; version=1; order=dfs; dups=n"
 _FILE_MEDIA_TYPES = {"*/*", "application/*", "application/octet-stream"}
 _CAR_PARAMETERS = {"version": {"1"}, "order": {"dfs", "unk"}, "dups": {"n"}}
-_SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_SINGLE_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -134,24 +134,30 @@ def _verifiable_headers(cid: str) -> dict[str, str]:
 
 def _file(storage: Storage, cid: str, *, range_: str | None) -> StreamingResponse:
     size = storage.size(cid)
-    start, end = byte_range(range_, size=size) if range_ else (0, size)
+    requested = byte_range(range_, size=size) if range_ else None
+    start, end = requested or (0, size)
     headers = {
         "Accept-Ranges": "bytes", "Content-Length": str(end - start), "ETag": f'"{cid}"', "Cache-Control": _IMMUTABLE,
         "Vary": "Accept", "X-Ipfs-Path": f"/ipfs/{cid}",
     }  # fmt: skip
-    if range_:
+    if requested:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     content = storage.cat(cid, offset=start, length=end - start)
     return StreamingResponse(
-        content, status_code=206 if range_ else 200, media_type="application/octet-stream", headers=headers
+        content, status_code=206 if requested else 200, media_type="application/octet-stream", headers=headers
     )
 
 
-def byte_range(header: str, *, size: int) -> tuple[int, int]:
-    """The [start, end) one `Range: bytes=...` header asks of a `size`-byte blob (RFC 9110, one range)."""
+def byte_range(header: str, *, size: int) -> tuple[int, int] | None:
+    """The [start, end) one `Range: bytes=...` header asks of a `size`-byte blob (RFC 9110, one range).
+
+    None for a header that is no single byte range (another unit, several ranges, `null`): RFC 9110 14.2 lets a
+    server ignore those and answer the whole content, which every client understands. A byte range that starts
+    past the end is refused (416), as the RFC says it must be.
+    """
     match = _SINGLE_RANGE.match(header.strip())
     if match is None or match.groups() == ("", ""):
-        raise InvalidRange(f"'{header}' is not one byte range: send e.g. 'bytes=0-1023' or 'bytes=-500'")
+        return None
     first, last = match.groups()
     if first == "":  # a suffix: the last N bytes
         return max(size - int(last), 0), size

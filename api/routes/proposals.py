@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentContributor, DeploymentDep, RelayAdmission, SessionDep, SettingsDep, Web3Dep
 from api.schemas.errors import ErrorPublic
-from api.schemas.fields import MAX_STORED_INTEGER, Offset
+from api.schemas.fields import MAX_ROW_ID, MAX_STORED_INTEGER, Offset
 from api.schemas.pages import Page
 from api.schemas.proposals import (
     BallotRequest,
@@ -49,7 +49,7 @@ def create_proposal(
 def list_proposals(
     session: SessionDep, web3: Web3Dep, deployment: DeploymentDep,
     round_number: Annotated[int | None, Query(alias="round", ge=0, le=MAX_STORED_INTEGER)] = None,
-    dataset_id: Annotated[int | None, Query(ge=1, le=MAX_STORED_INTEGER)] = None,
+    dataset_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ProposalPublic]:  # fmt: skip
     """Proposals, newest first, by round and dataset, each with its state and tallies."""

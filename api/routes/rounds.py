@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, StorageDep
 from api.schemas.errors import ErrorPublic
-from api.schemas.fields import Offset, PathId
+from api.schemas.fields import Offset, RoundNumber
 from api.schemas.rounds import LineagePinnedPublic, RoundDatasetPublic, RoundPublic, RoundWithdrawalsPublic
 from governance.rounds import approvals as rounds
 from governance.rounds import lineage, withdrawals
@@ -17,7 +17,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for cod
 
 
 @router.get("/{round_number}", response_model=RoundPublic, responses=_ERRORS)
-def get_round(round_number: PathId, session: SessionDep, deployment: DeploymentDep) -> RoundPublic:
+def get_round(round_number: RoundNumber, session: SessionDep, deployment: DeploymentDep) -> RoundPublic:
     """The datasets approved for the round, with manifest CIDs and roots; 404 while there are none."""
     approved = rounds.approvals(session, deployment=deployment, round_number=round_number)
     return RoundPublic(
@@ -29,7 +29,7 @@ def get_round(round_number: PathId, session: SessionDep, deployment: DeploymentD
 
 @router.get("/{round_number}/withdrawals", response_model=RoundWithdrawalsPublic, responses=_ERRORS)
 def get_withdrawals(
-    round_number: PathId, session: SessionDep, storage: StorageDep, deployment: DeploymentDep, offset: Offset = 0,
+    round_number: RoundNumber, session: SessionDep, storage: StorageDep, deployment: DeploymentDep, offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> RoundWithdrawalsPublic:  # fmt: skip
     """What left the round's approved datasets since (withdrawn contributions): a trainer deletes these; 404 if none."""
@@ -39,8 +39,9 @@ def get_withdrawals(
 
 @router.post("/{round_number}/lineage", response_model=LineagePinnedPublic, responses=_ERRORS)
 def pin_lineage(
-    round_number: PathId, session: SessionDep, storage: StorageDep, deployment: DeploymentDep, _me: CurrentContributor
-) -> LineagePinnedPublic:
+    round_number: RoundNumber, session: SessionDep, storage: StorageDep, deployment: DeploymentDep,
+    _me: CurrentContributor,
+) -> LineagePinnedPublic:  # fmt: skip
     """Pin the round's lineage document (its approved datasets minus withdrawn contributions) for a model to name."""
     cid = lineage.pin_round_lineage(session, storage=storage, deployment=deployment, round_number=round_number)
     return LineagePinnedPublic(round=round_number, lineage_cid=cid)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.fields import Signature
+from api.schemas.fields import MAX_STORED_INTEGER, Signature
 from governance.rewards.explained import RewardExplained
 from polyphony.models.contribution import Contribution, ContributionEvent
 from polyphony.models.score import ContributionScore
@@ -162,4 +162,6 @@ class RevocationSignature(BaseModel):
     """`POST /contributions/{id}/revocation`: the signature over the offered typed data, and its deadline."""
 
     signature: Signature
-    deadline: int = Field(ge=0, description="The `deadline` of the typed data that was signed (unix seconds)")
+    deadline: int = Field(
+        ge=0, le=MAX_STORED_INTEGER, description="The `deadline` of the typed data that was signed (unix seconds)"
+    )

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.fields import RowId
 from governance.datasets.preview import SelectionPreview
 from governance.datasets.service import LEAF_ENCODING, MAX_SCORE, DatasetFilters
 from polyphony.models.dataset import Dataset
@@ -19,7 +20,7 @@ class DatasetSelection(BaseModel):
     languages: list[str] = Field(default_factory=list, max_length=100, description="Language tags, e.g. en.")
     licenses: list[str] = Field(default_factory=list, max_length=100, description="SPDX license ids.")
     modalities: list[str] = Field(default_factory=list, max_length=3, description="text, tabular or image.")
-    contribution_ids: list[int] = Field(default_factory=list, max_length=100_000, description="Only these.")
+    contribution_ids: list[RowId] = Field(default_factory=list, max_length=100_000, description="Only these.")
     contributors: list[str] = Field(default_factory=list, max_length=1000, description="Only theirs (0x addresses).")
     uploaded_from: datetime | None = Field(default=None, description="Uploaded at or after (ISO 8601; UTC if no zone).")
     uploaded_to: datetime | None = Field(default=None, description="Uploaded before (ISO 8601; UTC if no zone).")

@@ -9,7 +9,10 @@ from pydantic import AfterValidator, Field
 from chain.signatures import MAX_SIGNATURE_BYTES
 
 MAX_SAFE_INTEGER = 2**53 - 1
-MAX_STORED_INTEGER = 2**63 - 1  # a signed 64-bit SQL integer
+MAX_STORED_INTEGER = 2**63 - 1  # a signed 64-bit SQL integer (BIGINT: block numbers, rounds, nonces, deadlines)
+# An id the database makes, or a number kept in a plain INTEGER column (an epoch's): 32 bits on PostgreSQL,
+# 64 on SQLite. The narrower one bounds what a caller may name, so an id is refused alike on either database.
+MAX_ROW_ID = 2**31 - 1
 
 
 _SIGNATURE_HEX_DIGITS = 2 * MAX_SIGNATURE_BYTES
@@ -49,7 +52,9 @@ Signature = Annotated[
 Bytes32Hex = Annotated[str, AfterValidator(_bytes32)]
 
 
-# Ids and numbers the database keeps as signed 64-bit integers: a larger one is refused as the caller's mistake
-# (422) before it reaches a query the database cannot run.
-PathId = Annotated[int, Path(ge=0, le=MAX_STORED_INTEGER)]
+# Ids and numbers past what their column holds are refused as the caller's mistake (422) before they reach a
+# query the database cannot run.
+PathId = Annotated[int, Path(ge=0, le=MAX_ROW_ID)]
+RowId = Annotated[int, Field(ge=0, le=MAX_ROW_ID)]
+RoundNumber = Annotated[int, Path(ge=0, le=MAX_STORED_INTEGER)]
 Offset = Annotated[int, Query(ge=0, le=MAX_STORED_INTEGER)]

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from web3 import Web3
 
-from api.schemas.fields import MAX_SAFE_INTEGER, MAX_STORED_INTEGER, Signature
+from api.schemas.fields import MAX_ROW_ID, MAX_SAFE_INTEGER, MAX_STORED_INTEGER, Signature
 from governance.proposals.service import SUPPORT, ProposalView
 from polyphony.models.proposal import RelayedBallot
 
@@ -17,7 +17,7 @@ SupportName = Literal["for", "against", "abstain"]
 class ProposalRequest(BaseModel):
     """`POST /proposals`: propose dataset `dataset_id` for training round `round`."""
 
-    dataset_id: int = Field(ge=1)
+    dataset_id: int = Field(ge=1, le=MAX_ROW_ID)
     round: int = Field(ge=0, le=MAX_SAFE_INTEGER)
     relay: bool = Field(
         default=True,

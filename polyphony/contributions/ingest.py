@@ -1,13 +1,14 @@
 """From an arriving upload to a stored contribution, with nothing lost or half-written on the way.
 
-1. while the file arrives it is staged in storage (blocks written, nothing pinned) and, for the line formats,
-   checked (streaming.py); a refusal stops both, and what was staged is left unpinned for garbage collection;
+1. while the file arrives it is staged in storage (blocks written, nothing pinned: a staging of this process)
+   and, for the line formats, checked (streaming.py); a refusal stops both and removes what was staged at once;
 2. once the upload is in and checked (format, license, metadata), the contribution is written as `storing`
    with its CID and committed;
 3. the CID is pinned, then the contribution is marked `stored` and committed.
-A crash before 2 leaves unpinned blocks (garbage collection takes them) and at most a spool file (the sweep
-takes it once stale); a crash between 2 and 3 leaves a `storing` row, which `sweep_unfinished` removes after
-unpinning its CID, unless another contribution holds the same bytes. No record ever points at missing bytes,
+A crash before 2 leaves a staging and at most a spool file, both named by the process that made them: once
+that process has ended, the next sweep removes them (leftovers.py, every POLYPHONY_UPLOAD_SWEEP_S). A crash
+between 2 and 3 leaves a `storing` row, which `sweep_unfinished` removes after unpinning its CID, unless
+another contribution holds the same bytes. No record ever points at missing bytes,
 and no pin outlives its sweep.
 """
 
@@ -23,6 +24,7 @@ from sqlmodel import Session, col, delete, select
 from polyphony.clock import utcnow
 from polyphony.contributions import service
 from polyphony.contributions.errors import InvalidMetadata
+from polyphony.contributions.leftovers import sweep_abandoned
 from polyphony.contributions.licenses import check_license
 from polyphony.db import session_scope
 from polyphony.formats.checks import ContentReport, check_content
@@ -31,6 +33,7 @@ from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import Contribution, ContributionEvent, ContributionStatus
 from polyphony.storage.base import Storage, StoredBlob
 from polyphony.storage.errors import BlobNotFound, StorageUnavailable
+from polyphony.storage.staging import Staging
 
 MAX_TITLE = 200
 MAX_TEXT = 10_000
@@ -52,6 +55,7 @@ class ReceivedUpload:
     content_type: str | None
     fields: dict[str, str]
     idempotency_key: str | None
+    staging: Staging | None = None
 
 
 def ingest(
@@ -68,14 +72,17 @@ def ingest(
         contribution = existing or service.begin_upload(session, facts=facts)
         contribution.cid = upload.blob.cid  # what the sweep unpins if the pin below is never followed up
         session.add(contribution)
-    _pin(storage, upload.blob.cid)
+    _pin(storage, upload.blob.cid, staging=upload.staging)
     with session_scope() as session:
         return service.mark_stored(session, session.merge(contribution), blob=upload.blob), True
 
 
-def _pin(storage: Storage, cid: str) -> None:
+def _pin(storage: Storage, cid: str, *, staging: Staging | None) -> None:
     try:
-        storage.pin(cid)
+        if staging is None:
+            storage.pin(cid)
+        else:
+            storage.pin_staged(staging, cid)
     except BlobNotFound:  # garbage collection ran between the staging and the pin: rare, and harmless to retry
         raise StorageUnavailable("the upload was collected from storage before it was kept: send it again") from None
 
@@ -126,7 +133,8 @@ def _language(fields: dict[str, str]) -> str | None:
 
 
 def sweep_unfinished(*, storage: Storage, spool_dir: Path, older_than: timedelta = STALE_AFTER) -> int:
-    """Remove what crashed uploads left: stale `storing` rows, their pins, stale spool files; how many rows."""
+    """Remove what crashed uploads left: stale `storing` rows, their pins, stale spool files, and the stagings and
+    spool files of uploads whose process has ended; how many rows."""
     cutoff = utcnow() - older_than
     with session_scope() as session:
         stale = session.exec(
@@ -139,7 +147,7 @@ def sweep_unfinished(*, storage: Storage, spool_dir: Path, older_than: timedelta
                 _unpin_unless_held(session, storage, contribution.cid)
             session.exec(delete(ContributionEvent).where(col(ContributionEvent.contribution_id) == contribution.id))
             session.delete(contribution)
-    _remove_stale_spool_files(spool_dir, cutoff.timestamp())
+    sweep_abandoned(storage=storage, spool_dir=spool_dir, unowned_before=cutoff.timestamp())
     return len(stale)
 
 
@@ -148,11 +156,3 @@ def _unpin_unless_held(session: Session, storage: Storage, cid: str) -> None:
     held = select(Contribution.id).where(Contribution.cid == cid, Contribution.status != ContributionStatus.STORING)
     if session.exec(held).first() is None:
         storage.unpin(cid)
-
-
-def _remove_stale_spool_files(spool_dir: Path, cutoff: float) -> None:
-    if not spool_dir.is_dir():
-        return
-    for path in spool_dir.iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)

@@ -115,7 +115,11 @@ class StreamedFile:
         limits: FormatLimits | None = None, spool_path: Path | None = None,
     ) -> None:  # fmt: skip
         self._on_space = on_space
-        self._add = self._start("storage add", lambda stream: storage.add(stream, pin=False), CHUNK_SIZE)
+        self._storage = storage
+        self.staging = storage.begin_staging()
+        self._add = self._start(
+            "storage add", lambda stream: storage.add(stream, pin=False, staging=self.staging), CHUNK_SIZE
+        )
         self._check: _Consumer[ContentReport] | None = None
         if fmt is not None:
             checked_as, within = fmt, limits or FormatLimits()
@@ -173,10 +177,15 @@ class StreamedFile:
         return self._add.result, self._check.result if self._check is not None else None
 
     def abort(self) -> None:
-        """Stop every consumer and drop the spool file (blocking): what was staged is left to garbage collection."""
+        """Stop every consumer, then drop what was staged and the spool file (blocking)."""
         for consumer in self._consumers:
             consumer.pipe.stop()
         self._join()
+        self.release()
+
+    def release(self) -> None:
+        """Drop the staged blocks (unless they were pinned, which ends the staging) and the spool file."""
+        self._storage.discard_staging(self.staging)
         if self._spool is not None:
             self._spool.close()
         if self.spool_path is not None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from polyphony.storage.errors import InvalidRange
+from polyphony.storage.staging import Staging
 
 # Kubo's `ipfs add --cid-version=1 --raw-leaves` defaults: fixed-size 256 KiB chunks, balanced DAG, 174 links
 # per node. Both backends must produce the very same CID for the same bytes.
@@ -34,11 +35,29 @@ class Storage(Protocol):
 
     name: str
 
-    def add(self, stream: BinaryIO, *, pin: bool = True) -> StoredBlob:
+    def add(self, stream: BinaryIO, *, pin: bool = True, staging: Staging | None = None) -> StoredBlob:
         """Store everything `stream` yields, pin it, and return its CID, size and sha256.
 
         With `pin=False` the blocks are only staged: garbage collection removes them unless `pin` is called.
+        With a `staging` too, they are that staging's: kept by `pin_staged`, removed by `discard_staging`, or by
+        `sweep_staging` once the process that made the staging has ended.
         """
+        ...
+
+    def begin_staging(self) -> Staging:
+        """A new staging for one upload of this process."""
+        ...
+
+    def pin_staged(self, staging: Staging, cid: str) -> None:
+        """Keep `cid`, whose blocks `staging` holds: pin it and end the staging."""
+        ...
+
+    def discard_staging(self, staging: Staging) -> None:
+        """Throw away the blocks `staging` holds that nothing else keeps, now; doing it again does nothing."""
+        ...
+
+    def sweep_staging(self) -> int:
+        """Throw away the stagings whose process has ended; how many went."""
         ...
 
     def cat(self, cid: str, *, offset: int = 0, length: int | None = None) -> Iterator[bytes]:

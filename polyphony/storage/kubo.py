@@ -20,6 +20,7 @@ from ipfshttpclient import exceptions as rpc
 from polyphony.storage.base import CHUNK_SIZE, StoredBlob, range_end
 from polyphony.storage.cid import Cid, normalize_cid, parse_cid
 from polyphony.storage.errors import BlobNotFound, StorageUnavailable
+from polyphony.storage.staging import Staging
 from polyphony.storage.unixfs import FileDagBuilder, read_chunks
 
 # ipfshttpclient 0.8.0a2 hands urllib3 1.x's `strict` argument to every connection pool, and urllib3 2 warns
@@ -44,7 +45,13 @@ _ADD_OPTIONS: dict[str, Any] = {
 
 
 class KuboStorage:
-    """A CID store on an IPFS node reached over the Kubo RPC API at `api_url` (e.g. `http://127.0.0.1:5001`)."""
+    """A CID store on an IPFS node reached over the Kubo RPC API at `api_url` (e.g. `http://127.0.0.1:5001`).
+
+    An upload's staged blocks are the node's, unpinned, and the node's own garbage collection removes them:
+    nothing here deletes blocks. `block rm` would, but it takes the node's garbage-collection lock, which every
+    open add holds, and while it waits no new add may start (seen on js-ipfs: once block rm had been sent during
+    a run where an upload's client was killed, every later add on that node hung). A staging here only ends.
+    """
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url
@@ -54,8 +61,11 @@ class KuboStorage:
             address, base, chunk_size=CHUNK_SIZE, timeout=(_CONNECT_TIMEOUT_S, _READ_TIMEOUT_S)
         )
 
-    def add(self, stream: BinaryIO, *, pin: bool = True) -> StoredBlob:
-        """Send everything `stream` yields to the node (pinned unless not `pin`), return its CID, size and sha256."""
+    def add(self, stream: BinaryIO, *, pin: bool = True, staging: Staging | None = None) -> StoredBlob:
+        """Send everything `stream` yields to the node (pinned unless not `pin`), return its CID, size and sha256.
+
+        A `staging` changes nothing: unpinned blocks wait for the node's garbage collection.
+        """
         upload = _Upload(stream)
         with self._answering("add a file"):
             answer = self._client.add(upload, **_ADD_OPTIONS, pin=pin, opts={"hash": "sha2-256"})
@@ -106,6 +116,23 @@ class KuboStorage:
         self._content_size(root)
         with self._answering(f"pin {root}"):
             self._client.pin.add(str(root), offline=True, opts={"timeout": _WALK_DEADLINE})
+
+    def begin_staging(self) -> Staging:
+        """A new staging for one upload of this process (a name only: the node keeps the blocks)."""
+        return Staging.begin()
+
+    def pin_staged(self, staging: Staging, cid: str) -> None:
+        """Pin `cid`, whose blocks `staging` sent, then end the staging."""
+        self.pin(cid)
+        staging.end()
+
+    def discard_staging(self, staging: Staging) -> None:
+        """End the staging; its blocks stay unpinned on the node until its garbage collection."""
+        staging.end()
+
+    def sweep_staging(self) -> int:
+        """Nothing to sweep here: the node's garbage collection takes unpinned blocks."""
+        return 0
 
     def unpin(self, cid: str) -> None:
         """Unpin `cid` on the node (unpinning what is not pinned, or pinned only under another pin, does nothing)."""

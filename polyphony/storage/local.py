@@ -4,6 +4,8 @@ Layout under the root folder:
   blocks/<2 chars>/<cid>   one file per block, named by its base32 CID, sharded by the two characters before
                            the last one (Kubo's flatfs `next-to-last/2`; the last character carries few bits)
   pins/<cid>               an empty file per pinned root
+  staging/<staging>/<cid>  an upload's blocks until it is kept (moved into blocks/ and pinned) or thrown away
+                           (the folder goes, with nothing else to check: no other add ever shares it)
   gc.lock                  adds and pins hold it shared, `gc` exclusive, across threads and processes
 Every file is written to a temporary name and renamed into place, so a reader never sees half a block.
 """
@@ -11,6 +13,7 @@ Every file is written to a temporary name and renamed into place, so a reader ne
 import fcntl
 import os
 import secrets
+import shutil
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,6 +25,7 @@ from polyphony.storage.base import StoredBlob, range_end
 from polyphony.storage.car import write_car
 from polyphony.storage.cid import DAG_PB, RAW, Cid, parse_cid
 from polyphony.storage.errors import BlobNotFound, StorageUnavailable
+from polyphony.storage.staging import Staging, owner_is_gone
 from polyphony.storage.unixfs import PutBlock, decode_file_node, import_file
 
 _TEMPORARY_SUFFIX = ".tmp"
@@ -35,9 +39,21 @@ class LocalStorage:
         self.name = f"local CID store in {root}"
         self._blocks = root / "blocks"
         self._pins = root / "pins"
+        self._staging = root / "staging"
 
-    def add(self, stream: BinaryIO, *, pin: bool = True) -> StoredBlob:
-        """Store everything `stream` yields as a UnixFS file, pin its root (unless not `pin`: staged for `gc`)."""
+    def add(self, stream: BinaryIO, *, pin: bool = True, staging: Staging | None = None) -> StoredBlob:
+        """Store everything `stream` yields as a UnixFS file, pin its root (unless not `pin`: staged for `gc`).
+
+        With `staging`, the blocks go to that staging's own folder instead, until `pin_staged` or
+        `discard_staging`: garbage collection never sees them, and no lock is held while they arrive.
+        """
+        if staging is not None:
+            folder = self._staging / staging.name
+            folder.mkdir(parents=True, exist_ok=True)
+            with _BackgroundWriter(lambda cid, block: self._put_staged(folder, cid, block)) as writer:
+                blob = import_file(stream, put_block=writer.put)
+                writer.wait()
+            return blob
         with self._lock(fcntl.LOCK_SH), _BackgroundWriter(self._put_block) as writer:
             blob = import_file(stream, put_block=writer.put)
             writer.wait()
@@ -79,6 +95,45 @@ class LocalStorage:
                 pass
             os.sync()  # staged blocks were written without a sync: on disk before the pin, as in `add`
             self._write_pin(root)
+
+    def begin_staging(self) -> Staging:
+        """A new staging for one upload of this process (its folder is made by `add`)."""
+        return Staging.begin()
+
+    def pin_staged(self, staging: Staging, cid: str) -> None:
+        """Move the blocks `staging` holds into the store and pin `cid`, then end the staging."""
+        folder = self._staging / staging.name
+        with self._lock(fcntl.LOCK_SH):
+            for staged in folder.glob("*"):
+                if staged.name.endswith(_TEMPORARY_SUFFIX):
+                    continue
+                target = self._block_path(parse_cid(staged.name))
+                if target.exists():  # the same bytes are stored already
+                    staged.unlink()
+                    continue
+                target.parent.mkdir(exist_ok=True)
+                staged.replace(target)
+            for _ in self._dag(parse_cid(cid)):
+                pass
+            os.sync()  # staged blocks were written without a sync: on disk before the pin, as in `add`
+            self._write_pin(parse_cid(cid))
+        shutil.rmtree(folder, ignore_errors=True)  # only duplicates of blocks stored already are left in it
+        staging.end()
+
+    def discard_staging(self, staging: Staging) -> None:
+        """Throw away what `staging` holds (a refused upload's blocks); nothing else shares them."""
+        if not staging.ended:
+            shutil.rmtree(self._staging / staging.name, ignore_errors=True)
+        staging.end()
+
+    def sweep_staging(self) -> int:
+        """Remove the stagings whose process has ended (an upload killed mid-way); how many went."""
+        if not self._staging.is_dir():
+            return 0
+        abandoned = [folder for folder in self._staging.iterdir() if owner_is_gone(folder.name)]
+        for folder in abandoned:
+            shutil.rmtree(folder, ignore_errors=True)
+        return len(abandoned)
 
     def unpin(self, cid: str) -> None:
         """Let `cid` be collected by the next `gc` (unpinning what is not pinned does nothing)."""
@@ -193,6 +248,15 @@ class LocalStorage:
             except FileNotFoundError:
                 path.parent.mkdir(exist_ok=True)
                 _write_atomically(path, block, durable=False)
+        except OSError as error:
+            raise StorageUnavailable(f"cannot write to the local CID store in {self.root}: {error}") from error
+
+    def _put_staged(self, folder: Path, cid: Cid, block: bytes) -> None:
+        path = folder / str(cid)
+        if path.exists():
+            return
+        try:
+            _write_atomically(path, block, durable=False)
         except OSError as error:
             raise StorageUnavailable(f"cannot write to the local CID store in {self.root}: {error}") from error
 

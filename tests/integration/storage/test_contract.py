@@ -188,6 +188,31 @@ class StorageContract:
         assert added_peak < MEMORY_CEILING
         assert read_peak < MEMORY_CEILING
 
+    def test_a_pinned_staging_is_kept_and_readable(self, storage: Storage) -> None:
+        content = unique_bytes(3 * CHUNK_SIZE + 5)
+        staging = storage.begin_staging()
+        blob = storage.add(io.BytesIO(content), pin=False, staging=staging)
+        storage.pin_staged(staging, blob.cid)
+        storage.discard_staging(staging)  # what an upload does once answered: nothing, after the pin
+        self.collect_garbage(storage)
+        assert b"".join(storage.cat(blob.cid)) == content
+
+    def test_a_discarded_staging_is_gone_after_garbage_collection(self, storage: Storage) -> None:
+        content = unique_bytes(2 * CHUNK_SIZE + 7)
+        staging = storage.begin_staging()
+        blob = storage.add(io.BytesIO(content), pin=False, staging=staging)
+        storage.discard_staging(staging)
+        self.collect_garbage(storage)
+        assert not storage.has(blob.cid)
+
+    def test_discarding_a_staging_leaves_the_same_bytes_pinned_before(self, storage: Storage) -> None:
+        content = unique_bytes(2 * CHUNK_SIZE + 9)
+        kept = add_bytes(storage, content)
+        staging = storage.begin_staging()
+        storage.add(io.BytesIO(content), pin=False, staging=staging)
+        storage.discard_staging(staging)
+        assert b"".join(storage.cat(kept.cid)) == content
+
 
 class TestLocalStorage(StorageContract):
     @pytest.fixture

@@ -2,13 +2,16 @@
 
 import io
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from polyphony import processes
 from polyphony.storage.base import CHUNK_SIZE
 from polyphony.storage.errors import StorageUnavailable
 from polyphony.storage.local import LocalStorage
+from polyphony.storage.staging import Staging
 from tests.support.blobs import FailingStream
 
 
@@ -100,3 +103,28 @@ def test_a_store_whose_folder_cannot_be_made_is_unavailable(tmp_path: Path) -> N
         storage.ping()
     with pytest.raises(StorageUnavailable):
         storage.add(io.BytesIO(b"x"))
+
+
+def test_a_staged_upload_stays_out_of_the_store_until_pinned_and_leaves_nothing_if_thrown_away(
+    storage: LocalStorage,
+) -> None:
+    kept, refused = storage.begin_staging(), storage.begin_staging()
+    blob = storage.add(io.BytesIO(os.urandom(CHUNK_SIZE + 1)), pin=False, staging=kept)
+    storage.add(io.BytesIO(os.urandom(CHUNK_SIZE + 1)), pin=False, staging=refused)
+    assert block_files(storage) == set()  # neither is in the store, where garbage collection looks
+    storage.discard_staging(refused)
+    storage.pin_staged(kept, blob.cid)
+    assert len(block_files(storage)) == 3 and (storage.root / "pins" / blob.cid).is_file()
+    assert list((storage.root / "staging").iterdir()) == []
+
+
+def test_the_sweep_takes_the_staging_of_a_process_that_ended_and_no_other(storage: LocalStorage) -> None:
+    ended = subprocess.Popen(["sleep", "30"])
+    owner = f"{processes.this_process().split('.')[0]}.{ended.pid}.{processes._start_time(ended.pid)}"
+    ended.kill()
+    ended.wait()
+    live = storage.begin_staging()
+    storage.add(io.BytesIO(b"still arriving"), pin=False, staging=live)
+    storage.add(io.BytesIO(b"never finished"), pin=False, staging=Staging(f"{owner}-0123456789abcdef"))
+    assert storage.sweep_staging() == 1
+    assert [folder.name for folder in (storage.root / "staging").iterdir()] == [live.name]
