@@ -86,7 +86,7 @@ def vote(
     with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
         found: dict[str, Any] = client.call("GET", f"/proposals/{proposal}")
         if own:
-            governor = _contract(rpc, "PolyphonyGovernor", found["action"]["governor"])
+            governor = _contract(rpc, "PolyphonyGovernor", found["governor"])
             number = {"against": 0, "for": 1, "abstain": 2}[support]
             _send_own(rpc, client.wallet, Call(governor.address, _data(governor, "castVote", int(found["id"]), number)))
             console.print(f"voted {support} on proposal {found['id']} from your wallet")
@@ -138,7 +138,7 @@ def _until_relayed(client: PolyphonyClient, path: str, *, row_id: int | None = N
 
 
 def _title(proposal: dict[str, Any]) -> str:
-    return str(proposal["action"]["description"]).splitlines()[0].lstrip("# ")
+    return (str(proposal["description"]).splitlines() or [""])[0].lstrip("# ")
 
 
 def _web3(rpc: str | None) -> Web3:

@@ -1,10 +1,16 @@
 """Errors of proposals, votes and delegations: each with its HTTP status and stable code."""
 
-from polyphony.errors import Conflict, Forbidden, NotFound
+from polyphony.errors import BadRequest, Conflict, Forbidden, NotFound
 
 
 class ProposalNotFound(NotFound):
     code = "proposal_not_found"
+
+
+class InvalidProposalId(BadRequest):
+    """Not a governor proposal id (a uint256 in decimal) nor a short local number."""
+
+    code = "invalid_proposal_id"
 
 
 class ProposalDatasetNotFound(NotFound):
