@@ -53,15 +53,10 @@ def test_a_proposal_of_another_kind_made_on_the_governor_is_listed_decoded_and_c
 
     _index_on_the_worker()  # the beat's indexing task, on the chain worker, as `polyphony up` runs it
     listed = _listed(governance, proposal_id)
-    assert (listed["kind"], listed["origin"], listed["relayed"], listed["state"]) == (
-        "other",
-        "direct",
-        False,
-        "pending",
-    )
-    assert {name: listed[name] for name in ("dataset_id", "round", "manifest_root", "manifest_cid", "curator")} == (
-        dict.fromkeys(("dataset_id", "round", "manifest_root", "manifest_cid", "curator"))
-    )
+    assert (listed["kind"], listed["origin"], listed["relayed"]) == ("other", "direct", False)
+    assert listed["state"] == "pending"
+    dataset_fields = ("dataset_id", "round", "manifest_root", "manifest_cid", "curator")
+    assert {name: listed[name] for name in dataset_fields} == dict.fromkeys(dataset_fields)
     assert listed["proposer"] == alice.address and listed["description"] == description
     assert listed["action"] is None  # two actions: see `actions`
     assert listed["actions"] == [
