@@ -60,8 +60,8 @@ class ProposalCallPublic(BaseModel):
                                  "when the target is not one of the deployment's contracts.")  # fmt: skip
     function: str | None = Field(description="The function called, e.g. approve(uint256,bytes32,string); null when "
                                  "not decoded.")  # fmt: skip
-    args: dict[str, Any] | None = Field(description="Its named arguments (bytes as 0x-hex, integers past 2^53 as "
-                                        "decimal strings); null when not decoded.")  # fmt: skip
+    args: dict[str, Any] | None = Field(description="Its named arguments (bytes as 0x-hex, every integer as a "
+                                        "decimal string); null when not decoded.")  # fmt: skip
 
     @classmethod
     def of(cls, decoded: DecodedAction) -> "ProposalCallPublic":

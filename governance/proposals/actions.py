@@ -2,7 +2,8 @@
 
 An action is (target, value, calldata), as the governor's `propose` takes its three lists. Stored actions are
 JSON: the value in decimal, the calldata in 0x-hex. An action on one of the deployment's own contracts is
-decoded against that contract's ABI (function signature and named arguments); an action on any other address,
+decoded against that contract's ABI (function signature and named arguments, integers as decimal strings like
+the values); an action on any other address,
 or calldata no function of the ABI reads, stays undecoded.
 
 A proposal is a dataset approval when its one action is exactly the call Polyphony itself proposes: the
@@ -48,7 +49,7 @@ class DecodedAction:
     action: Action
     contract: str | None  # the deployment-file key of the target ("datasetRegistry", ...), or None
     function: str | None  # e.g. "approve(uint256,bytes32,string)", or None when not decoded
-    args: dict[str, Any] | None  # named arguments, JSON-safe (bytes in 0x-hex, big integers as strings)
+    args: dict[str, Any] | None  # named arguments, JSON-safe (bytes in 0x-hex, integers as decimal strings)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def decode(web3: Web3, deployment: Deployment, action: Action) -> DecodedAction:
         function, arguments = deployment.bind(web3, name).decode_function_input(action.calldata)
     except (ValueError, DecodingError):  # no function of that ABI has this selector, or the arguments are bad
         return DecodedAction(action, name, None, None)
-    return DecodedAction(action, name, abi_to_signature(function.abi), json_safe(dict(arguments)))
+    return DecodedAction(action, name, abi_to_signature(function.abi), json_safe(_integers_as_text(dict(arguments))))
 
 
 def dataset_approval(web3: Web3, deployment: Deployment, actions: list[Action]) -> DatasetApproval | None:
@@ -101,6 +102,20 @@ def dataset_approval(web3: Web3, deployment: Deployment, actions: list[Action]) 
 def governor_args_of(actions: list[Action]) -> tuple[list[str], list[int], list[bytes]]:
     """(targets, values, calldatas), as the governor's propose, queue and execute take them."""
     return [a.target for a in actions], [a.value for a in actions], [a.calldata for a in actions]
+
+
+def _integers_as_text(value: Any) -> Any:
+    """Every integer as a decimal string, so a client reads all of them one way, small or past 2**53."""
+    match value:
+        case bool():
+            return value
+        case int():
+            return str(value)
+        case dict():
+            return {key: _integers_as_text(item) for key, item in value.items()}
+        case list() | tuple():
+            return [_integers_as_text(item) for item in value]
+    return value
 
 
 def _contract_name(deployment: Deployment, target: str) -> str | None:

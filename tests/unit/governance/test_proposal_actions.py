@@ -45,7 +45,9 @@ def test_an_action_on_a_deployment_contract_is_decoded_and_any_other_is_kept_as_
     transfer = call_of(DEPLOYMENT.bind(WEB3, "token"), "transfer", STRANGER, 2**70).data
     decoded = decode(WEB3, DEPLOYMENT, Action(TOKEN, 0, transfer))
     assert (decoded.contract, decoded.function) == ("token", "transfer(address,uint256)")
-    assert decoded.args == {"to": STRANGER, "value": str(2**70)}  # past 2**53: a decimal string
+    assert decoded.args == {"to": STRANGER, "value": str(2**70)}  # every integer a decimal string, like values
+    small = decode(WEB3, DEPLOYMENT, Action(REGISTRY, 0, _approve(7)))
+    assert small.args == {"round": "7", "manifestRoot": "0x" + ROOT.hex(), "manifestCid": "bafkreiexample"}
     unknown = decode(WEB3, DEPLOYMENT, Action(TOKEN, 0, b"\xde\xad\xbe\xef"))
     assert (unknown.contract, unknown.function, unknown.args) == ("token", None, None)
     elsewhere = decode(WEB3, DEPLOYMENT, Action(STRANGER, 5, transfer))
