@@ -84,6 +84,8 @@ def vote(
 ) -> None:  # fmt: skip
     """Vote on a proposal with the votes you held (delegated) at its snapshot."""
     with one_line_errors(), PolyphonyClient(api_url(api), load_wallet(key_file)) as client:
+        if not (proposal.isascii() and proposal.isdigit()):  # it goes into a URL path: nothing but digits
+            raise CommandFailed(f"{proposal!r} is not a proposal id: give its id or short number (digits only)")
         found: dict[str, Any] = client.call("GET", f"/proposals/{proposal}")
         if own:
             governor = _contract(rpc, "PolyphonyGovernor", found["governor"])
