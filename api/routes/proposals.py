@@ -62,7 +62,9 @@ def list_proposals(
         session, round_number=round_number, dataset_id=dataset_id, kind=kind, origin=origin, offset=offset,
         limit=limit,
     )  # fmt: skip
-    items = [ProposalPublic.of(proposals.view_proposal(session, p, web3=web3, deployment=deployment)) for p in page]
+    items = [
+        ProposalPublic.of(view) for view in proposals.view_proposals(session, page, web3=web3, deployment=deployment)
+    ]
     return Page.of(items, total=total, offset=offset, limit=limit)
 
 

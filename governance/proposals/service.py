@@ -16,6 +16,7 @@ State, tallies, snapshot, deadline and eta come from the indexed governor events
 quorum (fixed at the snapshot) from a view call.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,19 +218,41 @@ def list_proposals(
 
 def proposal_events(session: Session, proposal: Proposal) -> list[ChainEvent]:
     """The indexed governor events of `proposal`, oldest first."""
-    found: list[ChainEvent] = []
+    return events_by_proposal(session, proposal.governor).get(proposal.proposal_id, [])
+
+
+def events_by_proposal(session: Session, governor: str) -> dict[str, list[ChainEvent]]:
+    """Every indexed proposal event of `governor`, by proposal id (decimal), each list oldest first."""
+    grouped: dict[str, list[ChainEvent]] = defaultdict(list)
     for name in _GOVERNOR_EVENTS:
-        found += [
-            event
-            for event in events(session, cursor=DEPLOYMENT_CURSOR, contract=proposal.governor, name=name)
-            if str(event.args.get("proposalId")) == proposal.proposal_id
-        ]
-    return sorted(found, key=lambda event: (event.block_number, event.log_index))
+        for event in events(session, cursor=DEPLOYMENT_CURSOR, contract=governor, name=name):
+            grouped[str(event.args.get("proposalId"))].append(event)
+    for found in grouped.values():
+        found.sort(key=lambda event: (event.block_number, event.log_index))
+    return grouped
 
 
-def view_proposal(session: Session, proposal: Proposal, *, web3: Web3, deployment: Deployment) -> ProposalView:
-    """`proposal`'s state, tallies, quorum, deadlines and transactions, from the indexer and the chain's clock."""
-    found = proposal_events(session, proposal)
+def view_proposals(
+    session: Session, proposals: list[Proposal], *, web3: Web3, deployment: Deployment
+) -> list[ProposalView]:
+    """`view_proposal` of each of `proposals`, reading the governor's events once for the lot."""
+    by_governor = {governor: events_by_proposal(session, governor) for governor in {p.governor for p in proposals}}
+    return [
+        view_proposal(
+            session, p, web3=web3, deployment=deployment, found=by_governor[p.governor].get(p.proposal_id, [])
+        )
+        for p in proposals
+    ]
+
+
+def view_proposal(
+    session: Session, proposal: Proposal, *, web3: Web3, deployment: Deployment, found: list[ChainEvent] | None = None
+) -> ProposalView:
+    """`proposal`'s state, tallies, quorum, deadlines and transactions, from the indexer and the chain's clock.
+
+    `found`: the proposal's events when the caller has read them already (`view_proposals`).
+    """
+    found = proposal_events(session, proposal) if found is None else found
     decoded = [decode(web3, deployment, action) for action in actions_of(proposal)]
     by_name: dict[str, ChainEvent] = {event.name: event for event in found}
     votes = tally(found)
