@@ -11,7 +11,8 @@ Revises: 0012
 Create Date: 2026-12-02
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 import sqlmodel
@@ -33,7 +34,38 @@ def _proposals(*columns: sa.Column[object]) -> sa.TableClause:
     return sa.table("proposal", sa.column("id", sa.Integer()), *columns)
 
 
+@contextmanager
+def _ballots_set_aside() -> Iterator[None]:
+    """SQLite alters `proposal` by rebuilding it, and dropping the old copy fails while relayed ballots point at it
+    (foreign keys are on, and `PRAGMA foreign_keys` does nothing inside the migration's transaction): the ballots
+    wait in a temporary table meanwhile, and come back with the same ids. PostgreSQL alters the table in place."""
+    if op.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    op.execute("CREATE TEMPORARY TABLE relayed_ballot_aside AS SELECT * FROM relayed_ballot")
+    op.execute("DELETE FROM relayed_ballot")
+    yield
+    op.execute("INSERT INTO relayed_ballot SELECT * FROM relayed_ballot_aside")
+    op.execute("DROP TABLE relayed_ballot_aside")
+
+
 def upgrade() -> None:
+    with _ballots_set_aside():
+        _upgrade()
+
+
+def downgrade() -> None:
+    """Back to dataset approvals asked for here only: proposals of other kinds or origins are deleted."""
+    kept = _proposals(sa.column("kind", sa.String()), sa.column("origin", sa.String()))
+    dropped = sa.select(kept.c.id).where(sa.or_(kept.c.kind != "dataset_approval", kept.c.origin != "polyphony"))
+    ballots = sa.table("relayed_ballot", sa.column("proposal_ref", sa.Integer()))
+    op.execute(ballots.delete().where(ballots.c.proposal_ref.in_(dropped)))
+    op.execute(kept.delete().where(kept.c.id.in_(dropped)))
+    with _ballots_set_aside():
+        _downgrade()
+
+
+def _upgrade() -> None:
     with op.batch_alter_table("proposal", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=32), nullable=False, server_default="dataset_approval"))
         batch_op.add_column(sa.Column("origin", sa.String(length=16), nullable=False, server_default="polyphony"))
@@ -56,13 +88,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_proposal_origin"), ["origin"], unique=False)
 
 
-def downgrade() -> None:
-    """Back to dataset approvals asked for here only: proposals of other kinds or origins are deleted."""
-    kept = _proposals(sa.column("kind", sa.String()), sa.column("origin", sa.String()))
-    dropped = sa.select(kept.c.id).where(sa.or_(kept.c.kind != "dataset_approval", kept.c.origin != "polyphony"))
-    ballots = sa.table("relayed_ballot", sa.column("proposal_ref", sa.Integer()))
-    op.execute(ballots.delete().where(ballots.c.proposal_ref.in_(dropped)))
-    op.execute(kept.delete().where(kept.c.id.in_(dropped.scalar_subquery())))
+def _downgrade() -> None:
     with op.batch_alter_table("proposal", schema=None) as batch_op:
         batch_op.add_column(sa.Column("target", _TEXT(length=42), nullable=True))
         batch_op.add_column(sa.Column("calldata", sa.Text(), nullable=True))
