@@ -98,11 +98,13 @@ def vote(
             api_url(api), load_wallet(key_file, keystore, password_file), safe=safe_address(safe)
         ) as client,
     ):
+        if not (proposal.isascii() and proposal.isdigit()):  # it goes into a URL path: nothing but digits
+            raise CommandFailed(f"{proposal!r} is not a proposal id: give its id or short number (digits only)")
         found: dict[str, Any] = client.call("GET", f"/proposals/{proposal}")
         if own and client.safe is not None:
             raise CommandFailed("a Safe sends its own transactions through its owners: vote without --self")
         if own:
-            governor = _contract(rpc, "PolyphonyGovernor", found["action"]["governor"])
+            governor = _contract(rpc, "PolyphonyGovernor", found["governor"])
             number = {"against": 0, "for": 1, "abstain": 2}[support]
             call = Call(governor.address, _data(governor, "castVote", int(found["id"]), number))
             _send_own(rpc, client.wallet, call, what="castVote")
@@ -155,7 +157,7 @@ def _until_relayed(client: PolyphonyClient, path: str, *, row_id: int | None = N
 
 
 def _title(proposal: dict[str, Any]) -> str:
-    return str(proposal["action"]["description"]).splitlines()[0].lstrip("# ")
+    return (str(proposal["description"]).splitlines() or [""])[0].lstrip("# ")
 
 
 def _web3(rpc: str | None) -> Web3:

@@ -10,14 +10,18 @@ from api.schemas.fields import MAX_ROW_ID, MAX_STORED_INTEGER, Offset
 from api.schemas.pages import Page
 from api.schemas.proposals import (
     BallotRequest,
+    ProposalIdPath,
     ProposalPublic,
     ProposalRequest,
     RelayedBallotPublic,
     SupportName,
+    VotePublic,
 )
 from governance.proposals import service as proposals
 from governance.proposals import votes
 from governance.proposals.service import SUPPORT
+from governance.proposals.votes_cast import votes_on
+from polyphony.models.proposal import ProposalKind, ProposalOrigin
 
 router = APIRouter(prefix="/proposals", tags=["governance"])
 
@@ -50,18 +54,28 @@ def list_proposals(
     session: SessionDep, web3: Web3Dep, deployment: DeploymentDep,
     round_number: Annotated[int | None, Query(alias="round", ge=0, le=MAX_STORED_INTEGER)] = None,
     dataset_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    kind: ProposalKind | None = None, origin: ProposalOrigin | None = None,
     offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ProposalPublic]:  # fmt: skip
-    """Proposals, newest first, by round and dataset, each with its state and tallies."""
+    """Proposals, newest first, by round, dataset, kind and origin, each with its state, tallies and decoded actions.
+
+    Proposals made on the governor directly (Tally, a script) are listed too (`origin: direct`), whatever they do
+    (`kind: other` when they do anything but approve a dataset).
+    """
     page, total = proposals.list_proposals(
-        session, round_number=round_number, dataset_id=dataset_id, offset=offset, limit=limit
-    )
-    items = [ProposalPublic.of(proposals.view_proposal(session, p, web3=web3, deployment=deployment)) for p in page]
+        session, round_number=round_number, dataset_id=dataset_id, kind=kind, origin=origin, offset=offset,
+        limit=limit,
+    )  # fmt: skip
+    items = [
+        ProposalPublic.of(view) for view in proposals.view_proposals(session, page, web3=web3, deployment=deployment)
+    ]
     return Page.of(items, total=total, offset=offset, limit=limit)
 
 
 @router.get("/{proposal_id}", response_model=ProposalPublic, responses=_ERRORS)
-def get_proposal(proposal_id: str, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep) -> ProposalPublic:
+def get_proposal(
+    proposal_id: ProposalIdPath, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep
+) -> ProposalPublic:
     """One proposal: state, tallies, quorum, snapshot, deadline and eta, from the indexed governor events."""
     proposal = proposals.get_proposal(session, proposal_id)
     return ProposalPublic.of(proposals.view_proposal(session, proposal, web3=web3, deployment=deployment))
@@ -69,7 +83,12 @@ def get_proposal(proposal_id: str, session: SessionDep, web3: Web3Dep, deploymen
 
 @router.get("/{proposal_id}/ballot", responses=_ERRORS)
 def get_ballot(
-    proposal_id: str, voter: str, support: SupportName, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep
+    proposal_id: ProposalIdPath,
+    voter: str,
+    support: SupportName,
+    session: SessionDep,
+    web3: Web3Dep,
+    deployment: DeploymentDep,
 ) -> dict[str, Any]:
     """The EIP-712 Ballot (as `eth_signTypedData_v4` takes it) `voter` signs to vote `support` by relay."""
     proposal = proposals.get_proposal(session, proposal_id)
@@ -78,7 +97,7 @@ def get_ballot(
 
 @router.post("/{proposal_id}/votes", status_code=202, response_model=RelayedBallotPublic, responses=_ERRORS)
 def relay_vote(
-    proposal_id: str, body: BallotRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep,
+    proposal_id: ProposalIdPath, body: BallotRequest, session: SessionDep, web3: Web3Dep, deployment: DeploymentDep,
     admit: RelayAdmission,
 ) -> RelayedBallotPublic:  # fmt: skip
     """Hand in a signed Ballot; once every check passes (signer, active, not yet voted, nonce) it is relayed (429
@@ -92,12 +111,13 @@ def relay_vote(
     return RelayedBallotPublic.of(ballot)
 
 
-@router.get("/{proposal_id}/votes", response_model=Page[RelayedBallotPublic], responses=_ERRORS)
-def list_relayed_votes(
-    proposal_id: str, session: SessionDep, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
-) -> Page[RelayedBallotPublic]:
-    """The ballots relayed on this proposal, oldest first, and what became of each (votes sent directly are in the
-    tallies)."""
+@router.get("/{proposal_id}/votes", response_model=Page[VotePublic], responses=_ERRORS)
+def list_votes(
+    proposal_id: ProposalIdPath, session: SessionDep, offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Page[VotePublic]:  # fmt: skip
+    """Every vote on this proposal: first those the governor counted, in chain order (sent directly, from Tally or
+    a wallet, or relayed here), then relayed ballots not counted yet (accepted, or failed with the reason)."""
     proposal = proposals.get_proposal(session, proposal_id)
-    page, total = votes.ballots_of(session, proposal, offset=offset, limit=limit)
-    return Page.of([RelayedBallotPublic.of(ballot) for ballot in page], total=total, offset=offset, limit=limit)
+    page, total = votes_on(session, proposal, offset=offset, limit=limit)
+    return Page.of([VotePublic.of(vote) for vote in page], total=total, offset=offset, limit=limit)

@@ -7,6 +7,12 @@ class ProposalNotFound(NotFound):
     code = "proposal_not_found"
 
 
+class InvalidProposalId(BadRequest):
+    """Not a governor proposal id (a uint256 in decimal) nor a short local number."""
+
+    code = "invalid_proposal_id"
+
+
 class ProposalDatasetNotFound(NotFound):
     """The dataset a proposal should approve does not exist."""
 

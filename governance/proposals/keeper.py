@@ -5,6 +5,10 @@ move is a transaction intent named by the proposal id ("proposal:queue:<governor
 cut short, or two runs in a row, never sends anything twice. Before each move the governor's own `state()`
 is asked: the keeper never sends a transaction the governor would refuse. Queue and execute are open to
 anyone, so holders and other clients (Tally) may do them first; the keeper then finds nothing to do.
+
+The keeper moves only the proposals asked for through this backend. Proposals made on the governor directly
+(`governance/proposals/direct.py`) are listed and counted, but their proposer or anyone else queues and
+executes them: the relayer pays gas only for actions someone asked for here.
 """
 
 import logging
@@ -19,7 +23,7 @@ from chain.senders import Actor
 from chain.tx import Call
 from governance.proposals.service import FINAL_STATES, STATES, description_hash, governor_args
 from polyphony.db import session_scope
-from polyphony.models.proposal import Proposal
+from polyphony.models.proposal import Proposal, ProposalOrigin
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ def keep_proposals(*, relayer: Actor) -> list[str]:
             session.exec(
                 select(Proposal)
                 .where(Proposal.chain_id == relayer.deployment.chain_id, col(Proposal.final_state).is_(None))
+                .where(Proposal.origin == ProposalOrigin.POLYPHONY)
                 .order_by(col(Proposal.id))
             )
         )

@@ -1,5 +1,8 @@
 """Proposals: a curator asks the DAO to approve a dataset for a training round; what the vote stands at.
 
+Proposals made on the governor directly (Tally, a script) are recorded from their indexed `ProposalCreated`
+events by `governance/proposals/direct.py` and shown here the same way, whatever their actions.
+
 A proposal's single action is the timelock calling `DatasetRegistry.approve(round, root, manifestCid)`, and its
 description names the dataset and its manifest CID, so any OZ Governor client (Tally) shows a normal proposal.
 Its id is the governor's `hashProposal`, computed here before anything is sent.
@@ -13,6 +16,7 @@ State, tallies, snapshot, deadline and eta come from the indexed governor events
 quorum (fixed at the snapshot) from a view call.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +31,10 @@ from chain.bindings import Deployment, call_of
 from chain.client import rpc_errors
 from chain.indexer import DEPLOYMENT_CURSOR, events
 from chain.keys import KeyRole, load_keys
+from governance.proposals.actions import Action, DecodedAction, decode, governor_args_of
 from governance.proposals.errors import (
     AlreadyProposed,
+    InvalidProposalId,
     NotTheCurator,
     ProposalDatasetNotFound,
     ProposalNotFound,
@@ -38,7 +44,7 @@ from polyphony.db import page_of
 from polyphony.jobs import enqueue
 from polyphony.models.dataset import Dataset
 from polyphony.models.indexer import ChainEvent
-from polyphony.models.proposal import Proposal
+from polyphony.models.proposal import Proposal, ProposalKind, ProposalOrigin
 from polyphony.tokens import format_tokens
 
 # OZ IGovernor.ProposalState, in its order; "unsubmitted" is ours: no ProposalCreated event indexed yet.
@@ -49,6 +55,7 @@ _GOVERNOR_EVENTS = ("ProposalCreated", "VoteCast", "VoteCastWithParams", "Propos
                     "ProposalCanceled")  # fmt: skip
 # Proposal ids are keccak hashes: any id this short is a local proposal number instead.
 _LOCAL_NUMBER_DIGITS = 15
+_UINT256_LIMIT = 2**256
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class ProposalView:
     eta: int | None  # timestamp the queued action may execute from
     proposer: str | None
     transactions: dict[str, str]  # "created" / "queued" / "executed" / "canceled" -> tx hash
+    actions: list[DecodedAction]
 
 
 def approval_description(dataset: Dataset, *, round_number: int) -> str:
@@ -87,7 +95,12 @@ def proposal_id_of(*, target: str, calldata: bytes, description: str) -> int:
 
 def governor_args(proposal: Proposal) -> tuple[list[str], list[int], list[bytes]]:
     """(targets, values, calldatas) of `proposal`, as propose, queue and execute take them."""
-    return [Web3.to_checksum_address(proposal.target)], [0], [bytes.fromhex(proposal.calldata[2:])]
+    return governor_args_of(actions_of(proposal))
+
+
+def actions_of(proposal: Proposal) -> list[Action]:
+    """The calls `proposal` asks for, in order."""
+    return [Action.from_json(stored) for stored in proposal.actions]
 
 
 def description_hash(proposal: Proposal) -> bytes:
@@ -158,53 +171,94 @@ def _new_proposal(web3: Web3, deployment: Deployment, dataset: Dataset, *, round
         proposal_id=str(proposal_id), chain_id=deployment.chain_id,
         governor=deployment.contracts["governor"].address, dataset_id=int(dataset.id or 0),
         round_number=round_number, manifest_root=dataset.root, manifest_cid=dataset.manifest_cid,
-        target=registry.address, calldata="0x" + call.data.hex(), description=description,
+        actions=[Action(registry.address, 0, call.data).to_json()], description=description,
         curator=dataset.curator, relayed=relay,
     )  # fmt: skip
 
 
 def get_proposal(session: Session, proposal_id: str) -> Proposal:
     """The proposal with governor id `proposal_id` (or, for a short number, the local proposal number)."""
-    found = session.exec(select(Proposal).where(Proposal.proposal_id == proposal_id)).first()
-    if found is None and proposal_id.isascii() and proposal_id.isdigit() and len(proposal_id) <= _LOCAL_NUMBER_DIGITS:
-        found = session.get(Proposal, int(proposal_id))
+    canonical = _canonical_proposal_id(proposal_id)
+    found = session.exec(select(Proposal).where(Proposal.proposal_id == canonical)).first()
+    if found is None and len(canonical) <= _LOCAL_NUMBER_DIGITS:
+        found = session.get(Proposal, int(canonical))
     if found is None:
-        raise ProposalNotFound(f"there is no proposal {proposal_id}: list them with GET /proposals")
+        raise ProposalNotFound(f"there is no proposal {canonical}: list them with GET /proposals")
     return found
 
 
+def _canonical_proposal_id(proposal_id: str) -> str:
+    """`proposal_id` as the governor writes it (decimal, no leading zeros); a 400 unless it is a uint256."""
+    # isdigit alone takes other scripts' digits ("١٢"), which int() reads but no client means.
+    if proposal_id.isascii() and proposal_id.isdigit() and len(proposal_id) <= 80 and int(proposal_id) < _UINT256_LIMIT:
+        return str(int(proposal_id))
+    shown = proposal_id if len(proposal_id) <= 40 else proposal_id[:40] + "..."
+    raise InvalidProposalId(
+        f"{shown!r} is not a proposal id: use the governor's id (a uint256 in decimal, ASCII digits only, as "
+        "GET /proposals gives it in `id`) or the proposal's short `number`"
+    )
+
+
 def list_proposals(
-    session: Session, *, round_number: int | None, dataset_id: int | None, offset: int, limit: int
-) -> tuple[list[Proposal], int]:
-    """One page of proposals, newest first, by round and dataset, and how many match in all."""
+    session: Session, *, round_number: int | None, dataset_id: int | None, kind: ProposalKind | None,
+    origin: ProposalOrigin | None, offset: int, limit: int,
+) -> tuple[list[Proposal], int]:  # fmt: skip
+    """One page of proposals, newest first, by round, dataset, kind and origin, and how many match in all."""
     query = select(Proposal)
     if round_number is not None:
         query = query.where(Proposal.round_number == round_number)
     if dataset_id is not None:
         query = query.where(Proposal.dataset_id == dataset_id)
+    if kind is not None:
+        query = query.where(Proposal.kind == kind)
+    if origin is not None:
+        query = query.where(Proposal.origin == origin)
     return page_of(session, query.order_by(col(Proposal.id).desc()), offset=offset, limit=limit)
 
 
 def proposal_events(session: Session, proposal: Proposal) -> list[ChainEvent]:
     """The indexed governor events of `proposal`, oldest first."""
-    found: list[ChainEvent] = []
+    return events_by_proposal(session, proposal.governor).get(proposal.proposal_id, [])
+
+
+def events_by_proposal(session: Session, governor: str) -> dict[str, list[ChainEvent]]:
+    """Every indexed proposal event of `governor`, by proposal id (decimal), each list oldest first."""
+    grouped: dict[str, list[ChainEvent]] = defaultdict(list)
     for name in _GOVERNOR_EVENTS:
-        found += [
-            event
-            for event in events(session, cursor=DEPLOYMENT_CURSOR, contract=proposal.governor, name=name)
-            if str(event.args.get("proposalId")) == proposal.proposal_id
-        ]
-    return sorted(found, key=lambda event: (event.block_number, event.log_index))
+        for event in events(session, cursor=DEPLOYMENT_CURSOR, contract=governor, name=name):
+            grouped[str(event.args.get("proposalId"))].append(event)
+    for found in grouped.values():
+        found.sort(key=lambda event: (event.block_number, event.log_index))
+    return grouped
 
 
-def view_proposal(session: Session, proposal: Proposal, *, web3: Web3, deployment: Deployment) -> ProposalView:
-    """`proposal`'s state, tallies, quorum, deadlines and transactions, from the indexer and the chain's clock."""
-    found = proposal_events(session, proposal)
+def view_proposals(
+    session: Session, proposals: list[Proposal], *, web3: Web3, deployment: Deployment
+) -> list[ProposalView]:
+    """`view_proposal` of each of `proposals`, reading the governor's events once for the lot."""
+    by_governor = {governor: events_by_proposal(session, governor) for governor in {p.governor for p in proposals}}
+    return [
+        view_proposal(
+            session, p, web3=web3, deployment=deployment, found=by_governor[p.governor].get(p.proposal_id, [])
+        )
+        for p in proposals
+    ]
+
+
+def view_proposal(
+    session: Session, proposal: Proposal, *, web3: Web3, deployment: Deployment, found: list[ChainEvent] | None = None
+) -> ProposalView:
+    """`proposal`'s state, tallies, quorum, deadlines and transactions, from the indexer and the chain's clock.
+
+    `found`: the proposal's events when the caller has read them already (`view_proposals`).
+    """
+    found = proposal_events(session, proposal) if found is None else found
+    decoded = [decode(web3, deployment, action) for action in actions_of(proposal)]
     by_name: dict[str, ChainEvent] = {event.name: event for event in found}
     votes = tally(found)
     created = by_name.get("ProposalCreated")
     if created is None:
-        return ProposalView(proposal, "unsubmitted", votes, None, None, None, None, None, {})
+        return ProposalView(proposal, "unsubmitted", votes, None, None, None, None, None, {}, decoded)
     snapshot, deadline = int(created.args["voteStart"]), int(created.args["voteEnd"])
     with rpc_errors():
         now = int(web3.eth.get_block("latest")["timestamp"])
@@ -214,7 +268,7 @@ def view_proposal(session: Session, proposal: Proposal, *, web3: Web3, deploymen
         proposal, _state(by_name, now=now, snapshot=snapshot, deadline=deadline, votes=votes, quorum=quorum),
         votes, quorum, snapshot, deadline, int(queued.args["etaSeconds"]) if queued else None,
         str(created.args["proposer"]),
-        {step: by_name[name].tx_hash for step, name in _STEPS.items() if name in by_name},
+        {step: by_name[name].tx_hash for step, name in _STEPS.items() if name in by_name}, decoded,
     )  # fmt: skip
 
 

@@ -49,7 +49,7 @@ from governance.proposals.errors import (
 )
 from governance.proposals.service import STATES
 from polyphony.clock import utcnow
-from polyphony.db import page_of, session_scope
+from polyphony.db import session_scope
 from polyphony.jobs import enqueue
 from polyphony.models.proposal import Proposal, RelayedBallot, RelayedDelegation, RelayStatus
 
@@ -287,9 +287,3 @@ def get_relayed(session: Session, kind: type[RelayedBallot] | type[RelayedDelega
     if row is None:
         raise RelayNotFound(f"there is no relayed {kind.__tablename__.removeprefix('relayed_')} {row_id}")
     return row
-
-
-def ballots_of(session: Session, proposal: Proposal, *, offset: int, limit: int) -> tuple[list[RelayedBallot], int]:
-    """One page of the ballots relayed on `proposal`, oldest first, and how many there are."""
-    query = select(RelayedBallot).where(RelayedBallot.proposal_ref == proposal.id).order_by(RelayedBallot.id)  # type: ignore[arg-type]
-    return page_of(session, query, offset=offset, limit=limit)

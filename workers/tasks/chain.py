@@ -1,11 +1,12 @@
-"""Chain tasks: the event indexer, claim anchoring and the senders' resumption (on the chain queue, see
-polyphony.queue)."""
+"""Chain tasks: the event indexer (and the direct proposals it finds), claim anchoring and the senders'
+resumption (on the chain queue, see polyphony.queue)."""
 
 from chain.anchoring import anchor_with_settings
 from chain.client import connect
 from chain.indexer import index_deployment
 from chain.keys import KeyRole, MissingKey
 from chain.senders import sender_for
+from governance.proposals.direct import record_indexed_proposals
 from polyphony.errors import Unavailable
 from polyphony.settings import get_settings
 from workers.app import app
@@ -13,12 +14,15 @@ from workers.app import app
 
 @app.task(name="chain.index_events", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
 def index_events() -> int:
-    """Store the contract set's new events (reorg-safe); return how many."""
+    """Store the contract set's new events (reorg-safe), then record proposals made on the governor directly;
+    return how many events."""
     settings = get_settings()
-    return index_deployment(
-        connect(settings.effective_chain_rpc_url), deployments_dir=settings.deployments_dir,
-        confirmations=settings.polyphony_chain_confirmations,
-    )  # fmt: skip
+    web3 = connect(settings.effective_chain_rpc_url)
+    stored = index_deployment(
+        web3, deployments_dir=settings.deployments_dir, confirmations=settings.polyphony_chain_confirmations
+    )
+    record_indexed_proposals(web3, deployments_dir=settings.deployments_dir)
+    return stored
 
 
 @app.task(name="chain.anchor_claims", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)

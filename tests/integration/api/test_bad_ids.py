@@ -40,6 +40,6 @@ def test_a_query_number_past_64_bits_is_a_422(api: TestClient, query: str) -> No
     assert answer.status_code == 422 and answer.json()["error"]["code"]
 
 
-def test_a_proposal_id_of_unicode_digits_is_no_proposal(api: TestClient) -> None:
+def test_a_proposal_id_of_unicode_digits_is_no_proposal_id(api: TestClient) -> None:
     answer = api.get("/proposals/%C2%B3")
-    assert answer.status_code == 404 and answer.json()["error"]["code"] == "proposal_not_found"
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_proposal_id"

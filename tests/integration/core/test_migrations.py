@@ -9,7 +9,9 @@ from sqlalchemy.engine import Connection, Engine
 from polyphony.clock import utcnow
 from polyphony.migrations import alembic_config, upgrade_to_head
 from polyphony.models.contribution import Contribution
+from polyphony.models.dataset import Dataset
 from polyphony.models.epoch import Epoch, EpochReward
+from polyphony.models.proposal import RelayedBallot
 from polyphony.models.score import ContributionScore
 
 
@@ -118,3 +120,48 @@ def test_existing_contributions_get_the_status_their_score_epoch_and_revocation_
         "paid_by_revoked": "scored",
         "revoked": "withdrawn",
     }
+
+
+def test_a_proposal_made_before_0014_keeps_its_one_action_its_ballots_and_is_a_dataset_approval_asked_for_here(
+    engine: Engine,
+) -> None:
+    config = alembic_config()
+    datasets, ballots = Dataset.__table__, RelayedBallot.__table__  # type: ignore[attr-defined]  # unchanged by 0014
+    old = table("proposal", column("id"), column("proposal_id"), column("chain_id"), column("governor"),
+                column("dataset_id"), column("round_number"), column("manifest_root"), column("manifest_cid"),
+                column("target"), column("calldata"), column("description"), column("curator"), column("relayed"),
+                column("created_at"))  # fmt: skip
+    target, calldata, proposal_id = "0x" + "12" * 20, "0x" + os.urandom(40).hex(), str(int.from_bytes(os.urandom(32)))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+        dataset_id = connection.execute(datasets.insert().values(
+            name="before 0014", description="", curator="0x" + "ab" * 20, filters={}, item_count=1,
+            root="0x" + "cd" * 32, manifest_cid="bafkreiold", created_at=utcnow(),
+        )).inserted_primary_key[0]  # fmt: skip
+        proposal_ref = connection.execute(old.insert().values(
+            proposal_id=proposal_id, chain_id=31337, governor="0x" + "34" * 20, dataset_id=dataset_id,
+            round_number=5, manifest_root="0x" + "cd" * 32, manifest_cid="bafkreiold", target=target,
+            calldata=calldata, description="# old", curator="0x" + "ab" * 20, relayed=True, created_at=utcnow(),
+        ).returning(old.c.id)).scalar_one()  # fmt: skip
+        # A relayed ballot points at the proposal: SQLite's rebuild of the table must not trip over it.
+        connection.execute(ballots.insert().values(
+            proposal_ref=proposal_ref, voter="0x" + "56" * 20, support=1, nonce=0, signature="0x" + "00" * 65,
+            status="mined", created_at=utcnow(), updated_at=utcnow(),
+        ))  # fmt: skip
+        command.upgrade(config, "head")
+        new = table("proposal", column("id"), column("proposal_id"), column("kind"), column("origin"),
+                    column("actions", JSON), column("dataset_id"))  # fmt: skip
+        found = connection.execute(
+            select(new.c.kind, new.c.origin, new.c.actions, new.c.dataset_id).where(new.c.proposal_id == proposal_id)
+        ).one()
+        command.downgrade(config, "0013")  # and back, with the ballot still there
+        command.upgrade(config, "head")
+        kept_ballots = connection.execute(select(ballots.c.voter).where(ballots.c.proposal_ref == proposal_ref)).all()
+        connection.execute(ballots.delete().where(ballots.c.proposal_ref == proposal_ref))
+        connection.execute(new.delete().where(new.c.proposal_id == proposal_id))
+        connection.execute(datasets.delete().where(datasets.c.id == dataset_id))
+    assert tuple(found) == (
+        "dataset_approval", "polyphony", [{"target": target, "value": "0", "calldata": calldata}], dataset_id,
+    )  # fmt: skip
+    assert [tuple(row) for row in kept_ballots] == [("0x" + "56" * 20,)]

@@ -23,6 +23,7 @@ from api.main import create_app
 from chain.bindings import Deployment, call_of
 from chain.indexer import index_deployment
 from cli.client import PolyphonyClient
+from governance.proposals.direct import record_indexed_proposals
 from polyphony.models.dataset import Dataset
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
@@ -112,7 +113,9 @@ class Governance:
         return found
 
     def index(self) -> None:
+        """What the indexing task (`chain.index_events`) does: store new events, record direct proposals."""
         index_deployment(self.web3, deployments_dir=self.settings.deployments_dir, confirmations=1)
+        record_indexed_proposals(self.web3, deployments_dir=self.settings.deployments_dir)
 
     def keep(self, proposal_id: str) -> list[str]:
         """One keeper pass, run by the chain worker as the beat schedule runs it: what it did to `proposal_id`.

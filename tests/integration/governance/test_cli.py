@@ -86,3 +86,5 @@ def test_a_vote_on_an_unknown_proposal_is_one_line_and_exit_2(
     finished = polyphony("vote", "424242", "for", "--key-file", _key_file(tmp_path, wallet))
     assert finished.returncode == 2 and "proposal_not_found" in finished.stdout
     assert len(finished.stdout.strip().splitlines()) == 1
+    not_an_id = polyphony("vote", "1/../../contributions", "for", "--key-file", _key_file(tmp_path, wallet))
+    assert not_an_id.returncode != 0 and "is not a proposal id" in not_an_id.stdout + not_an_id.stderr
