@@ -7,6 +7,9 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.routes import (
+    app as web_app,
+)
+from api.routes import (
     auth,
     config,
     contributions,
@@ -70,4 +73,5 @@ def create_app() -> FastAPI:
     app.include_router(config.router)
     app.include_router(coverage.router)
     app.include_router(licenses.router)
+    app.include_router(web_app.router)  # last: its /app/{page} answers any path under /app
     return app

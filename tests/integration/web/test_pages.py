@@ -1,0 +1,62 @@
+"""Every page of the web app loads in the browser, at desktop and phone width, with no console error and no failed
+request, and answers a reload on its own path; screenshots of each go to tests/artifacts/web/."""
+
+from collections.abc import Callable
+
+import pytest
+from eth_account import Account
+from playwright.sync_api import expect
+
+from cli.client import PolyphonyClient
+from tests.integration.api.contributor_flows import claim, upload
+from tests.integration.web.conftest import DESKTOP, PHONE, OpenedApp
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def contribution_id(app_url: str) -> int:
+    """A claimed contribution, made through the API process as the CLI makes one."""
+    with PolyphonyClient(app_url, Account.create()) as client:
+        client.sign_in()
+        made = upload(client, title="A page to look at")
+        claim(client, made["id"])
+        return int(made["id"])
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_loads_cleanly(
+    app_url: str, contribution_id: int, open_app: Callable[..., OpenedApp], viewport: dict[str, int]
+) -> None:
+    pages = {
+        "home": ("/app/", "Polyphony"),
+        "contribute": ("/app/contribute", "Contribute"),
+        "contributions": ("/app/contributions", "My contributions"),
+        "contribution": (f"/app/contributions/{contribution_id}", "A page to look at"),
+        "not-found": ("/app/no-such-page", "Page not found"),
+    }
+    opened = open_app(viewport=viewport)
+    width = "desktop" if viewport == DESKTOP else "phone"
+    for name, (path, heading) in pages.items():
+        opened.page.goto(f"{app_url}{path}")
+        expect(opened.page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+        expect(opened.page.get_by_role("button", name="Connect wallet")).to_be_visible()
+        opened.page.wait_for_load_state("networkidle")
+        opened.screenshot(f"{name}-{width}")
+    assert opened.problems.found == []
+
+
+def test_links_move_between_pages_without_reloading_and_focus_the_heading(
+    app_url: str, open_app: Callable[..., OpenedApp]
+) -> None:
+    opened = open_app()
+    page = opened.page
+    page.goto(f"{app_url}/app/")
+    page.evaluate("window.sameDocument = true")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Contribute").click()
+    expect(page.get_by_role("heading", level=1, name="Contribute")).to_be_focused()
+    assert page.evaluate("window.sameDocument") is True
+    assert page.url == f"{app_url}/app/contribute"
+    page.go_back()
+    expect(page.get_by_role("heading", level=1, name="Polyphony")).to_be_visible()
+    assert opened.problems.found == []
