@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
@@ -137,9 +138,10 @@ def test_a_holder_delegates_and_votes_for_a_curators_dataset_and_a_trainer_sees_
     for_button.click()
     expect(page.get_by_test_id("ballot-status")).to_contain_text("for, mined", timeout=60_000)
     assert holder.requests.count("eth_signTypedData_v4") == 2
-    bars = page.get_by_role("img", name=re.compile(r"^For: "))
-    expect(bars).to_have_attribute("aria-label", re.compile(r"For: [\d,]+(\.\d+)? PLY"))
-    expect(page.get_by_label("Quorum")).to_have_attribute("value", "1")
+    quorum = page.get_by_role("progressbar", name="Quorum")
+    _until(lambda: quorum.get_attribute("value") == "1", web3, what="the page counts the vote (quorum reached)")
+    expect(page.get_by_role("img", name=re.compile(r"^For: [1-9][\d,]*(\.\d+)? PLY$"))).to_be_visible()
+    expect(page.get_by_role("img", name="Against: 0 PLY")).to_be_visible()
     as_holder.screenshot("proposal-desktop")
     page.set_viewport_size(PHONE)
     as_holder.screenshot("proposal-phone")
@@ -159,8 +161,10 @@ def test_a_holder_delegates_and_votes_for_a_curators_dataset_and_a_trainer_sees_
     page.goto(f"{app_url}/app/rounds/{round_number}")
     expect(page.get_by_role("heading", level=1, name=f"Round {round_number}")).to_be_visible()
     expect(page.get_by_role("heading", name=f"Governed voices {round_number}")).to_be_visible()
+    public_rpc = httpx.get(f"{app_url}/config").json()["rpc_url"]
     expect(page.get_by_test_id("pull-command")).to_have_text(
         f"polyphony pull --round {round_number} --out round-{round_number} --api {app_url}"
+        + (f" --rpc {public_rpc}" if public_rpc else "")
     )
     expect(page.get_by_role("link", name=re.compile("Croissant"))).to_be_visible()
     page.wait_for_load_state("networkidle")
