@@ -21,14 +21,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from web3 import Web3
 
-from chain.bindings import Deployment
+from chain.bindings import Deployment, call_of
 from cli.client import PolyphonyClient
 from polyphony.settings import Settings
 from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
-from tests.integration.chain.governance_fixtures import new_wallet
+from tests.integration.chain.governance_fixtures import new_wallet, send_as
 from tests.integration.datasets.conftest import index_through_the_workers, make_score, new_round, unique_lines
 from tests.integration.governance.conftest import Governance
-from tests.integration.web.conftest import PHONE, OpenedApp
+from tests.integration.web.conftest import DESKTOP, PHONE, OpenedApp
 from tests.integration.web.wallet import TestWallet
 
 pytestmark = pytest.mark.browser
@@ -167,10 +167,42 @@ def test_a_holder_delegates_and_votes_for_a_curators_dataset_and_a_trainer_sees_
         + (f" --rpc {public_rpc}" if public_rpc else "")
     )
     expect(page.get_by_role("link", name=re.compile("Croissant"))).to_be_visible()
+
+    # The trainer registers a model trained on the round (as `polyphony model register` does): the round's page
+    # then shows its lineage, model -> round -> dataset -> contributors.
+    trainer = new_wallet(web3)
+    with PolyphonyClient(app_url, trainer) as client:
+        client.sign_in()
+        lineage_cid = client.call("POST", f"/rounds/{round_number}/lineage")["lineage_cid"]
+        register = call_of(
+            governance.registry, "registerModel", round_number, "bafymodelfromthebrowsertest", lineage_cid
+        )
+        receipt = send_as(web3, trainer, register)
+        client.call(
+            "POST", "/models", json={"tx_hash": "0x" + bytes(receipt["transactionHash"]).hex().removeprefix("0x")}
+        )
+    page.reload()
+    tree = page.get_by_role("list", name=re.compile(r"Lineage of model \d+"))
+    expect(tree).to_contain_text(f"Round {round_number}")
+    expect(tree).to_contain_text("(2 contributions)")
+    expect(tree.get_by_role("list", name="Contributors").get_by_title(curator.address)).to_be_visible()
     page.wait_for_load_state("networkidle")
     as_trainer.screenshot("round-desktop")
     page.set_viewport_size(PHONE)
     as_trainer.screenshot("round-phone")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0  # nothing runs off a phone
+
+    # Coverage, public: the corpus now holds the curator's English text, drawn per day with its table.
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{app_url}/app/coverage")
+    expect(page.get_by_role("heading", level=1, name="Coverage")).to_be_visible()
+    by_language = page.get_by_role("region", name="By language")
+    expect(by_language.get_by_role("img", name=re.compile(r"New contributions per day by language"))).to_be_visible()
+    expect(by_language.get_by_role("listitem").filter(has_text="en")).not_to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    as_trainer.screenshot("coverage-with-corpus-desktop")
+    page.set_viewport_size(PHONE)
+    as_trainer.screenshot("coverage-with-corpus-phone")
 
     for opened in (as_holder, as_curator, as_trainer):
         assert opened.problems.found == []

@@ -52,6 +52,8 @@ def test_every_page_loads_cleanly(
         expect(opened.page.get_by_role("button", name="Connect wallet")).to_be_visible()
         opened.page.wait_for_load_state("networkidle")
         expect(opened.page.get_by_text("Loading…")).to_have_count(0)
+        wider = opened.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wider <= 0, f"{path} is {wider} px wider than the {width} screen"
         opened.screenshot(f"{name}-{width}")
     assert opened.problems.found == []
 

@@ -117,7 +117,7 @@ function LineageTree({ model }: { model: Model }) {
         return (
           <ul class="tree" aria-label={`Lineage of model ${model.id}`}>
             <li>
-              <span class="node">Model {model.id} <code>{model.model_cid}</code></span>
+              <span class="node">Model {model.id} <code class="wrap">{model.model_cid}</code></span>
               <ul>
                 <li>
                   <span class="node">Round {found.round}</span>
@@ -161,7 +161,7 @@ function Models({ round }: { round: number }) {
                 <h3>Model {model.id}</h3>
                 <p class="hint">
                   Registered by <code title={model.registrant}>{shortAddress(model.registrant)}</code> on{" "}
-                  {formatTime(model.registered_at)}; lineage <code>{model.lineage_cid}</code>
+                  {formatTime(model.registered_at)}; lineage <code class="wrap">{model.lineage_cid}</code>
                 </p>
                 <LineageTree model={model} />
               </article>
