@@ -27,7 +27,7 @@ export function ColumnChart({ title, columns, names, unit }: {
   const summary = `${title}: ${columns.length} columns, the largest ${unit(tallest)}`;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT + AXIS}`} role="img" aria-label={summary} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT + AXIS}`} role="img" aria-label={summary}>
         <line x1="0" y1={HEIGHT} x2={WIDTH} y2={HEIGHT} class="axis" />
         {columns.map((column, index) => {
           let top = HEIGHT;
