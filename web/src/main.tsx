@@ -28,12 +28,22 @@ export const ROUTES: Route[] = [
   { pattern: /^\/contribute$/, title: "Contribute", load: () => import("./pages/contribute") },
   { pattern: /^\/contributions$/, title: "My contributions", load: () => import("./pages/contributions") },
   { pattern: /^\/contributions\/(\d+)$/, title: "Contribution", load: () => import("./pages/contribution") },
+  { pattern: /^\/rewards$/, title: "Rewards", load: () => import("./pages/rewards") },
+  { pattern: /^\/proposals$/, title: "Proposals", load: () => import("./pages/proposals") },
+  { pattern: /^\/proposals\/(\d+)$/, title: "Proposal", load: () => import("./pages/proposal") },
+  { pattern: /^\/datasets\/new$/, title: "New dataset", load: () => import("./pages/dataset-new") },
+  { pattern: /^\/rounds\/(\d+)$/, title: "Round", load: () => import("./pages/round") },
+  { pattern: /^\/coverage$/, title: "Coverage", load: () => import("./pages/coverage") },
 ];
 
 const NAV = [
   { href: `${BASE}/`, label: "Home" },
   { href: `${BASE}/contribute`, label: "Contribute" },
   { href: `${BASE}/contributions`, label: "My contributions" },
+  { href: `${BASE}/rewards`, label: "Rewards" },
+  { href: `${BASE}/proposals`, label: "Proposals" },
+  { href: `${BASE}/datasets/new`, label: "New dataset" },
+  { href: `${BASE}/coverage`, label: "Coverage" },
 ];
 
 function NotFound() {

@@ -73,7 +73,10 @@ function OpenProposals() {
             <ul class="plain">
               {open.map((proposal) => (
                 <li key={proposal.id}>
-                  Proposal {proposal.number} (round {proposal.round}) <StatusBadge status={proposal.state} />
+                  <a href={`${BASE}/proposals/${proposal.id}`}>
+                    Proposal {proposal.number} (round {proposal.round})
+                  </a>{" "}
+                  <StatusBadge status={proposal.state} />
                 </li>
               ))}
             </ul>
@@ -117,6 +120,18 @@ export default function Home() {
           </li>
           <li>
             <a href={`${BASE}/contributions`}>My contributions</a>: each one's status, score, verdict and reward.
+          </li>
+          <li>
+            <a href={`${BASE}/rewards`}>Rewards</a>: what you can claim, without gas, and what each epoch paid you.
+          </li>
+          <li>
+            <a href={`${BASE}/proposals`}>Proposals</a>: the datasets up for a vote, and your ballot.
+          </li>
+          <li>
+            <a href={`${BASE}/datasets/new`}>New dataset</a>: for curators, select contributions and propose them.
+          </li>
+          <li>
+            <a href={`${BASE}/coverage`}>Coverage</a>: what the corpus holds and what the rewards favour now.
           </li>
         </ul>
       </section>

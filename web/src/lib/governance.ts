@@ -1,0 +1,92 @@
+// The API's proposals, as /proposals answers them, and what a person reads of their state and deadlines.
+// A proposal's id is the governor's uint256 in decimal: it stays a string (a JS number would round it).
+import { useEffect, useState } from "preact/hooks";
+
+export interface ProposalAction {
+  governor: string;
+  target: string;
+  value: string;
+  calldata: string;
+  description: string;
+  description_hash: string;
+}
+
+export interface Proposal {
+  id: string;
+  number: number;
+  kind?: string; // absent: a dataset approval, the only kind Polyphony proposes
+  dataset_id: number;
+  round: number;
+  manifest_root: string;
+  manifest_cid: string;
+  curator: string;
+  relayed: boolean;
+  state: string;
+  votes: Record<string, string>; // for / against / abstain, base units
+  quorum: string | null;
+  snapshot: number | null;
+  deadline: number | null;
+  eta: number | null;
+  proposer: string | null;
+  transactions: Record<string, string>;
+  action: ProposalAction;
+  created_at: string;
+}
+
+export const OPEN_STATES = ["unsubmitted", "pending", "active", "succeeded", "queued"];
+export const SUPPORTS = ["for", "against", "abstain"] as const;
+export type Support = (typeof SUPPORTS)[number];
+
+export function isDatasetApproval(proposal: Proposal): boolean {
+  return proposal.kind === undefined || proposal.kind === "dataset_approval";
+}
+
+/** The next step of a proposal in its state, and the Unix time it comes at (null: it waits on someone, not time). */
+export function nextStep(proposal: Proposal): { text: string; at: number | null } | null {
+  switch (proposal.state) {
+    case "unsubmitted":
+      return { text: "Waiting for the governor to record the proposal", at: null };
+    case "pending":
+      return { text: "Voting opens", at: proposal.snapshot };
+    case "active":
+      return { text: "Voting closes", at: proposal.deadline };
+    case "succeeded":
+      return { text: "Passed: waiting to be queued in the timelock", at: null };
+    case "queued":
+      return { text: "May be executed", at: proposal.eta };
+    default:
+      return null;
+  }
+}
+
+/** The seconds from now until `at` (Unix seconds), as `2 h 5 min`, `45 s`, or `now`. */
+export function countdown(at: number, nowMs: number): string {
+  const seconds = Math.max(0, Math.round(at - nowMs / 1000));
+  if (seconds === 0) return "now";
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  if (days) return `${days} d ${hours} h`;
+  if (hours) return `${hours} h ${minutes} min`;
+  if (minutes) return `${minutes} min ${rest} s`;
+  return `${rest} s`;
+}
+
+/** The time now, in milliseconds, updated every `everyMs`. */
+export function useNow(everyMs = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
+/** `part` / `whole` of two base-unit amounts as a share from 0 to 1, exact enough for a bar (BigInt, no rounding
+ * of the amounts themselves). */
+export function share(part: string | bigint, whole: string | bigint): number {
+  const total = BigInt(whole);
+  if (total === 0n) return 0;
+  return Number((BigInt(part) * 10000n) / total) / 10000;
+}
