@@ -182,7 +182,10 @@ class Tokens:
         word_starts[first] = True
         same = (chars[1:] == chars[:-1]) & ~word_starts[1:]
         runs_at = (same[:-2] & same[1:-1] & same[2:]).nonzero()[0]
-        with_runs = len(np.unique(np.cumsum(word_starts)[runs_at]))
+        with_runs = 0
+        if len(runs_at):  # the words the runs are in, in order: how many differ from the one before
+            word_of_run = np.searchsorted(first, runs_at, side="right")
+            with_runs = 1 + int(np.count_nonzero(word_of_run[1:] != word_of_run[:-1]))
         return WordShapes(int(np.count_nonzero(latin)), int(np.count_nonzero(latin & (vowels == 0))), with_runs)
 
     @cached_property
@@ -190,8 +193,13 @@ class Tokens:
         """The words as written that `[^\\W\\d_]\\w*` finds in the text before normalisation (each \\w run from
         its first character that is neither \\d nor the underscore): how many start with an upper-case letter, and
         how many there are."""
-        points = code_points(self.text)
-        classes = character_classes()[points]
+        points: npt.NDArray[np.uint8] | npt.NDArray[np.uint32]
+        if self.text.isascii():  # one byte a character, and a 128-entry table, as in `_word_classes`
+            points = np.frombuffer(self.text.encode("ascii"), dtype=np.uint8)
+            classes = _ascii_classes()[points]
+        else:
+            points = code_points(self.text)
+            classes = character_classes()[points]
         in_word = (classes & WORD_CHAR).astype(bool)
         run_starts = in_word.copy()
         run_starts[1:] &= ~in_word[:-1]
