@@ -17,6 +17,7 @@ web-crawl defaults, which drop most technical prose. Every value is an integer (
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -26,6 +27,7 @@ from polyphony.scoring.minhash import splitmix64, word_hashes
 from polyphony.scoring.per_config import PerConfig
 from polyphony.scoring.results import BP
 from polyphony.scoring.stats import share
+from polyphony.scoring.text import non_space_chars
 
 KEPT = "kept"
 
@@ -134,13 +136,15 @@ class GopherQuality(Gate):
 
 
 def _lines_with(pattern: re.Pattern[str], text: str) -> int:
-    """How many lines of `text` hold a match of `pattern` (which never matches across a line break): one search of
-    the whole text, each match's line counted once, found by the line breaks since the match before."""
+    """How many lines of `text` hold a match of `pattern` (which never matches across a line break but may start
+    with the line break before its line): one search of the whole text, each match's line counted once, found by
+    the line breaks since the match before."""
     lines = line = end = 0
     counted = -1
     for match in pattern.finditer(text):
-        line += text.count("\n", end, match.start())
-        end = match.start()
+        at = match.start() + 1  # a match that starts with a line break is on the line after it
+        line += text.count("\n", end, at)
+        end = at
         if line != counted:
             lines, counted = lines + 1, line
     return lines
@@ -156,8 +160,21 @@ _LOREM = frozenset((
     "laboris", "nisi", "aliquip", "commodo", "consequat", "duis", "aute", "irure", "reprehenderit", "voluptate",
     "velit", "esse", "cillum", "fugiat", "nulla", "pariatur",
 ))  # fmt: skip
-_LOREM_HASHES = word_hashes(sorted(_LOREM))
+_LOREM_HASHES = np.sort(word_hashes(sorted(_LOREM)))
+_BUCKET_BITS = np.uint64((1 << 12) - 1)
+_LOREM_BUCKETS = np.zeros(1 << 12, dtype=bool)
+_LOREM_BUCKETS[(_LOREM_HASHES & _BUCKET_BITS).astype(np.intp)] = True
 _BOILERPLATE_MARK = re.compile("|".join(map(re.escape, _BOILERPLATE)))
+
+
+def _lorem_words(hashes: Any) -> int:
+    """How many of the word hashes are lorem ipsum words: those in a bucket (low bits) of one are looked up, a
+    table lookup and a binary search costing far less than np.isin's sort of the whole text."""
+    maybe = hashes[_LOREM_BUCKETS[(hashes & _BUCKET_BITS).astype(np.intp)]]
+    if len(maybe) == 0:
+        return 0
+    at = np.minimum(np.searchsorted(_LOREM_HASHES, maybe), len(_LOREM_HASHES) - 1)
+    return int(np.count_nonzero(_LOREM_HASHES[at] == maybe))
 
 
 class C4Filters(Gate):
@@ -177,11 +194,13 @@ class C4Filters(Gate):
         if "lorem ipsum" in doc.tokens.normalised:
             return dropped("lorem_ipsum", 1)
         hashes = doc.tokens.hashes
-        lorem = share(int(np.count_nonzero(np.isin(hashes, _LOREM_HASHES))), len(hashes))
+        lorem = share(_lorem_words(hashes), len(hashes))
         if lorem > self.max_lorem_words_bp:
             return dropped("lorem_ipsum", lorem)
         lines = len(doc.tokens.lines)
-        debris = share(_lines_with(_BOILERPLATE_MARK, doc.tokens.text.lower()), lines)
+        tokens = doc.tokens
+        lowered = tokens.casefolded if tokens.text.isascii() else tokens.text.lower()  # the same for ASCII
+        debris = share(_lines_with(_BOILERPLATE_MARK, lowered), lines)
         if lines >= self.min_lines and debris > self.max_boilerplate_lines_bp:
             return dropped("web_boilerplate", debris)
         return GateResult(kept=True)
@@ -261,7 +280,9 @@ class Gibberish(Gate):
 _BASE64 = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
 _HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{16,}")
 _BASE64_KINDS = (re.compile("[0-9]"), re.compile("[a-z]"), re.compile("[A-Z]"))  # a digit and both cases
-_ENCODED_CANDIDATE = re.compile(r"(?<!\S)[A-Za-z0-9+/=_-]{16,}(?!\S)")  # a whole whitespace-separated token
+# A whole whitespace-separated token, searched in the text after one added space: starting with the whitespace
+# before the token (not a look-behind), the pattern lets the regex engine skip ahead to whitespace in C.
+_ENCODED_CANDIDATE = re.compile(r"\s([A-Za-z0-9+/=_-]{16,})(?!\S)")
 
 
 class EncodedBlob(Gate):
@@ -275,9 +296,9 @@ class EncodedBlob(Gate):
 
     def check(self, doc: Document) -> GateResult:
         # Only a token of 16+ characters of those alphabets can be either: one search of the text finds them.
-        candidates = (match.group() for match in _ENCODED_CANDIDATE.finditer(doc.text))
+        candidates = _ENCODED_CANDIDATE.findall(" " + doc.text)
         encoded = sum(len(token) for token in candidates if _encoded(token))
-        value = share(encoded, sum(map(len, doc.text.split())))
+        value = share(encoded, non_space_chars(doc.text))
         if value > self.max_encoded_chars_bp:
             return dropped("encoded_blob", value)
         return GateResult(kept=True)
@@ -291,10 +312,11 @@ def _encoded(token: str) -> bool:
     return all(kind.search(token) for kind in _BASE64_KINDS)
 
 
-# On the stripped non-blank lines joined by line breaks, one line at a time: no part can cross a line break
-# (a line ends in no whitespace, and the next starts with none).
+# On the stripped non-blank lines, each after a line break, one line at a time: no part can cross a line break
+# (a line ends in no whitespace, and the next starts with none). What must start a line starts with the line break
+# before it instead of `^`, so every alternative starts with a character the regex engine skips ahead to in C.
 _MARKUP_LINE = re.compile(
-    r"^<[/!a-zA-Z][^>\n]*>|</[a-zA-Z]+>\s*$|[{};]\s*$|^\s*(?:var|let|const|function)\b|=>", re.MULTILINE
+    r"\n<[/!a-zA-Z][^>\n]*>|</[a-zA-Z]+>\s*$|[{};]\s*$|\n\s*(?:var|let|const|function)\b|=>", re.MULTILINE
 )
 
 
@@ -309,7 +331,7 @@ class Markup(Gate):
 
     def check(self, doc: Document) -> GateResult:
         lines = doc.tokens.lines
-        value = share(_lines_with(_MARKUP_LINE, "\n".join(lines)), len(lines))
+        value = share(_lines_with(_MARKUP_LINE, "".join(map("\n".__add__, lines))), len(lines))
         if value > self.max_markup_lines_bp:
             return dropped("markup_or_code", value)
         return GateResult(kept=True)
@@ -375,20 +397,44 @@ class WordOrder(Gate):
 def _distinct_pairs(hashes: Any) -> int:
     with np.errstate(over="ignore"):
         pairs = hashes[:-1] * _FNV_PRIME ^ hashes[1:]
-    return len(np.unique(pairs))
+    if len(pairs) == 0:
+        return 0
+    pairs.sort()  # counting the changes in sorted order costs far less than np.unique's hash table
+    return 1 + int(np.count_nonzero(pairs[1:] != pairs[:-1]))
+
+
+# The shuffle of the first `count` positions is the shuffle of any longer prefix with the positions from `count` on
+# left out: splitmix64 is a bijection, so the sort keys are distinct and their order does not depend on the others.
+# One shuffle per size here is sorted once, and a shorter text's is filtered out of the next size up.
+_SHUFFLE_SIZES = (1 << 10, 1 << 13, 1 << 16)
 
 
 def _shuffled_order(count: int) -> Any:
+    for size in _SHUFFLE_SIZES:
+        if count <= size:
+            order = _shuffle(size)
+            return order[order < count]
+    return _shuffle(count)
+
+
+@cache
+def _shuffle(count: int) -> Any:
     return np.argsort(splitmix64(np.arange(count, dtype=np.uint64) + _SHUFFLE_SEED), kind="stable")
 
 
 # English articles and the function words no article is followed by ("the of", "an and"), and the function
 # words no English sentence ends on ("... of."): word order that only words put in random order have.
 # A word here stands between spaces or punctuation, not inside a path or a file name ("po/an.po", "the .so").
-_ARTICLE = re.compile(r"\b(?<![./-])(?:the|an)\b")
+# Each pattern is searched in the text after one added space and starts with the character before the word: a
+# word starts after a character that is no \w and none of "./-" (or at the start of the text), which is what
+# `\b(?<![./-])` asks before a letter. Written so, the pattern starts with a set of characters the regex engine
+# skips ahead to in C, and the lookahead to the words' first letters stops it early; matches never overlap that
+# character (each ends before a non-word character it leaves to the next), so they are the same matches.
+_WORD_START = r"[^\w./-]"
+_ARTICLE = re.compile(rf"{_WORD_START}(?=[at])(?:the|an)\b")
 _FUNCTION_WORDS = "the|a|an|of|and|to|in|is|that|for|with|on|by|as|at|from|or|be|are|was|it|this|not"
 _MISPLACED = re.compile(
-    rf"\b(?<![./-])(?:(?:the|an)(?:\s*[.!?,;:](?!\S)|\s+(?:{_FUNCTION_WORDS})\b(?![./-]\w))"
+    rf"{_WORD_START}(?=[abfinotw])(?:(?:the|an)(?:\s*[.!?,;:](?!\S)|\s+(?:{_FUNCTION_WORDS})\b(?![./-]\w))"
     r"|(?:of|and|to|with|for|from|by|or)[.!?](?!\S)"
     rf"|({_FUNCTION_WORDS})\s+\1\b(?![./-]\w))"
 )
@@ -414,7 +460,7 @@ class FunctionWords(Gate):
     def check(self, doc: Document) -> GateResult:
         if doc.language.language not in self.languages:
             return GateResult(kept=True)
-        text = doc.tokens.casefolded
+        text = " " + doc.tokens.casefolded  # see _WORD_START
         misplaced = len(_MISPLACED.findall(text))
         value = share(misplaced, len(_ARTICLE.findall(text)))
         if misplaced >= self.min_misplaced and value > self.max_misplaced_bp:

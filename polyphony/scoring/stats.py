@@ -37,6 +37,9 @@ class TextStatistics:
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
         self._folded = {1: tokens.hashes}
+        # The n-gram statistics by n: the repetition gate and the quality rules both read them.
+        self._top: dict[int, int] = {}
+        self._duplicate: dict[int, int] = {}
 
     @cached_property
     def words(self) -> int:
@@ -142,6 +145,12 @@ class TextStatistics:
 
         Among n-grams tied for most frequent, the longest of the first 64 in hash order counts.
         """
+        found = self._top.get(n)
+        if found is None:
+            found = self._top[n] = self._top_ngram_chars_bp(n)
+        return found
+
+    def _top_ngram_chars_bp(self, n: int) -> int:
         if self.words < n:
             return 0
         grams = self._grams(n)
@@ -170,6 +179,12 @@ class TextStatistics:
         An n-gram (n > 5) that repeats starts and ends with 5-grams that repeat, so only those positions are
         hashed and compared: exact, and cheap on text that repeats little.
         """
+        found = self._duplicate.get(n)
+        if found is None:
+            found = self._duplicate[n] = self._duplicate_ngram_chars_bp(n)
+        return found
+
+    def _duplicate_ngram_chars_bp(self, n: int) -> int:
         if self.words < n:
             return 0
         if n <= _BASE_N:

@@ -24,6 +24,8 @@ _WORD = re.compile(r"\w+")
 WORD_CHAR = 1  # bit of `character_classes`: a \w character
 DIGIT_CHAR = 2  # bit of `character_classes`: a character str.isdigit() accepts, or the underscore
 DECIMAL_CHAR = 4  # bit of `character_classes`: a character the regex engine's \d matches
+ASCII_LOWER_CHAR = 8  # bit of `character_classes`: a-z
+VOWEL_CHAR = 16  # bit of `character_classes`: a, e, i, o, u, y
 _DECIMAL = re.compile(r"\d")
 _UNDERSCORE = ord("_")
 
@@ -58,6 +60,8 @@ def character_classes() -> npt.NDArray[np.uint8]:
     digits = [char for char in word_chars if char.isdigit() or char == "_"]
     table[code_points("".join(digits))] |= DIGIT_CHAR
     table[code_points("".join(_DECIMAL.findall(word_chars)))] |= DECIMAL_CHAR
+    table[ord("a") : ord("z") + 1] |= ASCII_LOWER_CHAR
+    table[code_points(_VOWELS)] |= VOWEL_CHAR
     return table
 
 
@@ -75,7 +79,18 @@ def upper_case() -> npt.NDArray[np.bool_]:
     return table
 
 
-_VOWELS = np.array([ord(vowel) for vowel in "aeiouy"], dtype=np.uint32)
+_VOWELS = "aeiouy"
+
+
+@cache
+def _whitespace(ascii_only: bool) -> tuple[str, ...]:
+    """What str.split() splits on: the characters str.isspace() accepts (the ASCII ones alone, for ASCII text)."""
+    return tuple(char for char in map(chr, range(0x80 if ascii_only else 0x110000)) if char.isspace())
+
+
+def non_space_chars(text: str) -> int:
+    """The characters of `text` other than whitespace: sum(map(len, text.split())), without a string per word."""
+    return len(text) - sum(map(text.count, _whitespace(text.isascii())))
 
 
 @dataclass(frozen=True)
@@ -156,18 +171,21 @@ class Tokens:
     @cached_property
     def word_shapes(self) -> WordShapes:
         """What `[a-z]{4,}`, `[aeiouy]` and `(\\w)\\1{3,}` find in each word, counted over the words at once."""
-        chars, _, first, lengths = self._word_classes
+        chars, classes, first, lengths = self._word_classes
         if len(first) == 0:
             return WordShapes(0, 0, 0)
-        ascii_letters = np.add.reduceat((chars >= ord("a")) & (chars <= ord("z")), first)
+        ascii_letters = np.add.reduceat((classes & ASCII_LOWER_CHAR) != 0, first)
         latin = (ascii_letters == lengths) & (lengths >= 4)
-        vowels = np.add.reduceat(np.isin(chars, _VOWELS), first)
+        vowels = np.add.reduceat((classes & VOWEL_CHAR) != 0, first)
         # A run of four: three neighbours in a row equal to the next character, inside one word.
         word_starts = np.zeros(len(chars), dtype=bool)
         word_starts[first] = True
         same = (chars[1:] == chars[:-1]) & ~word_starts[1:]
         runs_at = (same[:-2] & same[1:-1] & same[2:]).nonzero()[0]
-        with_runs = len(np.unique(np.cumsum(word_starts)[runs_at]))
+        with_runs = 0
+        if len(runs_at):  # the words the runs are in, in order: how many differ from the one before
+            word_of_run = np.searchsorted(first, runs_at, side="right")
+            with_runs = 1 + int(np.count_nonzero(word_of_run[1:] != word_of_run[:-1]))
         return WordShapes(int(np.count_nonzero(latin)), int(np.count_nonzero(latin & (vowels == 0))), with_runs)
 
     @cached_property
@@ -175,8 +193,13 @@ class Tokens:
         """The words as written that `[^\\W\\d_]\\w*` finds in the text before normalisation (each \\w run from
         its first character that is neither \\d nor the underscore): how many start with an upper-case letter, and
         how many there are."""
-        points = code_points(self.text)
-        classes = character_classes()[points]
+        points: npt.NDArray[np.uint8] | npt.NDArray[np.uint32]
+        if self.text.isascii():  # one byte a character, and a 128-entry table, as in `_word_classes`
+            points = np.frombuffer(self.text.encode("ascii"), dtype=np.uint8)
+            classes = _ascii_classes()[points]
+        else:
+            points = code_points(self.text)
+            classes = character_classes()[points]
         in_word = (classes & WORD_CHAR).astype(bool)
         run_starts = in_word.copy()
         run_starts[1:] &= ~in_word[:-1]
