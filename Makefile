@@ -9,7 +9,7 @@ WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/build.mjs web/index
 
 .PHONY: setup run test lint bench contracts demo browser
 
-setup: $(SETUP_STAMP) $(NODE_STAMP) $(WEB_STAMP) browser  ## Create .venv, install pinned Python and npm dependencies, build the web app (fast when done)
+setup: $(SETUP_STAMP) $(NODE_STAMP) $(WEB_STAMP)  ## Create .venv, install pinned Python and npm dependencies, build the web app (fast when done)
 
 $(SETUP_STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(NODE_STAMP): package.json package-lock.json
 $(WEB_STAMP): $(NODE_STAMP) $(WEB_SOURCES)  # the web app, served by the API under /app/
 	node web/build.mjs
 
-# The browser tests drive Debian's Chromium (never a downloaded browser): installed here when root can.
+# The browser tests drive Debian's Chromium (never a downloaded browser): `make test` installs it when root can.
 browser:
 	@if ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -37,7 +37,7 @@ browser:
 run: setup  ## Start the whole stack on embedded defaults (or the configured services)
 	$(BIN)/polyphony up
 
-test: setup lint  ## Lint, then run every test; pytest's "no tests collected" (exit 5) is not a failure
+test: setup browser lint  ## Lint, then run every test; pytest's "no tests collected" (exit 5) is not a failure
 	$(BIN)/pytest; status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests"; status=0; fi; exit $$status
 
 lint: setup  ## ruff, mypy, the import contract (edges -> governance -> chain -> core), the web app's types
