@@ -18,6 +18,7 @@ from chain.client import served_chain_id
 from chain.keys import KeyRole, load_keys
 from chain.purse import RelayBudgetSpent, check_spend_cap, spent_in_window
 from polyphony.clock import utcnow
+from polyphony.db import session_scope
 from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
 from polyphony.models.proposal import RelayedDelegation
 from polyphony.settings import Settings, get_settings
@@ -177,7 +178,10 @@ def test_the_cap_frees_once_enough_of_the_oldest_spending_has_left_the_window(
     settings = settings.model_copy(update={"polyphony_relay_window_s": 864_000})
     window = timedelta(seconds=settings.polyphony_relay_window_s)
     now, chain_id = utcnow(), served_chain_id(settings)
-    before = sum(item.wei for item in spent_in_window(db_session, settings))
+    # Read what was spent before in a session of its own: on SQLite, a transaction that has read and then writes
+    # after another process (the chain worker) committed is refused at once ("database is locked").
+    with session_scope() as reading:
+        before = sum(item.wei for item in spent_in_window(reading, settings))
     # Three transactions costing 1, 2 and 4 units (a million gas at 1 gwei), made 90, 60 and 10 % of a window ago.
     for age, gas in ((0.9, 1), (0.6, 2), (0.1, 4)):
         tx = ChainTransaction(

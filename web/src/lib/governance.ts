@@ -2,24 +2,26 @@
 // A proposal's id is the governor's uint256 in decimal: it stays a string (a JS number would round it).
 import { useEffect, useState } from "preact/hooks";
 
-export interface ProposalAction {
-  governor: string;
+/** One call a proposal executes, as `propose` took it; decoded when it targets one of the deployment's contracts. */
+export interface ProposalCall {
   target: string;
-  value: string;
+  value: string; // wei, decimal
   calldata: string;
-  description: string;
-  description_hash: string;
+  contract: string | null;
+  function: string | null;
+  args: Record<string, unknown> | null;
 }
 
 export interface Proposal {
   id: string;
   number: number;
-  kind?: string; // absent: a dataset approval, the only kind Polyphony proposes
-  dataset_id: number;
-  round: number;
-  manifest_root: string;
-  manifest_cid: string;
-  curator: string;
+  kind: string; // dataset_approval, or other (made on the governor directly, e.g. on Tally)
+  origin: string; // polyphony (asked for here) or direct
+  dataset_id: number | null;
+  round: number | null;
+  manifest_root: string | null;
+  manifest_cid: string | null;
+  curator: string | null;
   relayed: boolean;
   state: string;
   votes: Record<string, string>; // for / against / abstain, base units
@@ -29,7 +31,10 @@ export interface Proposal {
   eta: number | null;
   proposer: string | null;
   transactions: Record<string, string>;
-  action: ProposalAction;
+  governor: string;
+  description: string;
+  description_hash: string;
+  actions: ProposalCall[];
   created_at: string;
 }
 
@@ -38,7 +43,13 @@ export const SUPPORTS = ["for", "against", "abstain"] as const;
 export type Support = (typeof SUPPORTS)[number];
 
 export function isDatasetApproval(proposal: Proposal): boolean {
-  return proposal.kind === undefined || proposal.kind === "dataset_approval";
+  return proposal.kind === "dataset_approval";
+}
+
+/** A proposal's title: the first line of its description, as governor clients show it. */
+export function titleOf(proposal: Proposal): string {
+  const first = proposal.description.split("\n").find((line) => line.trim() !== "") ?? "";
+  return first.replace(/^#+\s*/, "").trim() || `Proposal ${proposal.number}`;
 }
 
 /** The next step of a proposal in its state, and the Unix time it comes at (null: it waits on someone, not time). */

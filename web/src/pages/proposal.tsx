@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import type { PageProps } from "../main";
 import { get, messageOf, type Page, post } from "../lib/api";
 import { formatTokens } from "../lib/format";
-import { isDatasetApproval, type Proposal, share, type Support, SUPPORTS } from "../lib/governance";
+import { isDatasetApproval, type Proposal, share, type Support, SUPPORTS, titleOf } from "../lib/governance";
 import { useInterval, useLoad } from "../lib/hooks";
 import { StateLine } from "../lib/proposal-view";
 import { untilSettled } from "../lib/relay";
@@ -99,17 +99,24 @@ function DatasetSummary({ proposal }: { proposal: Proposal }) {
 function RawAction({ proposal, open }: { proposal: Proposal; open: boolean }) {
   return (
     <details open={open}>
-      <summary>The action it executes</summary>
-      <dl class="facts">
-        <dt>Target</dt>
-        <dd><code>{proposal.action.target}</code></dd>
-        <dt>Value</dt>
-        <dd>{proposal.action.value}</dd>
-        <dt>Calldata</dt>
-        <dd><code class="wrap">{proposal.action.calldata}</code></dd>
-        <dt>Description</dt>
-        <dd>{proposal.action.description}</dd>
-      </dl>
+      <summary>{proposal.actions.length === 1 ? "The action it executes" : `The ${proposal.actions.length} actions it executes`}</summary>
+      {proposal.actions.map((call, index) => (
+        <dl class="facts" key={index}>
+          <dt>Target</dt>
+          <dd><code class="wrap">{call.target}</code>{call.contract && ` (${call.contract})`}</dd>
+          {call.function && (
+            <>
+              <dt>Call</dt>
+              <dd><code class="wrap">{call.function}</code></dd>
+            </>
+          )}
+          <dt>Value</dt>
+          <dd>{call.value} wei</dd>
+          <dt>Calldata</dt>
+          <dd><code class="wrap">{call.calldata}</code></dd>
+        </dl>
+      ))}
+      <p class="wrap">{proposal.description}</p>
     </details>
   );
 }
@@ -187,7 +194,7 @@ export default function ProposalPage({ params }: PageProps) {
             <p class="lead">
               {approval
                 ? `Approve dataset ${proposal.dataset_id} for training round ${proposal.round}.`
-                : proposal.action.description}
+                : titleOf(proposal)}
             </p>
             <StateLine proposal={proposal} />
             <p class="hint">
@@ -195,7 +202,7 @@ export default function ProposalPage({ params }: PageProps) {
             </p>
             <Tallies proposal={proposal} />
             <Ballot proposal={proposal} onVoted={loaded.reload} />
-            {approval && <DatasetSummary proposal={proposal} />}
+            {approval && proposal.dataset_id !== null && <DatasetSummary proposal={proposal} />}
             <RawAction proposal={proposal} open={!approval} />
           </>
         );

@@ -1,7 +1,7 @@
 // /app/proposals: every proposal the governor knows, newest first, with its state and next step.
 import { get, type Page } from "../lib/api";
 import type { Proposal } from "../lib/governance";
-import { isDatasetApproval } from "../lib/governance";
+import { isDatasetApproval, titleOf } from "../lib/governance";
 import { useLoad } from "../lib/hooks";
 import { StateLine } from "../lib/proposal-view";
 import { BASE } from "../lib/router";
@@ -28,7 +28,7 @@ export default function Proposals() {
                     Proposal {proposal.number}:{" "}
                     {isDatasetApproval(proposal)
                       ? `dataset ${proposal.dataset_id} for round ${proposal.round}`
-                      : proposal.action.description}
+                      : titleOf(proposal)}
                   </a>
                   <StateLine proposal={proposal} />
                 </li>
