@@ -197,7 +197,10 @@ def test_the_cap_frees_once_enough_of_the_oldest_spending_has_left_the_window(
         ))  # fmt: skip
     db_session.flush()
     unit = 10**6 * 10**9
-    assert sum(item.wei for item in spent_in_window(db_session, settings)) == before + 7 * unit
+    # Only the three made here are older than a twentieth of the window; the chain worker's own transactions may
+    # get their receipts meanwhile (a gas limit becomes the smaller gas used), so those are not compared exactly.
+    fabricated = [item.wei for item in spent_in_window(db_session, settings) if item.at < now - window * 0.05]
+    assert sum(fabricated) == 7 * unit
 
     # Spent 7 against a cap of 6: once the oldest (1) leaves the window, 6 is still not below the cap; once the
     # second (2) leaves too, 4 is. So the wait is until the second leaves: 40 % of the window from now.
