@@ -163,11 +163,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         wait_for("the stack's first green /health", stack.healthy, within_s=STARTUP_S, stack=stack)
         yield stack
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_up(process)
         print("\n" + table(stack.results))  # noqa: T201 (the table of what came back, shown by -s)
 
 
@@ -473,3 +469,12 @@ def test_nothing_twice_and_nothing_lost(live: LiveStack, contributions: list[int
         by_sender[tx.sender].add(tx.nonce)
     for sender, nonces in by_sender.items():
         assert live.web3.eth.get_transaction_count(Web3.to_checksum_address(sender)) == len(nonces)
+
+
+def stop_up(process: subprocess.Popen[bytes]) -> None:
+    """Stop a `polyphony up` as its operator would (Ctrl-C), killing it if it has not stopped within 90 s."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -28,7 +28,7 @@ from cli.client import PolyphonyClient
 from cli.demo_data import write_demo_files
 from cli.stack import free_port
 from polyphony.models.contribution import ANCHORED_OR_LATER, Contribution
-from tests.integration.chaos.test_chaos import CHAOS_SETTINGS, CONSENT, POLYPHONY, STARTUP_S, _form
+from tests.integration.chaos.test_chaos import CHAOS_SETTINGS, CONSENT, POLYPHONY, STARTUP_S, _form, stop_up
 
 pytestmark = [
     pytest.mark.chaos,
@@ -151,11 +151,7 @@ def test_the_database_killed_mid_flow(postgres: Postgres, tmp_path: Path) -> Non
         )
         assert "restarted" not in log.read_text(), "a part died with the database"
     finally:
-        up.send_signal(signal.SIGINT)
-        try:
-            up.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            up.kill()
+        stop_up(up)
 
 
 def _claimed_contribution(api: str, folder: Path) -> int:

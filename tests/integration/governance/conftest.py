@@ -15,6 +15,7 @@ import pytest
 from celery.result import AsyncResult
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
+from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from web3 import Web3
@@ -23,6 +24,7 @@ from api.main import create_app
 from chain.bindings import Deployment, call_of
 from chain.indexer import index_deployment
 from cli.client import PolyphonyClient
+from cli.stack import Stack, api_part
 from governance.proposals.direct import record_indexed_proposals
 from polyphony.models.dataset import Dataset
 from polyphony.queue import get_celery
@@ -32,6 +34,16 @@ from tests.integration.conftest import TEN_ETHER
 
 T = TypeVar("T")
 WAIT_S = 60.0
+
+
+@pytest.fixture(scope="module")
+def api_process(settings: Settings) -> Iterator[None]:
+    """The API process alone (uvicorn, as `polyphony up` runs it), for tests of the CLI and of outside clients;
+    stopped when the module is done."""
+    api = Stack(settings, Console(quiet=True))
+    api.start(api_part(settings))
+    yield
+    api.stop_all()
 
 
 @pytest.fixture

@@ -2,27 +2,13 @@
 API process `polyphony up` runs, with the chain worker relaying, and `--self` paying its own gas."""
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from eth_account.signers.local import LocalAccount
-from rich.console import Console
 
-from cli.stack import Stack, api_part
-from polyphony.settings import Settings
 from tests.integration.chain.governance_fixtures import new_wallet
 from tests.integration.cli.test_contribute import polyphony
 from tests.integration.governance.conftest import Governance, new_round
-
-
-@pytest.fixture(scope="module")
-def api_process(settings: Settings) -> Iterator[None]:
-    """The API process alone, stopped when this module is done."""
-    api = Stack(settings, Console(quiet=True))
-    api.start(api_part(settings))
-    yield
-    api.stop_all()
 
 
 def _key_file(tmp_path: Path, wallet: LocalAccount) -> str:

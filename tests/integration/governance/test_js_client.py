@@ -9,14 +9,9 @@ Any field served in a form a wallet reads differently from eth-account makes the
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from rich.console import Console
-
-from cli.stack import Stack, api_part
 from polyphony.settings import Settings
 from tests.integration.chain.governance_fixtures import new_wallet
 from tests.integration.governance.conftest import Governance, new_round
@@ -27,15 +22,6 @@ TEXT = "\n".join(
     json.dumps({"text": f"Record {n}: the river floods every spring, and the town keeps its boats on the hill."})
     for n in range(3)
 )
-
-
-@pytest.fixture(scope="module")
-def api_process(settings: Settings) -> Iterator[None]:
-    """The API process alone (uvicorn, as `polyphony up` runs it), stopped when this module is done."""
-    api = Stack(settings, Console(quiet=True))
-    api.start(api_part(settings))
-    yield
-    api.stop_all()
 
 
 def _js(settings: Settings, key: bytes, step: str, *args: str) -> dict[str, Any]:

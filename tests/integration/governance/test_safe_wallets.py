@@ -39,7 +39,6 @@ from tests.integration.chain.safe_fixtures import (
 )
 from tests.integration.cli.test_contribute import contribute, contribution_id, polyphony
 from tests.integration.governance.conftest import Governance, new_round
-from tests.integration.governance.test_cli import api_process  # noqa: F401 (the API process, as a fixture)
 
 
 @pytest.fixture(scope="session")
