@@ -35,6 +35,7 @@ from sqlmodel import Session, col, create_engine, select
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
+from chain.bindings import Deployment
 from cli.client import PolyphonyClient
 from cli.demo_data import write_demo_files
 from cli.stack import free_port
@@ -66,6 +67,10 @@ CHAOS_SETTINGS = {
     "POLYPHONY_REWARD_CHALLENGE_DELAY_S": "120",
     "POLYPHONY_EPOCH_CONTRIBUTOR_CAP_BPS": "5000",
     "POLYPHONY_API_WORKERS": "1",
+    # Short governance delays (read once, at deploy), so a proposal goes from its vote to its execution in seconds.
+    "POLYPHONY_VOTING_DELAY_S": "2",
+    "POLYPHONY_VOTING_PERIOD_S": "12",
+    "POLYPHONY_TIMELOCK_DELAY_S": "5",
 }
 
 
@@ -456,6 +461,89 @@ def test_nothing_orphaned_once_the_sweeps_have_run(live: LiveStack, contribution
     assert [path.name for path in (live.home / "spool").glob("*")] == []
     pins = {path.name for path in (live.home / "ipfs" / "pins").iterdir()}
     assert pins <= named, f"pins no row names: {pins - named}"
+
+
+def test_chain_worker_killed_between_the_execute_intent_and_its_broadcast(
+    live: LiveStack, contributions: list[int]
+) -> None:
+    """A holder delegates, proposes a dataset of the scored contributions and votes it through, all relayed; the
+    keeper queues it. Once the timelock's eta has passed, anvil holds its blocks back so the keeper's `execute` is
+    written and sent but not mined; the test drops it from anvil's pool and kills the chain worker. The restarted
+    worker must execute the proposal once: one execute intent, one `ProposalExecuted`, one approval."""
+    deployment = Deployment.from_json((live.home / "deployments" / "31337.json").read_text())
+    governor, registry = deployment.bind(live.web3, "governor"), deployment.bind(live.web3, "datasetRegistry")
+    holder = PolyphonyClient(live.api, Account.create())
+    holder.sign_in()
+    _mint(live, deployment, holder.address, 10**24)
+    _relay_delegation(live, holder)
+    passed = [number for number in contributions if holder.contribution(number)["verdict"] == "pass"]
+    dataset = holder.call("POST", "/datasets", json={"name": "chaos round", "contribution_ids": passed})
+    proposal_id = holder.call("POST", "/proposals", json={"dataset_id": dataset["id"], "round": 1})["id"]
+
+    def proposal() -> dict[str, Any]:
+        found: dict[str, Any] = holder.call("GET", f"/proposals/{proposal_id}")
+        return found
+
+    wait_for("the vote open", lambda: proposal()["state"] == "active", within_s=NEXT_STATE_S, stack=live)
+    typed = holder.call("GET", f"/proposals/{proposal_id}/ballot", params={"voter": holder.address, "support": "for"})
+    ballot = {"voter": holder.address, "support": "for", "signature": "0x" + holder.sign_typed(typed).hex()}
+    holder.call("POST", f"/proposals/{proposal_id}/votes", json=ballot)
+    queued = wait_for("the proposal queued", lambda: (found := proposal())["state"] == "queued" and found,
+                      within_s=NEXT_STATE_S, stack=live)  # fmt: skip
+    execute_intent = f"proposal:execute:{governor.address}:{proposal_id}"
+
+    def execute_sent() -> ChainTransaction | None:
+        with live.session() as session:
+            sent = select(ChainTransaction).where(ChainTransaction.intent == execute_intent)
+            return session.exec(sent.where(ChainTransaction.status == TxStatus.SENT)).first()
+
+    # Blocks held back only once one at or past the eta is mined: the keeper sends `execute` only when the latest
+    # block says it is due, and that block must exist before mining stops.
+    wait_for("a block at the eta", lambda: live.web3.eth.get_block("latest")["timestamp"] >= queued["eta"],
+             within_s=NEXT_STATE_S, stack=live)  # fmt: skip
+    live.rpc("evm_setAutomine", False)
+    live.rpc("evm_setIntervalMining", 0)
+    try:
+        written = wait_for("the execute transaction written", execute_sent, within_s=NEXT_STATE_S, stack=live)
+        live.rpc("anvil_dropAllTransactions")
+        killed = live.kill("chain-worker")
+    finally:
+        mine_again(live)
+    wait_for("the proposal executed", lambda: proposal()["state"] == "executed", within_s=NEXT_STATE_S, stack=live)
+    live.record("chain-worker", "between the execute intent's write and its broadcast", "the proposal executed, once",
+                killed)  # fmt: skip
+    with live.session() as session:
+        executes = session.exec(select(ChainTransaction).where(ChainTransaction.intent == execute_intent)).all()
+    assert [(tx.status, tx.nonce) for tx in executes] == [(TxStatus.MINED, written.nonce)]
+    executed = governor.events.ProposalExecuted().get_logs(from_block=0)
+    assert [int(event["args"]["proposalId"]) for event in executed].count(int(proposal_id)) == 1
+    approvals = registry.events.DatasetApproved().get_logs(from_block=0, argument_filters={"round": 1})
+    assert [event["args"]["manifestCid"] for event in approvals] == [dataset["manifest_cid"]]
+
+
+def _mint(live: LiveStack, deployment: Deployment, address: str, amount: int) -> None:
+    """Mint as the rewards distributor (the token's only minter), which anvil lets the test impersonate: the
+    holder's votes, without waiting out an epoch's challenge delay."""
+    minter = Web3.to_checksum_address(deployment.contracts["rewardsDistributor"].address)
+    live.rpc("anvil_impersonateAccount", minter)
+    live.rpc("anvil_setBalance", minter, hex(10**19))
+    try:
+        token = deployment.bind(live.web3, "token")
+        sent = token.functions.mint(Web3.to_checksum_address(address), amount).transact({"from": minter})
+        assert live.web3.eth.wait_for_transaction_receipt(sent)["status"] == 1
+    finally:
+        live.rpc("anvil_stopImpersonatingAccount", minter)
+
+
+def _relay_delegation(live: LiveStack, holder: PolyphonyClient) -> None:
+    """The holder delegates to itself through the relayer, as `polyphony delegate` does; back once it counts."""
+    params = {"delegator": holder.address, "delegatee": holder.address}
+    typed = holder.call("GET", "/delegations/typed-data", params=params)
+    body = {**params, "nonce": int(typed["message"]["nonce"]), "expiry": int(typed["message"]["expiry"]),
+            "signature": "0x" + holder.sign_typed(typed).hex()}  # fmt: skip
+    accepted = holder.call("POST", "/delegations", json=body)
+    wait_for("the delegation mined", lambda: holder.call("GET", f"/delegations/{accepted['id']}")["status"] == "mined",
+             within_s=NEXT_STATE_S, stack=live)  # fmt: skip
 
 
 def test_nothing_twice_and_nothing_lost(live: LiveStack, contributions: list[int]) -> None:
