@@ -27,6 +27,7 @@ from polyphony.ratelimit import Admission, admit_upload, hit, preview_limits
 from polyphony.settings import Settings, get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
+from polyphony.timing import phase, start_timing
 
 # scope="function": the unit of work commits before the response leaves, so a client that reads back what it just
 # wrote, from this API worker or another one, finds it (the default runs the commit after the response is sent).
@@ -88,7 +89,8 @@ def offered_contributor(redis: RedisDep, request: Request) -> str | None:
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
     if scheme.lower() != "bearer" or not token:
         return None
-    return contributor_of(redis, token, now=time.time())
+    with phase("token"):
+        return contributor_of(redis, token, now=time.time())
 
 
 OfferedContributor = Annotated[str | None, Depends(offered_contributor)]
@@ -110,7 +112,8 @@ def limit_uploads(
 ) -> Iterator[Admission]:
     """Let an upload in within its client's and address's limits (429 with Retry-After past one); once it is
     answered, it stays counted if it was accepted, and moves to the refusals bucket if it was refused."""
-    admission = admit_upload(redis, settings, client=client, address=me)
+    with phase("admission"):
+        admission = admit_upload(redis, settings, client=client, address=me)
     try:
         yield admission
     except Exception as error:
@@ -124,6 +127,15 @@ def _callers_mistake(error: Exception) -> bool:
     status = getattr(error, "status_code", 500)
     return isinstance(error, ClientDisconnect) or (isinstance(status, int) and 400 <= status < 500)
 
+
+async def time_request() -> dict[str, float]:
+    """Start timing the request's phases; async, so it runs in the request's own context (not a thread's copy),
+    where the dependencies after it and the route see the phases it starts."""
+    return start_timing()
+
+
+# First among a route's parameters, before the dependencies whose phases it times.
+RequestPhases = Annotated[dict[str, float], Depends(time_request)]
 
 # scope="function": the slot is free again before the answer leaves, so the client's next upload finds it.
 UploadAllowance = Annotated[Admission, Depends(limit_uploads, scope="function")]

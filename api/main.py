@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from api.deps import get_redis, get_storage, offered_contributor
+from api.deps import get_redis, get_storage, offered_contributor, time_request
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
@@ -67,8 +67,9 @@ def create_app() -> FastAPI:
         docs_url=None,  # served by install_docs, with their assets from this server rather than a CDN
         redoc_url=None,
         responses={401: _BAD_TOKEN, 500: {"model": ErrorPublic}},
-        # Any route, public ones too, refuses a bearer token that is no good rather than ignoring it.
-        dependencies=[Depends(offered_contributor)],
+        # Any route, public ones too, refuses a bearer token that is no good rather than ignoring it; its phases
+        # (the token read among them) are timed from the start, for the routes that answer them as Server-Timing.
+        dependencies=[Depends(time_request), Depends(offered_contributor)],
         lifespan=_lifespan,
     )
     install_docs(app)

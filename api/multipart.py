@@ -27,6 +27,7 @@ from polyphony.formats.checks import STREAMED_FORMATS
 from polyphony.formats.declared import declared_format
 from polyphony.formats.readers import FormatLimits
 from polyphony.storage.base import CHUNK_SIZE, Storage
+from polyphony.timing import phase, since
 
 FILE_FIELD = "file"
 MAX_FIELD_BYTES = 64 * 1024
@@ -74,6 +75,7 @@ async def receive_upload(
     )  # fmt: skip
     parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
     renewed = time.monotonic()
+    body_started = time.perf_counter()
     try:
         async for chunk in request.stream():
             parser.write(chunk)
@@ -84,7 +86,11 @@ async def receive_upload(
                 await run_in_threadpool(while_alive)
         parser.finalize()
         await receiver.hand_off(space)
-        return await run_in_threadpool(receiver.keep, keep, idempotency_key=request.headers.get("idempotency-key"))
+        since("body", body_started)
+        hop = time.perf_counter()
+        return await run_in_threadpool(
+            receiver.keep, keep, idempotency_key=request.headers.get("idempotency-key"), hop=hop
+        )
     except MultipartParseError as error:
         await run_in_threadpool(receiver.discard)
         raise MalformedUpload(f"the multipart body could not be read: {error}") from None
@@ -205,11 +211,14 @@ class _Receiver:
         self.file.feed(bytes(self.pending))
         self.pending.clear()
 
-    def keep(self, keep: Callable[[ReceivedUpload], T], *, idempotency_key: str | None) -> T:
-        """`keep` what arrived once storage and the check have read all of it (blocking); then drop the spool file."""
+    def keep(self, keep: Callable[[ReceivedUpload], T], *, idempotency_key: str | None, hop: float) -> T:
+        """`keep` what arrived once storage and the check have read all of it (blocking); then drop the spool file.
+        `hop` is when the request's task handed this to a worker thread."""
+        since("thread_hop", hop)
         if self.file is None or not self._file_done:
             raise MalformedUpload("the upload has no complete part named 'file'")
-        blob, report = self.file.finish()
+        with phase("storage_and_check"):
+            blob, report = self.file.finish()
         received = ReceivedUpload(
             blob=blob, report=report, spool_path=self.file.spool_path, filename=self.filename or "",
             content_type=self.content_type, fields=self.fields, idempotency_key=idempotency_key,

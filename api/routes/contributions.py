@@ -5,7 +5,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import CurrentContributor, DeploymentDep, SessionDep, SettingsDep, StorageDep, UploadAllowance, Web3Dep
+from api.deps import (
+    CurrentContributor,
+    DeploymentDep,
+    RequestPhases,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+    UploadAllowance,
+    Web3Dep,
+)
 from api.multipart import receive_upload
 from api.schemas import forms
 from api.schemas.contributions import (
@@ -31,6 +40,7 @@ from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import ContributionStatus
 from polyphony.scores import service as scores
 from polyphony.scores.documents import drop_reasons, get_document_fates
+from polyphony.timing import server_timing
 
 router = APIRouter(prefix="/contributions", tags=["contributions"])
 
@@ -71,8 +81,8 @@ _ALREADY_UPLOADED: dict[int | str, dict[str, Any]] = {
     openapi_extra={"requestBody": _UPLOAD_BODY, "parameters": [_IDEMPOTENCY_KEY]},
 )  # fmt: skip
 async def upload(
-    request: Request, response: Response, me: CurrentContributor, settings: SettingsDep, storage: StorageDep,
-    admission: UploadAllowance,
+    phases: RequestPhases, request: Request, response: Response, me: CurrentContributor, settings: SettingsDep,
+    storage: StorageDep, admission: UploadAllowance,
 ) -> ContributionPublic:  # fmt: skip
     """Upload a file (multipart: file, title, description, license, modality, language, consent, and optionally
     text_field: the field of each JSONL, CSV or Parquet record that holds its text, `text` by default).
@@ -87,6 +97,7 @@ async def upload(
         while_alive=admission.renew,
     )  # fmt: skip
     response.status_code = 201 if created else 200
+    response.headers["Server-Timing"] = server_timing(phases)  # where the upload's time went, by phase
     return ContributionPublic.of(contribution)
 
 

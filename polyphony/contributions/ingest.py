@@ -34,6 +34,7 @@ from polyphony.models.contribution import Contribution, ContributionEvent, Contr
 from polyphony.storage.base import Storage, StoredBlob
 from polyphony.storage.errors import BlobNotFound, StorageUnavailable
 from polyphony.storage.staging import Staging
+from polyphony.timing import phase
 
 MAX_TITLE = 200
 MAX_TEXT = 10_000
@@ -62,8 +63,9 @@ def ingest(
     upload: ReceivedUpload, *, contributor: str, storage: Storage, limits: FormatLimits
 ) -> tuple[Contribution, bool]:
     """Keep `upload` as `contributor`'s contribution; True when it is new, False when it existed."""
-    facts = check_upload(upload, contributor=contributor, limits=limits)
-    with session_scope() as session:
+    with phase("metadata"):
+        facts = check_upload(upload, contributor=contributor, limits=limits)
+    with phase("commit_storing"), session_scope() as session:
         existing = service.find_same_upload(
             session, contributor=contributor, sha256=facts.sha256, idempotency_key=facts.idempotency_key
         )
@@ -72,8 +74,9 @@ def ingest(
         contribution = existing or service.begin_upload(session, facts=facts)
         contribution.cid = upload.blob.cid  # what the sweep unpins if the pin below is never followed up
         session.add(contribution)
-    _pin(storage, upload.blob.cid, staging=upload.staging)
-    with session_scope() as session:
+    with phase("pin"):
+        _pin(storage, upload.blob.cid, staging=upload.staging)
+    with phase("commit_stored"), session_scope() as session:
         return service.mark_stored(session, session.merge(contribution), blob=upload.blob), True
 
 

@@ -154,6 +154,16 @@ def test_fields_sent_after_the_file_are_read_and_the_file_checked_once_it_arrive
     _assert_not_pinned(settings, b"[1, 2]\n")
 
 
+def test_an_upload_answers_where_its_time_went_by_phase(contributor: PolyphonyClient) -> None:
+    answer = _post(contributor, _multipart([*FORM.items(), ("file", b'{"text": "timed by phase"}\n')]))
+    assert answer.status_code == 201, answer.text
+    phases = dict(metric.split(";dur=") for metric in answer.headers["Server-Timing"].split(", "))
+    expected = {"token", "admission", "body", "thread_hop", "storage_and_check", "metadata", "commit_storing", "pin",
+                "commit_stored"}  # fmt: skip
+    assert set(phases) == expected
+    assert all(float(ms) >= 0 for ms in phases.values())
+
+
 def test_a_field_sent_twice_is_refused(contributor: PolyphonyClient, settings: Settings) -> None:
     body = _multipart([*FORM.items(), ("modality", "image"), ("file", JSONL)])
     answer = _post(contributor, body)
