@@ -166,7 +166,13 @@ def test_a_holder_delegates_and_votes_for_a_curators_dataset_and_a_trainer_sees_
         f"polyphony pull --round {round_number} --out round-{round_number} --api {app_url}"
         + (f" --rpc {public_rpc}" if public_rpc else "")
     )
-    expect(page.get_by_role("link", name=re.compile("Croissant"))).to_be_visible()
+    croissant = page.get_by_role("link", name=re.compile("Croissant"))
+    expect(croissant).to_be_visible()
+    # The link works: it is the dataset's pinned Croissant manifest, served by the API's gateway.
+    manifest = page.request.get(f"{app_url}{croissant.get_attribute('href')}")
+    assert manifest.ok, f"the Croissant link answers {manifest.status}"
+    assert manifest.json()["conformsTo"] == "http://mlcommons.org/croissant/1.0"
+    assert manifest.json()["name"] == f"Governed voices {round_number}"
 
     # The trainer registers a model trained on the round (as `polyphony model register` does): the round's page
     # then shows its lineage, model -> round -> dataset -> contributors.

@@ -10,7 +10,6 @@ import { Journey, useFollowed } from "../lib/journey";
 import { BASE } from "../lib/router";
 import { announce, session } from "../lib/store";
 import { Dimensions, PageTitle } from "../lib/ui";
-import { signTypedData } from "../lib/wallet";
 
 export const CONSENT_TEXT =
   "I agree that this data may train community models, and that Polyphony may store it, score it and list it " +
@@ -114,7 +113,7 @@ export default function Contribute() {
         setStage("signing");
         announce("Uploaded. Your wallet asks you to sign the claim.");
         const typed = await get<unknown>(`/contributions/${contribution.id}/claim`);
-        const signature = await signTypedData(wallet, typed);
+        const signature = await (await import("../lib/wallet")).signTypedData(wallet, typed);
         contribution = await post<Contribution>(`/contributions/${contribution.id}/claim`, { signature });
       }
       announce(`Contribution ${contribution.id} is ${contribution.status}.`);

@@ -12,8 +12,7 @@ import { useLoad } from "../lib/hooks";
 import { Journey, useFollowed } from "../lib/journey";
 import { announce, session } from "../lib/store";
 import { Dimensions, PageTitle, Shown, StatusBadge } from "../lib/ui";
-import { type CheckResult, type Provenance, verifyProvenance } from "../lib/verify";
-import { signTypedData } from "../lib/wallet";
+import type { CheckResult, Provenance } from "../lib/verify";
 
 interface RecordFate {
   record: number;
@@ -166,7 +165,7 @@ function ProvenanceShown({ contribution }: { contribution: Contribution }) {
         throw new Error("Connect a wallet to verify: this server names no public RPC to read the chain through.");
       }
       const source = wallet ? { provider: wallet.provider } : { rpcUrl: config.publicRpcUrl! };
-      const results = await verifyProvenance(proof, source);
+      const results = await (await import("../lib/verify")).verifyProvenance(proof, source);
       setChecks(results);
       announce(results.every((check) => check.ok) ? "Verified: the proof holds on-chain." : "Verification failed.",
                results.every((check) => check.ok) ? "info" : "error");
@@ -234,7 +233,7 @@ function Withdraw({ contribution, onDone }: { contribution: Contribution; onDone
     setBusy(true);
     try {
       const typed = await get<{ message: { deadline: number } }>(`/contributions/${contribution.id}/revocation`);
-      const signature = await signTypedData(wallet, typed);
+      const signature = await (await import("../lib/wallet")).signTypedData(wallet, typed);
       await post(`/contributions/${contribution.id}/revocation`, { signature, deadline: typed.message.deadline });
       announce(`Contribution ${contribution.id} is withdrawn: it leaves every later dataset and pull.`);
       onDone();

@@ -11,7 +11,6 @@ import { untilSettled } from "../lib/relay";
 import { BASE } from "../lib/router";
 import { announce, session } from "../lib/store";
 import { Bar, PageTitle, Shown } from "../lib/ui";
-import { signTypedData } from "../lib/wallet";
 
 const REFRESH_MS = 3000;
 const LABEL: Record<Support, string> = { for: "For", against: "Against", abstain: "Abstain" };
@@ -139,7 +138,7 @@ function Ballot({ proposal, onVoted }: { proposal: Proposal; onVoted: () => void
     try {
       const query = new URLSearchParams({ voter: address, support });
       const typed = await get<{ message: { nonce: string } }>(`/proposals/${proposal.id}/ballot?${query}`);
-      const signature = await signTypedData(wallet, typed);
+      const signature = await (await import("../lib/wallet")).signTypedData(wallet, typed);
       const accepted = await post<RelayedBallot>(`/proposals/${proposal.id}/votes`, {
         voter: address, support, signature, nonce: Number(typed.message.nonce),
       });

@@ -8,7 +8,6 @@ import { useLoad } from "../lib/hooks";
 import { untilSettled } from "../lib/relay";
 import { announce, session } from "../lib/store";
 import { PageTitle, Shown } from "../lib/ui";
-import { signTypedData } from "../lib/wallet";
 
 interface Reward {
   account: string;
@@ -145,7 +144,7 @@ function Delegate({ address }: { address: string }) {
     try {
       const query = new URLSearchParams({ delegator: address, delegatee: address });
       const typed = await get<{ message: { nonce: string; expiry: string } }>(`/delegations/typed-data?${query}`);
-      const signature = await signTypedData(wallet, typed);
+      const signature = await (await import("../lib/wallet")).signTypedData(wallet, typed);
       const accepted = await post<Relayed>("/delegations", {
         delegator: address, delegatee: address, nonce: Number(typed.message.nonce),
         expiry: Number(typed.message.expiry), signature,
