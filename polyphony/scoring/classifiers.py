@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import repeat
 from typing import Any
 
@@ -57,8 +57,18 @@ def detect_language(sample: Sequence[str]) -> LanguageGuess:
     text = " ".join(unit for unit in sample if unit)
     if not text:
         return LanguageGuess(None, 0, 0)
+    language, confidence_bp = _predict_language(text)
+    return LanguageGuess(language, confidence_bp, len(sample))
+
+
+@lru_cache(maxsize=256)
+def _predict_language(text: str) -> tuple[str, int]:
+    """The model's top label and its confidence for one text, remembered: a plain-text document's own sample is
+    also the sample of the kept text measured after its gates, so the same text is asked twice in a row (one
+    fastText call in three, the largest single cost of scoring a document). The model is deterministic, so a
+    remembered answer is the answer it would give again."""
     labels, probabilities = _language_model().predict(text, k=1)
-    return LanguageGuess(labels[0].removeprefix("__label__"), to_bp(probabilities[0]), len(sample))
+    return labels[0].removeprefix("__label__"), to_bp(probabilities[0])
 
 
 def toxicity_bp(sample: Sequence[str]) -> list[int]:
