@@ -20,7 +20,9 @@ def upload(client: PolyphonyClient, content: bytes = JSONL, name: str = "sample.
 
 def claim(client: PolyphonyClient, contribution_id: int, signer: LocalAccount | None = None) -> dict:  # type: ignore[type-arg]
     typed = client.call("GET", f"/contributions/{contribution_id}/claim")
-    signed = (signer or client.account).sign_typed_data(full_message=typed)
+    account = signer or client.account
+    assert account is not None, "claim needs a signer: the client is not signed in"
+    signed = account.sign_typed_data(full_message=typed)
     signature = "0x" + bytes(signed.signature).hex()
     return client.call("POST", f"/contributions/{contribution_id}/claim", json={"signature": signature})  # type: ignore[no-any-return]
 

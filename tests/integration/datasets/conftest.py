@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -37,9 +38,9 @@ from tests.support.scored_uploads import pipeline_score
 START_TIMEOUT_S = 30.0
 
 
-def make_score(session: Session, contribution_id: int, **overrides: object) -> ContributionScore:
+def make_score(session: Session, contribution_id: int, **overrides: Any) -> ContributionScore:
     """A score row as the scoring pipeline would write it (a pass of 8000 in English unless overridden)."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "contribution_id": contribution_id, "policy_hash": "0x" + "ab" * 32, "verdict": Verdict.PASS,
         "score": 8000, "language": "en", "dimensions": {"validity": {"value": 1}},
     }  # fmt: skip
