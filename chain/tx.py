@@ -5,12 +5,16 @@ a retry after a crash rebroadcasts the same bytes instead of signing a second tr
 without a receipt after `stuck_after_s` is replaced (same nonce, fees bumped past the 10% nodes require).
 A transaction recorded as mined that the chain no longer has (a reorg, or an embedded anvil killed before it
 saved its state) is sent again, with its own bytes, before the key sends anything new.
-Only the chain queue's single worker and `polyphony deploy` send, so one process owns each key's nonces.
+Only the chain queue's worker and `polyphony deploy` send. Each send holds the key's lock for its whole course
+(`polyphony.locks`: a PostgreSQL advisory lock, or a file lock beside SQLite) as well as a thread lock: a second
+chain worker for the same key, on this machine or another, waits until the first is done or dead, then finishes
+whatever the first left unfinished before it sends anything new. So one process at a time owns each key's nonces.
 """
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,6 +29,7 @@ from web3.types import TxParams, TxReceipt, Wei
 from chain.errors import TxReverted, TxTimeout
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
+from polyphony.locks import held_exclusively
 from polyphony.models.chain import ChainTransaction, ChainTransactionAttempt, TxStatus
 
 _NONCE_LOCKS: dict[str, threading.Lock] = {}
@@ -68,8 +73,8 @@ class TxSender:
 
     def send(self, intent: str, call: Call) -> ChainTransaction:
         """Make `call` happen once under the name `intent`; return the mined transaction or raise."""
-        with self._lock:
-            self.resume_unfinished()
+        with self._owning_the_key():
+            self._resume_unfinished()
             tx = self._find_or_prepare(intent, call)
             if tx.status == TxStatus.SENT:
                 tx = self._await_receipt(tx)
@@ -78,6 +83,16 @@ class TxSender:
     def resume_unfinished(self) -> None:
         """Finish every transaction of this key left without a receipt (a restart) or lost to a reorg: the same
         bytes, in nonce order."""
+        with self._owning_the_key():
+            self._resume_unfinished()
+
+    @contextmanager
+    def _owning_the_key(self) -> Iterator[None]:
+        """This thread, alone among every process that shares the database, sends from this key meanwhile."""
+        with self._lock, held_exclusively(f"chain-sender:{self.chain_id}:{self.account.address}"):
+            yield
+
+    def _resume_unfinished(self) -> None:
         self._reopen_lost()
         with session_scope() as session:
             unfinished = [(tx, _latest_attempt(session, tx).raw) for tx in session.exec(self._unfinished()).all()]

@@ -17,6 +17,7 @@ from cli.keys import key_app
 from cli.rescore import rescore
 from cli.rewards import claim, epoch_app, rewards
 from cli.score import score
+from cli.serve import serve_role
 from cli.up import run_stack
 from cli.verify import verify_app
 from polyphony.db import make_engine
@@ -46,6 +47,15 @@ app.command()(vote)
 def up() -> None:
     """Start the whole stack (embedded Redis and anvil unless configured), and stop it all on Ctrl-C."""
     sys.exit(run_stack(get_settings(), console))
+
+
+@app.command()
+def serve(
+    role: Annotated[str, typer.Argument(help="api, worker, chain-worker, scoring-worker or beat.")],
+) -> None:
+    """Run one role in the foreground on the configured shared services: one of several machines of a stack."""
+    with one_line_errors():
+        serve_role(get_settings(), role)
 
 
 @app.command()

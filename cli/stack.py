@@ -201,11 +201,15 @@ class Stack:
         written.replace(self.state_file)
 
     def _child_env(self) -> dict[str, str]:
-        # Children must agree on the state folder whatever their working directory.
-        return {**os.environ, "POLYPHONY_HOME": str(self.settings.home), "PYTHONUNBUFFERED": "1"}
+        return part_env(self.settings)
 
     def _log(self, part: Part) -> Path:
         return self.logs / f"{part.name}.log"
+
+
+def part_env(settings: Settings) -> dict[str, str]:
+    """The environment every part runs in: the parts must agree on the state folder whatever their working folder."""
+    return {**os.environ, "POLYPHONY_HOME": str(settings.home), "PYTHONUNBUFFERED": "1"}
 
 
 def _end_group(process: subprocess.Popen[bytes]) -> None:
@@ -358,7 +362,7 @@ def beat_part(settings: Settings) -> Part:
 
 
 def api_part(settings: Settings) -> Part:
-    """The HTTP API under uvicorn, on loopback: one worker process per CPU core unless configured otherwise.
+    """The HTTP API under uvicorn, on POLYPHONY_API_HOST: one worker process per CPU core unless configured otherwise.
 
     One process runs Python on one core at a time; uploads check and hash their bytes in Python, so a second
     worker is what lets concurrent uploads use a second core. Several workers share their metrics through a
@@ -367,7 +371,7 @@ def api_part(settings: Settings) -> Part:
     port = settings.polyphony_api_port
     workers = settings.polyphony_api_workers or os.cpu_count() or 1
     command = [
-        sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
+        sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", settings.polyphony_api_host,
         "--port", str(port), "--log-level", settings.polyphony_log_level, "--workers", str(workers),
         "--http", "api.timeouts:HeadTimeoutProtocol",  # a request head must arrive in POLYPHONY_HEADER_TIMEOUT_S
     ]  # fmt: skip
@@ -377,10 +381,31 @@ def api_part(settings: Settings) -> Part:
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    base = f"http://127.0.0.1:{port}"
+    base = api_base_url(settings)
     listens = f"{base} (docs {base}/docs), {workers} worker{'s' if workers > 1 else ''}"
     return Part("api", command, listens, ready=lambda: _http_answers(f"{base}/metrics"), env=env)
 
 
+def api_base_url(settings: Settings) -> str:
+    """Where this machine reaches its own API: loopback for a wildcard bind, brackets for an IPv6 address."""
+    host = settings.polyphony_api_host
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 (a bind to every address is reached here on loopback)
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.polyphony_api_port}"
+
+
 def _http_answers(url: str) -> bool:
     return httpx.get(url, timeout=2).status_code == 200
+
+
+# Each role of the stack and how its process starts: `polyphony up` starts them all, in this order (the API last,
+# once the workers can take its jobs); `polyphony serve ROLE` runs one in the foreground.
+ROLES: dict[str, Callable[[Settings], Part]] = {
+    "worker": worker_part,
+    "chain-worker": chain_worker_part,
+    "scoring-worker": scoring_worker_part,
+    "beat": beat_part,
+    "api": api_part,
+}

@@ -12,15 +12,12 @@ from cli.deploy import deploy_contracts
 from cli.preflight import PreflightFailed, check_everything
 from cli.stack import (
     READY_TIMEOUT_S,
+    ROLES,
     Stack,
     StackFailed,
     anvil_part,
-    api_part,
-    beat_part,
-    chain_worker_part,
+    api_base_url,
     redis_part,
-    scoring_worker_part,
-    worker_part,
 )
 from polyphony.db import make_engine
 from polyphony.errors import PolyphonyError
@@ -74,19 +71,13 @@ def _start(stack: Stack, settings: Settings, console: Console) -> None:
     engine.dispose()
     console.print("  [green]migrated[/] database to the newest schema")
     deploy_contracts(settings, console)
-    for part in (
-        worker_part(settings),
-        chain_worker_part(settings),
-        scoring_worker_part(settings),
-        beat_part(settings),
-        api_part(settings),
-    ):
-        stack.start(part)
+    for build in ROLES.values():
+        stack.start(build(settings))
 
 
 def _report_health(settings: Settings, console: Console) -> None:
     """Wait for every component to be up (or the deadline), then print the table."""
-    url = f"http://127.0.0.1:{settings.polyphony_api_port}/health"
+    url = f"{api_base_url(settings)}/health"
     deadline = time.monotonic() + READY_TIMEOUT_S
     report = httpx.get(url, timeout=10).json()
     while report["status"] != "up" and time.monotonic() < deadline:

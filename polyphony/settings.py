@@ -35,7 +35,10 @@ class Settings(BaseSettings):
         description="Kubo RPC API, e.g. `http://127.0.0.1:5001`; unset = local CID store in $POLYPHONY_HOME.",
     )
     polyphony_home: Path = Field(default=Path("var"), description="State folder: database, blobs, chain.")
-    polyphony_api_port: int = Field(default=8000, description="Port of the API, served on 127.0.0.1.")
+    polyphony_api_port: int = Field(default=8000, description="Port of the API, served on POLYPHONY_API_HOST.")
+    polyphony_api_host: str = Field(
+        default="127.0.0.1", description="Address the API binds, e.g. 0.0.0.0 behind a load balancer."
+    )
     polyphony_redis_port: int = Field(default=6380, description="Port of the embedded Redis (127.0.0.1).")
     polyphony_chain_port: int = Field(default=8545, description="Port of the embedded anvil (127.0.0.1).")
     polyphony_chain_block_time_s: int = Field(

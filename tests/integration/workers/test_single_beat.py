@@ -1,5 +1,5 @@
-"""Two real beat processes on one Redis: one sends the schedule, the other stands by and takes over once the
-first is killed."""
+"""Two real beat processes on one Redis, each started as `polyphony serve beat` with its own state folder (as on
+two machines): one sends the schedule, the other stands by and takes over once the first is killed."""
 
 import os
 import subprocess
@@ -11,24 +11,25 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from polyphony.settings import Settings
 from workers.single_beat import LOCK_KEY, LOCK_S
 
 PROJECT = Path(__file__).resolve().parents[3]
+POLYPHONY = str(Path(sys.executable).parent / "polyphony")
 Beat = subprocess.Popen[bytes]
 
 
 @pytest.fixture
-def start_beat(tmp_path: Path, settings: Settings, redis_url: str) -> Iterator[Callable[[str], Beat]]:
+def start_beat(tmp_path: Path, redis_url: str) -> Iterator[Callable[[str], Beat]]:
     Redis.from_url(redis_url).delete(LOCK_KEY)
     started: list[Beat] = []
 
     def start(name: str) -> Beat:
-        command = [sys.executable, "-m", "celery", "-A", "workers.app", "beat", "--loglevel", "INFO",
-                   "--schedule", str(tmp_path / f"{name}-schedule")]  # fmt: skip
-        environment = {**os.environ, "POLYPHONY_HOME": str(settings.home), "POLYPHONY_REDIS_URL": redis_url}
+        home = tmp_path / name
+        environment = {**os.environ, "POLYPHONY_HOME": str(home), "REDIS_URL": redis_url, "POLYPHONY_LOG_LEVEL": "info"}
         with (tmp_path / f"{name}.log").open("wb") as log:
-            process = subprocess.Popen(command, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT, env=environment)
+            process = subprocess.Popen(
+                [POLYPHONY, "serve", "beat"], cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT, env=environment
+            )
         started.append(process)
         return process
 
