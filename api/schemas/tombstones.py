@@ -1,8 +1,23 @@
-"""Response models of `GET /tombstones`: withdrawn contributions with their signed revocations."""
+"""Response models of `GET /tombstones`: withdrawn contributions with their signed revocations and anchoring."""
 
 from datetime import datetime
 
 from pydantic import BaseModel
+
+
+class RevocationAnchoringPublic(BaseModel):
+    """Where the revocation is anchored: a batch of kind 1 (revocations) on the provenance registry."""
+
+    kind: int
+    batch_id: int
+    leaf: str
+    proof: list[str]
+    root: str
+    batch_cid: str
+    tx_hash: str
+    block_number: int
+    chain_id: int
+    registry: str
 
 
 class TombstonePublic(BaseModel):
@@ -12,3 +27,4 @@ class TombstonePublic(BaseModel):
     signature: str
     deadline: int
     revoked_at: datetime
+    anchoring: RevocationAnchoringPublic | None = None  # null until the revocation's batch is on-chain
