@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from api.deps import SessionDep
 from api.schemas.fields import Offset
 from api.schemas.pages import Page
-from api.schemas.tombstones import RevocationAnchoringPublic, TombstonePublic
+from api.schemas.tombstones import TombstonePublic
 from chain.revocation_anchoring import listed_with_anchoring
 
 router = APIRouter(tags=["contributions"])
@@ -20,12 +20,5 @@ def list_tombstones(
     """Withdrawn contributions, newest first, each with its on-chain anchoring once its batch is anchored:
     manifests and pulls leave these out."""
     page, total = listed_with_anchoring(session, offset=offset, limit=limit)
-    items = [
-        TombstonePublic.model_validate(tombstone, from_attributes=True).model_copy(
-            update={
-                "anchoring": anchoring and RevocationAnchoringPublic.model_validate(anchoring, from_attributes=True)
-            }
-        )
-        for tombstone, anchoring in page
-    ]
+    items = [TombstonePublic.of(tombstone, anchoring) for tombstone, anchoring in page]
     return Page.of(items, total=total, offset=offset, limit=limit)
