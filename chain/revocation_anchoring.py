@@ -163,7 +163,8 @@ def _mark_anchored(batch_id: int, *, tx_hash: str, block_number: int) -> AnchorB
 def revocation_anchoring(session: Session, tombstone: Tombstone) -> RevocationAnchoring:
     """The leaf, proof, root and anchoring transaction of `tombstone`; NotAnchoredYet until its batch is on-chain."""
     batch = session.get(AnchorBatch, tombstone.batch_id) if tombstone.batch_id is not None else None
-    if batch is None or batch.status != BatchStatus.ANCHORED or batch.id is None:
+    anchored = batch is not None and batch.status == BatchStatus.ANCHORED and batch.kind == BatchKind.REVOCATIONS
+    if batch is None or not anchored or batch.id is None:
         raise NotAnchoredYet(f"the revocation of contribution {tombstone.contribution_id} is not anchored yet")
     members = revocation_members(session, batch.id)
     index = [member.id for member in members].index(tombstone.id)
