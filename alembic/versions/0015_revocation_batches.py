@@ -20,9 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("anchor_batch") as batch:
-        batch.add_column(sa.Column("kind", sa.Integer(), nullable=False, server_default="0"))
-        batch.create_index("ix_anchor_batch_kind", ["kind"])
+    # Plain ALTER TABLE, not a batch copy: on SQLite a copy drops `anchor_batch`, which other tables reference.
+    op.add_column("anchor_batch", sa.Column("kind", sa.Integer(), nullable=False, server_default="0"))
+    op.create_index("ix_anchor_batch_kind", "anchor_batch", ["kind"])
     with op.batch_alter_table("tombstone") as batch:
         batch.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("leaf", sqlmodel.sql.sqltypes.AutoString(length=66), nullable=True))
@@ -36,6 +36,5 @@ def downgrade() -> None:
         batch.drop_index("ix_tombstone_batch_id")
         batch.drop_column("leaf")
         batch.drop_column("batch_id")
-    with op.batch_alter_table("anchor_batch") as batch:
-        batch.drop_index("ix_anchor_batch_kind")
-        batch.drop_column("kind")
+    op.drop_index("ix_anchor_batch_kind", table_name="anchor_batch")
+    op.drop_column("anchor_batch", "kind")
