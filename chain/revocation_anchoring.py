@@ -8,6 +8,7 @@ deadline the contributor signed, and the manifest carries every signature.
 
 import io
 import json
+import logging
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -29,9 +30,15 @@ from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
 from polyphony.storage.cid import parse_cid
 
+log = logging.getLogger(__name__)
+
 MAX_BATCH = 1000
 REVOCATION_LEAF_ENCODING = ("address", "uint256", "bytes32")
 REVOCATION_MANIFEST_VERSION = "polyphony-revocation-manifest/1"
+
+
+class BatchLeavesChanged(RuntimeError):
+    """The database lost or changed a member of an anchored batch: a bug or tampering, never a caller's fault."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +177,7 @@ def revocation_anchoring(session: Session, tombstone: Tombstone) -> RevocationAn
     index = [member.id for member in members].index(tombstone.id)
     root, proof = proof_from_leaves([str(member.leaf) for member in members], index)
     if root != batch.root:
-        raise RuntimeError(f"batch {batch.id}'s stored leaves no longer give its anchored root")
+        raise BatchLeavesChanged(f"batch {batch.id}'s stored leaves no longer give its anchored root")
     return RevocationAnchoring(
         batch_id=batch.id, leaf=str(tombstone.leaf), proof=proof, root=batch.root, batch_cid=str(batch.manifest_cid),
         tx_hash=str(batch.tx_hash), block_number=int(batch.block_number or 0), chain_id=batch.chain_id,
@@ -190,6 +197,10 @@ def _anchoring_or_none(session: Session, tombstone: Tombstone) -> RevocationAnch
     try:
         return revocation_anchoring(session, tombstone)
     except NotAnchoredYet:
+        return None
+    except BatchLeavesChanged:
+        # Logged for the operator; the list still answers, and a trainer's check against the chain refuses it.
+        log.exception("revocation of contribution %s: its batch no longer proves it", tombstone.contribution_id)
         return None
 
 
