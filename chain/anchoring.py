@@ -22,7 +22,7 @@ from polyphony.clock import utcnow
 from polyphony.contributions import service
 from polyphony.db import session_scope
 from polyphony.models.chain import ChainTransaction
-from polyphony.models.contribution import AnchorBatch, BatchStatus, Contribution, ContributionStatus
+from polyphony.models.contribution import AnchorBatch, BatchKind, BatchStatus, Contribution, ContributionStatus
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
@@ -45,7 +45,8 @@ def anchor_claimed(
 
 def _open_batch_id() -> int | None:
     with session_scope() as session:
-        return session.exec(select(AnchorBatch.id).where(AnchorBatch.status == BatchStatus.BUILT)).first()
+        open_claims = (AnchorBatch.status == BatchStatus.BUILT) & (AnchorBatch.kind == BatchKind.CLAIMS)
+        return session.exec(select(AnchorBatch.id).where(open_claims)).first()
 
 
 def _build_batch(deployment: Deployment, *, max_batch: int) -> int | None:

@@ -16,6 +16,7 @@ from web3 import Web3
 from chain.bindings import load_artifact, read_deployment
 from chain.client import connect, rpc_errors
 from chain.tx import Call
+from chain.verify.withdrawals import WithdrawalsTampered
 from cli.client import PolyphonyClient
 from cli.command import (
     ApiOption,
@@ -38,7 +39,7 @@ from polyphony.storage.gateway import GatewayBlobs
 from polyphony.storage.kubo import KuboStorage
 
 # What a pull verified and refused: exit 1, not 2.
-REFUSALS = (PullRefused, ApprovalMismatch, RoundNotApproved)
+REFUSALS = (PullRefused, ApprovalMismatch, RoundNotApproved, WithdrawalsTampered)
 
 # The options of every command that reads an approved round (`pull`, `export car`).
 RegistryOption = Annotated[
@@ -102,7 +103,8 @@ def pull(
             with transfer_progress() as progress:
                 task = progress.add_task(f"round {round_number}", total=None)
                 report = pull_round(
-                    round_number, api=http, web3=web3, registry=address, blobs=blobs, out=out, workers=workers,
+                    round_number, api=http, web3=web3, registry=address,
+                    provenance_registry=provenance_registry_address(web3, http), blobs=blobs, out=out, workers=workers,
                     on_total=lambda total: progress.update(task, total=total),
                     on_bytes=lambda count: progress.advance(task, count),
                 )  # fmt: skip
@@ -171,8 +173,24 @@ def registry_address(web3: Web3, http: httpx.Client, round_number: int) -> str:
     return address
 
 
+def provenance_registry_address(web3: Web3, http: httpx.Client) -> str:
+    """The deployment file's provenance registry for this chain if there is one; otherwise the API's, said aloud."""
+    deployment = read_deployment(get_settings().deployments_dir, web3.eth.chain_id)
+    if deployment is not None:
+        return deployment.contracts["provenanceRegistry"].address
+    answer = http.get("/config")
+    if answer.status_code != 200:
+        raise CommandFailed("the API does not say where the provenance registry is, and no deployment file does")
+    address = str(answer.json()["contracts"]["provenanceRegistry"]["address"])
+    if not web3.eth.get_code(Web3.to_checksum_address(address)):
+        raise CommandFailed(f"the API's provenance registry {address} has no code on chain {web3.eth.chain_id}")
+    console.print(f"provenance registry {address} (from the API)")
+    return address
+
+
 def _show_pulled(report: PullReport, out: Path) -> None:
     console.print(f"round {report.round}: {len(report.manifests)} datasets, {report.files} files verified into {out}")
+    console.print(f"  {report.withdrawals.summary()}")
     if report.dropped:
         console.print(f"  dropped {len(report.dropped)} withdrawn contributions: {report.dropped[:20]}")
     for config in report.configs:

@@ -12,7 +12,7 @@ import typer
 
 from chain.client import connect, rpc_errors
 from cli.command import ApiOption, RpcOption, api_url, console, one_line_errors
-from cli.datasets import REFUSALS, IpfsApiOption, RegistryOption, registry_address
+from cli.datasets import REFUSALS, IpfsApiOption, RegistryOption, provenance_registry_address, registry_address
 from governance.rounds.car_export import CarSource, export_round_cars
 from polyphony.settings import get_settings
 from polyphony.storage.base import BlobReader
@@ -46,7 +46,8 @@ def car(
             cars: CarSource = node or GatewayBlobs(http)
             with console.status(f"round {round_number}: writing CAR files"):
                 report = export_round_cars(
-                    round_number, api=http, web3=web3, registry=address, blobs=blobs, cars=cars, out=out,
+                    round_number, api=http, web3=web3, registry=address,
+                    provenance_registry=provenance_registry_address(web3, http), blobs=blobs, cars=cars, out=out,
                     one_file=one_file,
                 )  # fmt: skip
     fresh = len(report.cars) - report.already_there

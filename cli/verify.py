@@ -1,7 +1,8 @@
-"""`polyphony verify provenance|score|epoch`: recompute and check what the API says, from the chain and the bytes.
+"""`polyphony verify provenance|score|epoch|withdrawals`: check what the API says, from the chain and the bytes.
 
-The API only says where to look. Every check is made by `chain.verify` (provenance, scores) or
-`governance.rewards.verify` (epochs); this module fetches their inputs and prints the table of checks.
+The API only says where to look. Every check is made by `chain.verify` (provenance, scores),
+`governance.rewards.verify` (epochs) or `governance.rounds.withdrawn` (withdrawals); this module fetches their
+inputs and prints what was checked.
 """
 
 import json
@@ -14,15 +15,17 @@ from chain.provenance import Provenance
 from chain.verify.provenance import verify_provenance
 from chain.verify.score import ScoreSources, verify_score
 from cli.client import ClientError, PolyphonyClient
-from cli.command import ApiOption, api_url, one_line_errors, report_checks
+from cli.command import ApiOption, api_url, console, one_line_errors, report_checks
+from cli.datasets import REFUSALS, provenance_registry_address
 from governance.rewards.documents import paid_documents
 from governance.rewards.verify import ScoredAs, ScoreLookup, check_epoch, proposed_root
+from governance.rounds.withdrawn import checked_withdrawals
 from polyphony.settings import get_settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import BlobReader
 from polyphony.storage.gateway import GatewayBlobs
 
-verify_app = typer.Typer(help="Check provenance, scores and epochs without trusting the API.")
+verify_app = typer.Typer(help="Check provenance, scores, epochs and withdrawals without trusting the API.")
 FromStorageOption = Annotated[
     bool,
     typer.Option("--from-storage", help="Read bytes from the configured store instead of the API's /ipfs gateway."),
@@ -73,6 +76,22 @@ def epoch(number: int, api: ApiOption = None, skip_scores: SkipScoresOption = Fa
             proposed=proposed, scores=None if skip_scores else _scores_from(client),
         )  # fmt: skip
     report_checks(checks, title=f"epoch {number} ({shown['status']})")
+
+
+@verify_app.command("withdrawals")
+def withdrawals(api: ApiOption = None) -> None:
+    """Read every revocation batch anchored on-chain, check its manifest and signatures, and check that the API's
+    /tombstones lists each of those withdrawals and claims no anchoring the chain lacks."""
+    rpc_url = get_settings().effective_chain_rpc_url
+    with one_line_errors(refused=REFUSALS), PolyphonyClient(api_url(api)) as client, rpc_errors(rpc_url):
+        web3 = connect(rpc_url)
+        registry = provenance_registry_address(web3, client.http)
+        checked = checked_withdrawals(client.http, web3=web3, registry=registry, blobs=GatewayBlobs(client.http))
+    console.print(checked.summary())
+    for number, found in sorted(checked.on_chain.items()):
+        console.print(f"  contribution {number}: withdrawn on-chain, batch {found.root} in tx {found.tx_hash}")
+    for number in sorted(checked.pending):
+        console.print(f"  contribution {number}: revoked, its revocation batch not anchored yet")
 
 
 def _blobs(client: PolyphonyClient, *, from_storage: bool) -> BlobReader:

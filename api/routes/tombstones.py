@@ -8,7 +8,7 @@ from api.deps import SessionDep
 from api.schemas.fields import Offset
 from api.schemas.pages import Page
 from api.schemas.tombstones import TombstonePublic
-from polyphony.contributions import service
+from chain.revocation_anchoring import listed_with_anchoring
 
 router = APIRouter(tags=["contributions"])
 
@@ -17,7 +17,8 @@ router = APIRouter(tags=["contributions"])
 def list_tombstones(
     session: SessionDep, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> Page[TombstonePublic]:
-    """Withdrawn contributions, newest first: manifests and pulls leave these out."""
-    page, total = service.list_tombstones(session, offset=offset, limit=limit)
-    items = [TombstonePublic.model_validate(tombstone, from_attributes=True) for tombstone in page]
+    """Withdrawn contributions, newest first, each with its on-chain anchoring once its batch is anchored:
+    manifests and pulls leave these out."""
+    page, total = listed_with_anchoring(session, offset=offset, limit=limit)
+    items = [TombstonePublic.of(tombstone, anchoring) for tombstone, anchoring in page]
     return Page.of(items, total=total, offset=offset, limit=limit)

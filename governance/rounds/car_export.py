@@ -2,12 +2,13 @@
 
 The round is found and checked as the pull finds it, by the pull's own functions: its approval on-chain
 (`approved_on_chain`), each manifest against its CID and approved root (`verified_manifest`), withdrawn
-contributions left out (`tombstoned`). Then each manifest and each file becomes `<cid>.car`, a CARv1 whose one
-root is that CID, or all of them go into one `round-<n>.car` naming a root per file. Each CID's CAR streams from
-a `CarSource` (the API's gateway, or an IPFS node's `dag export`) into a temporary file: every block is checked
-against its CID as it is written, must hang under its root (the CAR is depth first from the root, so a block
-arrives after the node that links it), and every linked block must have come by the end; only then is the file
-renamed into place. A re-run skips the CAR files already there.
+contributions left out (`checked_withdrawals`: the chain's revocations, checked against the API's). Then each
+manifest and each file becomes `<cid>.car`, a CARv1 whose one root is that CID, or all of them go into one
+`round-<n>.car` naming a root per file. Each CID's CAR streams from a `CarSource` (the API's gateway, or an IPFS
+node's `dag export`) into a temporary file: every block is checked against its CID as it is written, must hang
+under its root (the CAR is depth first from the root, so a block arrives after the node that links it), and
+every linked block must have come by the end; only then is the file renamed into place. A re-run skips the CAR
+files already there.
 """
 
 from collections.abc import Iterable, Iterator
@@ -20,8 +21,9 @@ import httpx
 from web3 import Web3
 
 from governance.rounds.errors import ApiUnreachable, PullRefused, TamperedItem
-from governance.rounds.pull import approved_on_chain, tombstoned, verified_manifest
+from governance.rounds.pull import approved_on_chain, verified_manifest
 from governance.rounds.pull_files import write_atomically
+from governance.rounds.withdrawn import checked_withdrawals
 from polyphony.storage.base import BlobReader
 from polyphony.storage.car import CarStream, car_header, car_section
 from polyphony.storage.cid import DAG_PB, Cid, parse_cid
@@ -47,8 +49,8 @@ class CarExport:
 
 
 def export_round_cars(
-    round_number: int, *, api: httpx.Client, web3: Web3, registry: str, blobs: BlobReader, cars: CarSource,
-    out: Path, one_file: bool = False,
+    round_number: int, *, api: httpx.Client, web3: Web3, registry: str, provenance_registry: str, blobs: BlobReader,
+    cars: CarSource, out: Path, one_file: bool = False,
 ) -> CarExport:  # fmt: skip
     """Write round `round_number` into `out` as verified CAR files (or one, `round-<n>.car`, with a root per file);
     raise on the first thing that does not hold."""
@@ -57,7 +59,7 @@ def export_round_cars(
         verified_manifest(blobs, root=root, manifest_cid=approval.manifest_cid)[1]
         for root, approval in sorted(approved.items())
     ]
-    dropped = tombstoned(api)
+    dropped = checked_withdrawals(api, web3=web3, registry=provenance_registry, blobs=blobs).withdrawn
     rows = {int(row["contribution_id"]): row for manifest in manifests for row in manifest.rows}
     kept = {number: row for number, row in rows.items() if number not in dropped}
     wanted = [*sorted({m.manifest_cid for m in manifests}), *sorted({row["cid"] for row in kept.values()})]

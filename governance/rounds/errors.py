@@ -42,3 +42,9 @@ class ApiUnreachable(Unavailable):
     """The API a trainer's command reads from did not answer."""
 
     code = "api_unreachable"
+
+
+class WithdrawalMismatch(PullRefused):
+    """The API's tombstones and the revocations anchored on-chain disagree."""
+
+    code = "withdrawal_mismatch"

@@ -4,7 +4,8 @@
    lists must be approved on-chain (`approvalBlock`, then the `DatasetApproved` event of that block, whose
    manifest CID is the one used, not the API's); the API must list as many datasets as the chain counts.
 2. Each manifest is read by CID, its bytes must rebuild that CID, and its rows must rebuild the approved root.
-3. Contributions withdrawn since (the API's `/tombstones`) are dropped.
+3. Contributions withdrawn since are dropped: the revocations anchored on the provenance registry, checked
+   against the API's `/tombstones` both ways (`withdrawn`), plus tombstones whose batch is not anchored yet.
 4. Every file streams to disk with its CID checked on the way (`pull_files`), in parallel, resumably.
 5. The verified files become typed Parquet, one table per config (`text`, `tabular`, `image`: `rows`), sharded
    as Hugging Face lays it out (`shards`), with a dataset card and a Croissant file (`card`) and a lineage file
@@ -43,6 +44,7 @@ from governance.rounds.rows import (
 )
 from governance.rounds.shards import ROW_GROUP_BYTES, SHARD_BYTES, ShardWriter, WrittenConfig
 from governance.rounds.withdrawals import WITHDRAWALS_FILE, fetch_withdrawals
+from governance.rounds.withdrawn import CheckedWithdrawals, checked_withdrawals
 from polyphony.errors import Unavailable
 from polyphony.storage.base import BlobReader
 from polyphony.storage.cid import normalize_cid
@@ -66,6 +68,7 @@ class PullReport:
     configs: list[WrittenConfig]
     card: Path
     lineage: Path
+    withdrawals: CheckedWithdrawals
 
     @property
     def parquet(self) -> list[Path]:
@@ -117,20 +120,9 @@ def verified_manifest(blobs: BlobReader, *, root: str, manifest_cid: str) -> tup
     return content, ApprovedManifest(root=root, manifest_cid=manifest_cid, rows=rows)
 
 
-def tombstoned(api: httpx.Client) -> set[int]:
-    """Every contribution withdrawn so far, as the API's `/tombstones` lists them."""
-    withdrawn: set[int] = set()
-    offset = 0
-    while True:
-        page = _json(api, "/tombstones", params={"offset": offset, "limit": PAGE})
-        withdrawn |= {int(item["contribution_id"]) for item in page["items"]}
-        offset += PAGE
-        if offset >= int(page["total"]):
-            return withdrawn
-
-
 def pull_round(
-    round_number: int, *, api: httpx.Client, web3: Web3, registry: str, blobs: BlobReader, out: Path,
+    round_number: int, *, api: httpx.Client, web3: Web3, registry: str, provenance_registry: str, blobs: BlobReader,
+    out: Path,
     workers: int = 8, on_total: Callable[[int], None] = lambda _total: None,
     on_bytes: Callable[[int], None] = lambda _count: None,
 ) -> PullReport:  # fmt: skip
@@ -143,7 +135,8 @@ def pull_round(
         content, manifest = verified_manifest(blobs, root=root, manifest_cid=approval.manifest_cid)
         write_bytes_atomically(_croissant_path(out, approval.manifest_cid), content)
         manifests.append(manifest)
-    dropped = tombstoned(api)
+    withdrawals = checked_withdrawals(api, web3=web3, registry=provenance_registry, blobs=blobs)
+    dropped = withdrawals.withdrawn
     every_row = {int(row["contribution_id"]): row for manifest in manifests for row in manifest.rows}
     rows = {number: row for number, row in every_row.items() if number not in dropped}
     wanted = [WantedFile(number, row["cid"], int(row["size"])) for number, row in sorted(rows.items())]
@@ -164,7 +157,7 @@ def pull_round(
     # What left the round since its approval, for a trainer who pulled it earlier to delete too.
     feed = fetch_withdrawals(api, round_number=round_number)
     write_bytes_atomically(out / WITHDRAWALS_FILE, (json.dumps(feed, indent=2) + "\n").encode())
-    return PullReport(round_number, manifests, len(wanted), list(facts.dropped), written, card, lineage)
+    return PullReport(round_number, manifests, len(wanted), list(facts.dropped), written, card, lineage, withdrawals)
 
 
 def _source(api: httpx.Client, out: Path, row: dict[str, Any]) -> Source:

@@ -5,7 +5,7 @@ transaction as the change it records.
 """
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, String, Text, UniqueConstraint
@@ -84,13 +84,22 @@ class BatchStatus(StrEnum):
     ANCHORED = "anchored"  # the root is on-chain, confirmed
 
 
+class BatchKind(IntEnum):
+    """What a batch's leaves are; the provenance registry stores it with the root (uint8, open to new kinds)."""
+
+    CLAIMS = 0
+    REVOCATIONS = 1
+    REVIEWS = 2
+
+
 class AnchorBatch(SQLModel, table=True):
-    """A Merkle batch of claimed contributions: its root, its manifest on storage, and its anchoring tx."""
+    """A Merkle batch of claims or revocations: its kind, root, manifest on storage, and its anchoring tx."""
 
     __tablename__ = "anchor_batch"
 
     id: int | None = Field(default=None, primary_key=True)
     status: BatchStatus = Field(default=BatchStatus.BUILT, sa_type=String(16), index=True)
+    kind: int = Field(default=BatchKind.CLAIMS, index=True)
     root: str = Field(max_length=66, unique=True)
     count: int
     manifest_cid: str | None = Field(default=None, max_length=100)
@@ -114,3 +123,5 @@ class Tombstone(SQLModel, table=True):
     signature: str = Field(sa_column=Column(Text, nullable=False))  # a key's or a contract wallet's, as claims
     deadline: int = Field(sa_type=BigInteger)
     revoked_at: datetime = Field(default_factory=utcnow, index=True)
+    batch_id: int | None = Field(default=None, foreign_key="anchor_batch.id", index=True)
+    leaf: str | None = Field(default=None, max_length=66)

@@ -1,10 +1,11 @@
-"""Chain tasks: the event indexer (and the direct proposals it finds), claim anchoring and the senders'
-resumption (on the chain queue, see polyphony.queue)."""
+"""Chain tasks: the event indexer (and the direct proposals it finds), claim and revocation anchoring, and the
+senders' resumption (on the chain queue, see polyphony.queue)."""
 
 from chain.anchoring import anchor_with_settings
 from chain.client import connect
 from chain.indexer import index_deployment
 from chain.keys import KeyRole, MissingKey
+from chain.revocation_anchoring import anchor_revocations_with_settings
 from chain.senders import sender_for
 from governance.proposals.direct import record_indexed_proposals
 from polyphony.errors import Unavailable
@@ -29,6 +30,13 @@ def index_events() -> int:
 def anchor_claims() -> int | None:
     """Anchor the waiting claims as one Merkle batch (or finish an interrupted one); return its id."""
     batch = anchor_with_settings(get_settings())
+    return batch.id if batch is not None else None
+
+
+@app.task(name="chain.anchor_revocations", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+def anchor_revocations() -> int | None:
+    """Anchor the waiting revocations as one Merkle batch of the revocation kind; return its id."""
+    batch = anchor_revocations_with_settings(get_settings())
     return batch.id if batch is not None else None
 
 

@@ -50,6 +50,42 @@ def test_a_batch_is_anchored_once_and_never_empty(
     assert refusal(web3, anchorer.address, call_of(registry, "anchor", os.urandom(32), 0, *MANIFEST)) == "EmptyBatch"
 
 
+def test_a_batch_of_any_kind_is_anchored_with_its_kind_and_claims_keep_their_old_event(
+    web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount], funded_account: LocalAccount
+) -> None:
+    registry, anchorer = deployment.bind(web3, "provenanceRegistry"), TxSender(web3, operator_keys[KeyRole.ANCHORER])
+    assert refusal(web3, funded_account.address, call_of(registry, "anchorKind", 1, os.urandom(32), 1, *MANIFEST)) == (
+        "AccessControlUnauthorizedAccount"
+    )
+    # Claims, reviews, and a kind no one has named yet. Not revocations: every pull on this chain reads each
+    # revocation batch's manifest, and this one is made up (revocations are anchored for real in the pull tests).
+    for kind in (0, 2, 200):
+        root = os.urandom(32)
+        call = call_of(registry, "anchorKind", kind, root, 3, *MANIFEST)
+        block = anchorer.send(f"test:anchor-kind:{HexBytes(root).hex()}", call).block_number
+        assert registry.functions.batchKind(root).call() == kind and registry.functions.batchBlock(root).call() == block
+        [tagged] = registry.events.KindBatchAnchored().get_logs(
+            from_block=block, to_block=block, argument_filters={"root": root}
+        )
+        assert (tagged["args"]["kind"], tagged["args"]["count"]) == (kind, 3)
+        old = registry.events.BatchAnchored().get_logs(
+            from_block=block, to_block=block, argument_filters={"root": root}
+        )
+        assert len(old) == (1 if kind == 0 else 0)
+        again = call_of(registry, "anchorKind", (kind + 1) % 256, root, 3, *MANIFEST)
+        assert refusal(web3, anchorer.account.address, again) == "BatchAlreadyAnchored"  # a root is one batch, one kind
+    root = os.urandom(32)
+    block = anchorer.send(f"test:anchor:{HexBytes(root).hex()}", call_of(registry, "anchor", root, 2, *MANIFEST))
+    assert registry.functions.batchKind(root).call() == 0
+    [tagged] = registry.events.KindBatchAnchored().get_logs(
+        from_block=block.block_number, to_block=block.block_number, argument_filters={"root": root}
+    )
+    assert tagged["args"]["kind"] == 0
+    assert refusal(
+        web3, anchorer.account.address, call_of(registry, "anchorKind", 1, os.urandom(32), 0, *MANIFEST)
+    ) == ("EmptyBatch")
+
+
 def test_the_anchor_event_names_the_manifest_cid(
     web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount]
 ) -> None:

@@ -8,6 +8,7 @@ from workers.app import app
 # The tasks that send transactions: one chain-queue worker (concurrency 1) owns each key's nonces.
 SENDS_TRANSACTIONS = {
     "chain.anchor_claims",
+    "chain.anchor_revocations",
     "scoring.register_policy",
     "rewards.propose_epoch_root",
     "rewards.keep_epochs",
