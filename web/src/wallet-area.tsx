@@ -9,7 +9,8 @@ import { discoverWallets, type Eip1193Provider, type Wallet } from "./lib/discov
 // The chain code (viem) loads when a wallet is first used, which keeps it out of every page's first load.
 const chainCode = () => import("./lib/wallet");
 
-async function showBalance(wallet: Wallet): Promise<void> {
+/** Read the wallet's token balance into the header (after sign-in, and after anything that pays the wallet). */
+export async function showBalance(wallet: Wallet): Promise<void> {
   try {
     session.set({ balance: await (await chainCode()).tokenBalance(wallet) });
   } catch (error) {

@@ -8,6 +8,7 @@ import { useLoad } from "../lib/hooks";
 import { untilSettled } from "../lib/relay";
 import { announce, session } from "../lib/store";
 import { PageTitle, Shown } from "../lib/ui";
+import { showBalance } from "../wallet-area";
 
 interface Reward {
   account: string;
@@ -46,6 +47,7 @@ function tokens(baseUnits: string): number {
 }
 
 function Amounts({ address }: { address: string }) {
+  const { wallet } = session.use();
   const reward = useLoad(() => get<Reward>(`/rewards/${address}`), [address]);
   const [busy, setBusy] = useState(false);
   const claim = async () => {
@@ -54,8 +56,10 @@ function Amounts({ address }: { address: string }) {
       const queued = await post<Relayed & { follow: string }>("/rewards/claims", { account: address });
       announce("Claim sent to the relayer: it pays the gas.");
       const done = await untilSettled<Relayed>(queued.follow, ["queued"]);
-      if (done.status === "mined") announce(`Claimed: the tokens are in your wallet (transaction ${done.tx_hash}).`);
-      else announce(`The claim was refused: ${done.reason ?? "no reason given"}`, "error");
+      if (done.status === "mined") {
+        announce(`Claimed: the tokens are in your wallet (transaction ${done.tx_hash}).`);
+        if (wallet) await showBalance(wallet); // the header's balance was read at sign-in: it now holds more
+      } else announce(`The claim was refused: ${done.reason ?? "no reason given"}`, "error");
       reward.reload();
     } catch (error) {
       announce(messageOf(error), "error");
