@@ -117,7 +117,7 @@ function History({ address }: { address: string }) {
               <ColumnChart
                 title="Your rewards per epoch, oldest first"
                 names={["PLY"]}
-                unit={(value) => `${value.toLocaleString("en-US")} PLY`}
+                unit={(value) => `${value.toLocaleString("en-US", { maximumFractionDigits: 4 })} PLY`} // as formatTokens reads
                 columns={oldestFirst.map((item) => ({
                   label: String(item.epoch),
                   parts: [{ name: "PLY", value: tokens(item.amount) }],
