@@ -19,6 +19,7 @@ from chain.eip712 import Revocation, digest, provenance_domain, typed_data
 from chain.errors import NotAnchoredYet
 from chain.keys import KeyRole
 from chain.merkle import StandardMerkleTree, proof_from_leaves
+from chain.provenance import Provenance
 from chain.senders import configured_deployment, sender_for
 from chain.tx import TxSender
 from polyphony.clock import utcnow
@@ -42,18 +43,10 @@ class BatchLeavesChanged(RuntimeError):
 
 
 @dataclass(frozen=True)
-class RevocationAnchoring:
-    """Where one revocation is anchored: its batch, leaf, proof, root and transaction."""
+class RevocationAnchoring(Provenance):
+    """Where one revocation is anchored: a claim's kind of proof (leaf, proof, root, transaction), and its batch."""
 
     batch_id: int
-    leaf: str
-    proof: list[str]
-    root: str
-    batch_cid: str
-    tx_hash: str
-    block_number: int
-    chain_id: int
-    registry: str
     kind: int = BatchKind.REVOCATIONS
 
 
