@@ -25,6 +25,7 @@ from api.routes import (
     licenses,
     metrics,
     proposals,
+    reviews,
     rewards,
     rounds,
     scores,
@@ -95,5 +96,6 @@ def create_app() -> FastAPI:
     app.include_router(config.router)
     app.include_router(coverage.router)
     app.include_router(licenses.router)
+    app.include_router(reviews.router)
     app.include_router(web_app.router)  # last: its /app/{page} answers any path under /app
     return app

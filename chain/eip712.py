@@ -1,6 +1,6 @@
 """EIP-712 typed messages: what contributors, scorers, voters and holders sign, as `eth_signTypedData_v4` takes it.
 
-Contribution claims, revocations and score attestations are checked here, off-chain, under the domain
+Contribution claims, revocations, score attestations and document reviews are checked here, off-chain, under the domain
 "Polyphony Provenance" bound to the provenance registry; a contributor's signature may be a key's or a contract
 wallet's (ERC-1271, asked through the chain by chain/signatures.py). Ballots, delegations and permits are
 checked on-chain by OpenZeppelin's Governor, Votes and ERC20Permit, so their types match OZ 5.x's type hashes
@@ -26,6 +26,7 @@ PROVENANCE_DOMAIN_NAME = "Polyphony Provenance"
 Address = Annotated[str, "address"]
 Bytes32 = Annotated[bytes, "bytes32"]
 String = Annotated[str, "string"]
+Bool = Annotated[bool, "bool"]
 Uint8 = Annotated[int, "uint8"]
 Uint16 = Annotated[int, "uint16"]
 Uint256 = Annotated[int, "uint256"]
@@ -119,6 +120,20 @@ class ScoreAttestation:
 
 
 @dataclass(frozen=True)
+class DocumentReview:
+    """A reviewer's word on one sampled document (record `record` of the upload at `contribution_cid`): accept,
+    or reject for one of the published reasons. The sample id makes it count once."""
+
+    reviewer: Address
+    sample_id: Uint256
+    contribution_cid: String
+    record: Uint256
+    accept: Bool
+    reason: String  # "" when accepted
+    deadline: Uint256
+
+
+@dataclass(frozen=True)
 class Ballot:
     """A vote relayed to OZ Governor's `castVoteBySig`; support is 0 against, 1 for, 2 abstain."""
 
@@ -148,7 +163,7 @@ class Permit:
     deadline: Uint256
 
 
-Message = ContributionClaim | Revocation | ScoreAttestation | Ballot | Delegation | Permit
+Message = ContributionClaim | Revocation | ScoreAttestation | DocumentReview | Ballot | Delegation | Permit
 
 
 def _camel(name: str) -> str:

@@ -42,6 +42,7 @@ QUEUE_OF_TASK = {
     "governance.relay_delegation": CHAIN_QUEUE,
     "governance.keep_proposals": CHAIN_QUEUE,
     "rounds.record_approvals": DEFAULT_QUEUE,
+    "reviews.keep": DEFAULT_QUEUE,
 }
 
 # Names tasks had when they were named by their queue. A job sent before the rename may still sit in the broker

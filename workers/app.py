@@ -19,6 +19,7 @@ KEEP_EPOCHS_S = 15.0
 KEEP_PROPOSALS_S = 15.0
 RECORD_ROUNDS_S = 10.0
 RESUME_SENDS_S = 15.0
+KEEP_REVIEWS_S = 15.0
 
 
 def every(seconds: float, task: str) -> dict[str, Any]:
@@ -30,7 +31,18 @@ def every(seconds: float, task: str) -> dict[str, Any]:
 app = make_celery(get_settings())
 app.conf.include = [
     f"workers.tasks.{domain}"
-    for domain in ("jobs", "chain", "storage", "contributions", "scoring", "rewards", "governance", "rounds", "renamed")
+    for domain in (
+        "jobs",
+        "chain",
+        "storage",
+        "contributions",
+        "scoring",
+        "rewards",
+        "governance",
+        "rounds",
+        "reviews",
+        "renamed",
+    )
 ]
 app.conf.beat_schedule = {
     "send jobs whose after-commit send failed": {"task": "jobs.flush_outbox", "schedule": OUTBOX_SWEEP_S},
@@ -45,6 +57,7 @@ app.conf.beat_schedule = {
     "queue and execute passed proposals": every(KEEP_PROPOSALS_S, "governance.keep_proposals"),
     "record approved rounds and registered models": every(RECORD_ROUNDS_S, "rounds.record_approvals"),
     "resend transactions a crash or a reorg left unmined": every(RESUME_SENDS_S, "chain.resume_sends"),
+    "sample anchored batches and assign reviewers": every(KEEP_REVIEWS_S, "reviews.keep"),
 }
 
 beat_init.connect(hold_the_schedule, weak=False)  # one beat sends the schedule, however many run

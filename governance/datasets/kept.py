@@ -2,23 +2,26 @@
 indices, "0-3,5,7-9" (a document is a record of a JSONL, CSV or Parquet text file, or a whole plain-text file,
 numbered from 0 as the scorer numbered them). The ranges sit in the manifest's rows, so its CID, which the vote
 approves, covers them: the trainer keeps exactly the documents the voters saw listed. A file judged as a whole
-(a score under policy v1, an image, a table) has no ranges: every record of it is kept.
+(a score under policy v1, an image, a table) has no ranges: every record of it is kept. A document a majority of
+reviewers rejected leaves the ranges as a dropped one does (a file judged as a whole leaves the dataset).
 """
 
 import bisect
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from polyphony.models.score import ContributionScore
 from polyphony.scores.documents import document_fates
 
 
-def kept_documents(score: ContributionScore) -> tuple[int, str] | None:
-    """How many documents `score` read and the ranges of those it kept; None when it judges the file as a whole."""
+def kept_documents(score: ContributionScore, *, rejected: AbstractSet[int] = frozenset()) -> tuple[int, str] | None:
+    """How many documents `score` read and the ranges of those it kept, less those a majority of reviewers
+    rejected (`rejected`); None when it judges the file as a whole."""
     fates = document_fates(score)
     if fates is None:
         return None
-    dropped = {index for indices in fates.dropped.values() for index in indices}
+    dropped = {index for indices in fates.dropped.values() for index in indices} | set(rejected)
     return fates.count, ranges_of(index for index in range(fates.count) if index not in dropped)
 
 

@@ -34,6 +34,7 @@ from governance.datasets.errors import (
     UnknownContributions,
 )
 from governance.datasets.kept import kept_documents
+from governance.reviews.service import rejected_records
 from polyphony.contributions.licenses import check_license
 from polyphony.db import page_of
 from polyphony.formats.declared import Modality
@@ -192,7 +193,12 @@ def selected_members(session: Session, filters: DatasetFilters) -> list[Member]:
     """What `select_members` selects, an empty selection included (the preview answers it as zeros)."""
     _check_explicit_ids(session, filters.contribution_ids)
     latest = _latest_scores(session, filters)
-    members = [_member(*found) for found in latest.values() if _wanted(found[1], found[0], filters)]
+    rejected = rejected_records(session, list(latest))
+    members = [
+        _member(*found, rejected=rejected.get(cid, set()))
+        for cid, found in latest.items()
+        if _wanted(found[1], found[0], filters) and not _rejected_whole(found[1], rejected.get(cid))
+    ]
     if filters.contribution_ids:
         missing = sorted(set(filters.contribution_ids) - {member.contribution_id for member in members})
         if missing:
@@ -247,9 +253,14 @@ def _wanted(score: ContributionScore, contribution: Contribution, filters: Datas
     return not filters.languages or (score.language or contribution.language) in filters.languages
 
 
-def _member(contribution: Contribution, score: ContributionScore, batch: AnchorBatch) -> Member:
+def _rejected_whole(score: ContributionScore, rejected: set[int] | None) -> bool:
+    """A file judged as a whole whose one document reviewers rejected: it leaves the dataset."""
+    return bool(rejected) and kept_documents(score) is None
+
+
+def _member(contribution: Contribution, score: ContributionScore, batch: AnchorBatch, *, rejected: set[int]) -> Member:
     assert contribution.id is not None and contribution.cid is not None and score.score is not None
-    documents, kept = kept_documents(score) or (None, None)
+    documents, kept = kept_documents(score, rejected=rejected) or (None, None)
     return Member(
         contribution_id=contribution.id, cid=contribution.cid, sha256=contribution.sha256, size=contribution.size,
         format=contribution.content_format, modality=contribution.modality,

@@ -14,10 +14,12 @@ from polyphony.models.epoch import ClaimStatus, Epoch, EpochBalance, EpochReward
 from polyphony.models.indexer import ChainEvent, IndexerCheckpoint, IndexerCursor
 from polyphony.models.job import PendingJob
 from polyphony.models.proposal import Proposal, RelayedBallot, RelayedDelegation, RelayStatus
+from polyphony.models.review import BatchSampling, Review, ReviewAssignment, Reviewer, ReviewSample, SampleOutcome
 from polyphony.models.score import ContributionScore, ScoringPolicy, Verdict
 
 __all__ = [
     "AnchorBatch",
+    "BatchSampling",
     "BatchStatus",
     "ChainEvent",
     "ChainTransaction",
@@ -41,7 +43,12 @@ __all__ = [
     "RelayStatus",
     "RelayedBallot",
     "RelayedDelegation",
+    "Review",
+    "ReviewAssignment",
+    "ReviewSample",
+    "Reviewer",
     "RewardClaim",
+    "SampleOutcome",
     "ScoringPolicy",
     "Tombstone",
     "TxStatus",

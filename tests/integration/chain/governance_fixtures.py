@@ -71,6 +71,19 @@ def new_wallet(web3: Web3) -> LocalAccount:
     return account
 
 
+def mint_tokens(web3: Web3, deployment: Deployment, address: str, amount: int) -> None:
+    """Mint `amount` to `address` as the rewards distributor, the token's only minter (impersonated on anvil)."""
+    minter = Web3.to_checksum_address(deployment.contracts["rewardsDistributor"].address)
+    token = deployment.bind(web3, "token")
+    web3.provider.make_request("anvil_impersonateAccount", [minter])  # type: ignore[arg-type]
+    web3.provider.make_request("anvil_setBalance", [minter, hex(TEN_ETHER)])  # type: ignore[arg-type]
+    try:
+        tx = token.functions.mint(address, amount).transact({"from": minter})
+        assert web3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    finally:
+        web3.provider.make_request("anvil_stopImpersonatingAccount", [minter])  # type: ignore[arg-type]
+
+
 def chain_now(web3: Web3) -> int:
     """The newest block's timestamp: the contracts' clock."""
     return int(web3.eth.get_block("latest")["timestamp"])

@@ -29,8 +29,7 @@ from governance.proposals.direct import record_indexed_proposals
 from polyphony.models.dataset import Dataset
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
-from tests.integration.chain.governance_fixtures import new_wallet, send_as, travel
-from tests.integration.conftest import TEN_ETHER
+from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet, send_as, travel
 
 T = TypeVar("T")
 WAIT_S = 60.0
@@ -82,14 +81,7 @@ class Governance:
 
     def mint_to(self, address: str, amount: int) -> None:
         """Mint `amount` to `address` as the rewards distributor, the token's only minter."""
-        minter = Web3.to_checksum_address(self.deployment.contracts["rewardsDistributor"].address)
-        self._rpc("anvil_impersonateAccount", [minter])
-        self._rpc("anvil_setBalance", [minter, hex(TEN_ETHER)])
-        try:
-            tx = self.token.functions.mint(address, amount).transact({"from": minter})
-            assert self.web3.eth.wait_for_transaction_receipt(tx)["status"] == 1
-        finally:
-            self._rpc("anvil_stopImpersonatingAccount", [minter])
+        mint_tokens(self.web3, self.deployment, address, amount)
 
     def holders(self, amounts: dict[str, int]) -> dict[str, LocalAccount]:
         """New wallets minted their amounts, each delegating to itself with its own transaction."""

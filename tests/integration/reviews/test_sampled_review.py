@@ -1,0 +1,183 @@
+"""Sampled peer review through the real API process, worker and chain: a batch is sampled only once the block
+after its anchoring exists, anyone reproduces the sample from the chain, three assigned reviewers sign their
+reviews, and a majority's rejection drops the document from datasets."""
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select, update
+from web3 import Web3
+
+from chain.bindings import Deployment, call_of
+from chain.eip712 import sign
+from cli.client import PolyphonyClient
+from governance.reviews.sampling import sample_seed, sampled_documents
+from governance.reviews.service import candidates_of, sample_waiting_batches
+from polyphony.models.contribution import AnchorBatch, Contribution
+from polyphony.models.review import BatchSampling, ReviewAssignment, Reviewer, ReviewSample
+from polyphony.queue import get_celery
+from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet, send_as
+from tests.integration.datasets.conftest import Contributed
+from tests.support.scored_uploads import jsonl, prose
+
+REVIEWER_TOKENS = 5 * 10**18  # above the reviewers' minimum of one delegated token
+
+
+@pytest.fixture
+def no_reviewers(engine: Engine) -> None:
+    """Every reviewer an earlier test opted in steps down, so this test's reviewers are the only ones."""
+    with Session(engine) as session:
+        session.exec(update(Reviewer).values(active=False))  # type: ignore[call-overload]
+        session.commit()
+
+
+def _batch_of(engine: Engine, contribution_id: int) -> AnchorBatch:
+    with Session(engine) as session:
+        contribution = session.get(Contribution, contribution_id)
+        assert contribution is not None and contribution.batch_id is not None
+        batch = session.get(AnchorBatch, contribution.batch_id)
+        assert batch is not None
+        return batch
+
+
+def _reviewer(api_url: str, web3: Web3, deployment: Deployment) -> tuple[LocalAccount, PolyphonyClient]:
+    """A holder with delegated votes, signed in and opted in to review."""
+    wallet = new_wallet(web3)
+    mint_tokens(web3, deployment, wallet.address, REVIEWER_TOKENS)
+    send_as(web3, wallet, call_of(deployment.bind(web3, "token"), "delegate", wallet.address))
+    client = PolyphonyClient(api_url, wallet, timeout_s=60)
+    client.sign_in()
+    assert _as(client, "POST", "/reviews/reviewer").status_code == 200
+    return wallet, client
+
+
+def _as(client: PolyphonyClient, method: str, path: str, **request: Any) -> httpx.Response:
+    """One request as the signed-in `client`, answered whatever its status."""
+    return client.http.request(method, path, headers={"Authorization": f"Bearer {client.token}"}, **request)
+
+
+def _signed(wallet: LocalAccount, form: dict[str, Any], *, accept: bool, reason: str) -> dict[str, Any]:
+    typed = {**form, "message": {**form["message"], "accept": accept, "reason": reason}}
+    signature = sign(typed, account=wallet)
+    message = typed["message"]
+    return {"sample_id": int(message["sampleId"]), "accept": accept, "reason": reason,
+            "deadline": int(message["deadline"]), "signature": "0x" + signature.hex()}  # fmt: skip
+
+
+def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_the_document(
+    contribute: Callable[..., Contributed], api_url: str, engine: Engine, web3: Web3, deployment: Deployment,
+    celery_worker: None, no_reviewers: None,
+) -> None:  # fmt: skip
+    contributed = contribute([jsonl(prose(6)), jsonl(prose(6, start=6))], by_the_pipeline=True)
+    batch = _batch_of(engine, contributed.ids[0])
+    assert batch.block_number is not None
+
+    # Before the block after the anchoring exists, nobody (the API included) knows the sample.
+    assert web3.eth.block_number == batch.block_number, "another transaction mined a block: the check needs none"
+    sample_waiting_batches(web3)
+    with Session(engine) as session:
+        assert session.get(BatchSampling, batch.id) is None
+
+    web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    reviewers = [_reviewer(api_url, web3, deployment) for _ in range(3)]
+    get_celery().send_task("reviews.keep").get(timeout=60)
+
+    with Session(engine) as session:
+        sampling = session.get(BatchSampling, batch.id)
+        assert sampling is not None and sampling.seed_block == batch.block_number + 1
+        samples = list(session.exec(select(ReviewSample).where(ReviewSample.batch_id == batch.id)))
+        candidates = candidates_of(session, batch.id or 0)
+    # Anyone reproduces the sample: the seed block's hash from the chain, the batch root, the kept documents.
+    seed = sample_seed(bytes(web3.eth.get_block(batch.block_number + 1)["hash"]), bytes.fromhex(batch.root[2:]))
+    expected = sampled_documents(seed, candidates)
+    assert {(s.contribution_id, s.record) for s in samples} == {(c.contribution_id, c.record) for c in expected}
+    assert len(candidates) == 12 and len(samples) == 1  # ceil(2 % of 12); its one contributor is covered by it
+    ours = samples[0]
+
+    forms = {}
+    for wallet, client in reviewers:
+        answer = _as(client, "GET", "/reviews/next")
+        assert answer.status_code == 200, answer.text
+        task = answer.json()["review"]
+        assert task["sample_id"] == ours.id and task["text"], answer.json()
+        forms[wallet.address] = task["typed_data"]
+
+    (first, first_client), (second, second_client), (third, third_client) = reviewers
+    refused = _as(
+        first_client, "POST", "/reviews", json=_signed(first, forms[first.address], accept=False, reason="rude")
+    )
+    assert refused.status_code == 400 and "spam" in refused.json()["error"]["message"]
+    forged = _signed(Account.create(), forms[first.address], accept=False, reason="spam")  # type: ignore[arg-type]
+    assert _as(first_client, "POST", "/reviews", json=forged).status_code == 400
+
+    review = _signed(first, forms[first.address], accept=False, reason="spam")
+    assert _as(first_client, "POST", "/reviews", json=review).status_code == 201
+    assert _as(first_client, "POST", "/reviews", json=review).status_code == 409
+    outsider = PolyphonyClient(api_url, new_wallet(web3), timeout_s=60)
+    outsider.sign_in()
+    _as(outsider, "POST", "/reviews/reviewer")
+    assert _as(outsider, "POST", "/reviews", json=review).status_code == 403
+
+    accepted = _as(
+        second_client, "POST", "/reviews", json=_signed(second, forms[second.address], accept=True, reason="")
+    )
+    assert accepted.json()["outcome"] == "pending"
+    rejected = _as(
+        third_client,
+        "POST",
+        "/reviews",
+        json=_signed(third, forms[third.address], accept=False, reason="machine-generated"),
+    )
+    assert rejected.status_code == 201 and rejected.json()["outcome"] == "rejected"
+
+    shown = httpx.get(f"{api_url}/contributions/{ours.contribution_id}/reviews").json()
+    assert [s["outcome"] for s in shown] == ["rejected"] and len(shown[0]["reviews"]) == 3
+    timeline = httpx.get(f"{api_url}/contributions/{ours.contribution_id}").json()["timeline"]
+    assert any(step["step"] == "review_rejected" for step in timeline)
+    preview = httpx.get(f"{api_url}/datasets/preview", params={"contribution_ids": contributed.ids}).json()
+    assert preview["documents"] == 11  # the twelve kept documents, less the one the reviewers rejected
+
+
+def test_a_sampled_document_waits_for_three_eligible_reviewers_and_never_goes_to_its_contributor(
+    contribute: Callable[..., Contributed], curator: PolyphonyClient, api_url: str, engine: Engine, web3: Web3,
+    deployment: Deployment, celery_worker: None, no_reviewers: None,
+) -> None:  # fmt: skip
+    contributed = contribute([jsonl(prose(3, start=12))], by_the_pipeline=True)
+    batch = _batch_of(engine, contributed.ids[0])
+    web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    voteless = PolyphonyClient(api_url, new_wallet(web3), timeout_s=60)
+    voteless.sign_in()
+    _as(voteless, "POST", "/reviews/reviewer")  # opted in, but no delegated votes: not eligible
+    _, first = _reviewer(api_url, web3, deployment)
+    _, second = _reviewer(api_url, web3, deployment)
+    get_celery().send_task("reviews.keep").get(timeout=60)
+
+    with Session(engine) as session:
+        samples = list(session.exec(select(ReviewSample).where(ReviewSample.batch_id == batch.id)))
+    assert len(samples) == 1, "the batch was not sampled"
+    waiting = _as(first, "GET", "/reviews/next").json()
+    assert waiting["review"] is None and waiting["queue"]["unassigned"] >= 1
+    assert "three eligible reviewers" in waiting["queue"]["message"]
+
+    # The contributor is a holder and a reviewer too, but never reviews their own document.
+    web3.provider.make_request("anvil_setBalance", [curator.wallet.address, hex(10**18)])  # type: ignore[arg-type]
+    mint_tokens(web3, deployment, curator.wallet.address, REVIEWER_TOKENS)
+    send_as(web3, curator.wallet, call_of(deployment.bind(web3, "token"), "delegate", curator.wallet.address))
+    _as(curator, "POST", "/reviews/reviewer")
+    get_celery().send_task("reviews.keep").get(timeout=60)
+    with Session(engine) as session:
+        assert not session.exec(select(ReviewAssignment).where(ReviewAssignment.sample_id == samples[0].id)).all()
+
+    _, third = _reviewer(api_url, web3, deployment)
+    get_celery().send_task("reviews.keep").get(timeout=60)
+    with Session(engine) as session:
+        assigned = set(
+            session.exec(select(ReviewAssignment.reviewer).where(ReviewAssignment.sample_id == samples[0].id))
+        )
+    assert assigned == {first.wallet.address, second.wallet.address, third.wallet.address}
+    assert _as(curator, "GET", "/reviews/next").json()["review"] is None

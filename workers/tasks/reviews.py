@@ -1,0 +1,23 @@
+"""Sampled peer review: draw each anchored batch's sample once its seed block is mined, and give the sampled
+documents their reviewers."""
+
+from chain.client import connect
+from chain.senders import configured_deployment
+from governance.reviews.service import keep_reviews
+from polyphony.errors import Unavailable
+from polyphony.settings import get_settings
+from workers.app import app
+
+# The delegated votes a reviewer needs: one whole token, until governance sets its own (the demand registry).
+MIN_REVIEWER_VOTES = 10**18
+
+
+@app.task(name="reviews.keep", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=3)
+def keep() -> tuple[int, int]:
+    """Sample what is due and assign reviewers; return (batches sampled, samples assigned)."""
+    settings = get_settings()
+    deployment = configured_deployment(settings)
+    if deployment is None:
+        return 0, 0
+    return keep_reviews(web3=connect(settings.effective_chain_rpc_url), deployment=deployment,
+                        min_votes=MIN_REVIEWER_VOTES)  # fmt: skip
