@@ -28,6 +28,7 @@ QUEUE_OF_TASK = {
     "chain.index_events": CHAIN_QUEUE,
     "chain.anchor_claims": CHAIN_QUEUE,
     "chain.anchor_revocations": CHAIN_QUEUE,
+    "chain.anchor_reviews": CHAIN_QUEUE,
     "chain.resume_sends": CHAIN_QUEUE,
     "scoring.enqueue_due": SCORING_QUEUE,
     "scoring.score_contribution": SCORING_QUEUE,

@@ -51,6 +51,7 @@ app.conf.beat_schedule = {
     "index contract events": every(INDEX_EVENTS_S, "chain.index_events"),
     "anchor claimed contributions": every(ANCHOR_CLAIMS_S, "chain.anchor_claims"),
     "anchor revocations": every(ANCHOR_CLAIMS_S, "chain.anchor_revocations"),
+    "anchor reviews": every(ANCHOR_CLAIMS_S, "chain.anchor_reviews"),
     "score anchored contributions": every(SCORE_DUE_S, "scoring.enqueue_due"),
     "close the reward epoch that ended": every(CLOSE_EPOCH_S, "rewards.close_due_epoch"),
     "publish and activate reward roots": every(KEEP_EPOCHS_S, "rewards.keep_epochs"),

@@ -16,6 +16,7 @@ from api.schemas.reviews import (
     ReviewTaskPublic,
     SampleReviewsPublic,
 )
+from chain.review_anchoring import review_anchoring
 from governance.reviews import service
 from polyphony.contributions import service as contributions
 
@@ -79,7 +80,7 @@ def contribution_reviews(contribution_id: PathId, session: SessionDep) -> list[S
             outcome=str(sample.outcome),
             sampled_at=sample.sampled_at,
             decided_at=sample.decided_at,
-            reviews=[ReviewPublic.of(review, sample) for review in reviews],
+            reviews=[ReviewPublic.of(review, sample, review_anchoring(session, review)) for review in reviews],
         )
         for sample, reviews in service.reviews_of_contribution(session, contribution_id)
     ]

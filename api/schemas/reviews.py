@@ -5,7 +5,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.anchoring import BatchAnchoringPublic
 from api.schemas.fields import MAX_STORED_INTEGER, RowId, Signature
+from chain.signed_batches import BatchAnchoring
 from governance.reviews.sampling import REJECT_REASONS
 from governance.reviews.service import Waiting
 from polyphony.models.review import Review, Reviewer, ReviewSample
@@ -77,11 +79,15 @@ class ReviewPublic(BaseModel):
     signature: str
     created_at: datetime
     outcome: str  # the sample's, after this review: pending, accepted or rejected
+    anchoring: BatchAnchoringPublic | None = None  # null until the review's batch (kind 2) is on-chain
 
     @classmethod
-    def of(cls, review: Review, sample: ReviewSample) -> "ReviewPublic":
-        """The review as kept, with its sample's outcome."""
-        return cls(**review.model_dump(exclude={"batch_id", "leaf"}), outcome=str(sample.outcome))
+    def of(cls, review: Review, sample: ReviewSample, anchoring: BatchAnchoring | None = None) -> "ReviewPublic":
+        """The review as kept, with its sample's outcome and, once anchored, where."""
+        public = cls(**review.model_dump(exclude={"batch_id", "leaf"}), outcome=str(sample.outcome))
+        if anchoring is not None:
+            public.anchoring = BatchAnchoringPublic.model_validate(anchoring, from_attributes=True)
+        return public
 
 
 class ReviewerPublic(BaseModel):

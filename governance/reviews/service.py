@@ -290,7 +290,7 @@ def _check_may_review(session: Session, sample: ReviewSample, *, reviewer: str) 
     if session.exec(select(Review).where(Review.sample_id == sample.id, Review.reviewer == reviewer)).first():
         raise AlreadyReviewed(f"{reviewer} reviewed document {sample.id} already: a review counts once")
     if sample.outcome != SampleOutcome.PENDING:
-        raise SampleDecided(f"document {sample.id} was {str(sample.outcome)} by a majority already")
+        raise SampleDecided(f"document {sample.id} was {sample.outcome!s} by a majority already")
 
 
 def _check_reason(*, accept: bool, reason: str) -> None:

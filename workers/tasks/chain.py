@@ -5,6 +5,7 @@ from chain.anchoring import anchor_with_settings
 from chain.client import connect
 from chain.indexer import index_deployment
 from chain.keys import KeyRole, MissingKey
+from chain.review_anchoring import anchor_reviews_with_settings
 from chain.revocation_anchoring import anchor_revocations_with_settings
 from chain.senders import sender_for
 from governance.proposals.direct import record_indexed_proposals
@@ -37,6 +38,13 @@ def anchor_claims() -> int | None:
 def anchor_revocations() -> int | None:
     """Anchor the waiting revocations as one Merkle batch of the revocation kind; return its id."""
     batch = anchor_revocations_with_settings(get_settings())
+    return batch.id if batch is not None else None
+
+
+@app.task(name="chain.anchor_reviews", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=5)
+def anchor_reviews() -> int | None:
+    """Anchor the waiting signed reviews as one Merkle batch of the review kind; return its id."""
+    batch = anchor_reviews_with_settings(get_settings())
     return batch.id if batch is not None else None
 
 

@@ -14,7 +14,9 @@ from sqlmodel import Session, select, update
 from web3 import Web3
 
 from chain.bindings import Deployment, call_of
-from chain.eip712 import sign
+from chain.eip712 import digest, sign
+from chain.merkle import verify
+from chain.review_anchoring import REVIEW_LEAF_ENCODING
 from cli.client import PolyphonyClient
 from governance.reviews.sampling import sample_seed, sampled_documents
 from governance.reviews.service import candidates_of, sample_waiting_batches
@@ -141,6 +143,19 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
     assert any(step["step"] == "review_rejected" for step in timeline)
     preview = httpx.get(f"{api_url}/datasets/preview", params={"contribution_ids": contributed.ids}).json()
     assert preview["documents"] == 11  # the twelve kept documents, less the one the reviewers rejected
+
+    # The three signed reviews are anchored in a batch of kind 2; each proves against the registry's root.
+    get_celery().send_task("chain.anchor_reviews").get(timeout=120)
+    anchored = httpx.get(f"{api_url}/contributions/{ours.contribution_id}/reviews").json()[0]["reviews"]
+    registry = deployment.bind(web3, "provenanceRegistry")
+    for review in anchored:
+        anchoring = review["anchoring"]
+        assert anchoring is not None and anchoring["kind"] == 2, review
+        assert registry.functions.batchKind(bytes.fromhex(anchoring["root"][2:])).call() == 2
+        signed = {**forms[review["reviewer"]]}
+        signed["message"] = {**signed["message"], "accept": review["accept"], "reason": review["reason"]}
+        leaf = (review["reviewer"], review["sample_id"], "0x" + digest(signed).hex())
+        assert verify(anchoring["root"], leaf_encoding=REVIEW_LEAF_ENCODING, value=leaf, proof=anchoring["proof"])
 
 
 def test_a_sampled_document_waits_for_three_eligible_reviewers_and_never_goes_to_its_contributor(
