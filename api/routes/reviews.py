@@ -1,12 +1,13 @@
 """`/reviews`: sampled peer review. Opt in, take your next sampled document, send your signed review."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, StorageDep, Web3Dep
 from api.schemas.errors import ErrorPublic
-from api.schemas.fields import PathId
+from api.schemas.fields import Offset, PathId
+from api.schemas.pages import Page
 from api.schemas.reviews import (
     NextReviewPublic,
     QueuePublic,
@@ -69,11 +70,14 @@ def post_review(
     return ReviewPublic.of(review, service.sample_of(session, review.sample_id))
 
 
-@router.get("/contributions/{contribution_id}/reviews", response_model=list[SampleReviewsPublic], responses=_ERRORS)
-def contribution_reviews(contribution_id: PathId, session: SessionDep) -> list[SampleReviewsPublic]:
+@router.get("/contributions/{contribution_id}/reviews", response_model=Page[SampleReviewsPublic], responses=_ERRORS)
+def contribution_reviews(
+    contribution_id: PathId, session: SessionDep, offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> Page[SampleReviewsPublic]:
     """A contribution's sampled documents, each with its outcome and its signed reviews so far."""
     contributions.get(session, contribution_id)
-    return [
+    samples = service.reviews_of_contribution(session, contribution_id)
+    items = [
         SampleReviewsPublic(
             sample_id=sample.id or 0,
             record=sample.record,
@@ -82,5 +86,6 @@ def contribution_reviews(contribution_id: PathId, session: SessionDep) -> list[S
             decided_at=sample.decided_at,
             reviews=[ReviewPublic.of(review, sample, review_anchoring(session, review)) for review in reviews],
         )
-        for sample, reviews in service.reviews_of_contribution(session, contribution_id)
+        for sample, reviews in samples[offset : offset + limit]
     ]
+    return Page.of(items, total=len(samples), offset=offset, limit=limit)

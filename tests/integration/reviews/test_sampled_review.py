@@ -137,7 +137,7 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
     )
     assert rejected.status_code == 201 and rejected.json()["outcome"] == "rejected"
 
-    shown = httpx.get(f"{api_url}/contributions/{ours.contribution_id}/reviews").json()
+    shown = httpx.get(f"{api_url}/contributions/{ours.contribution_id}/reviews").json()["items"]
     assert [s["outcome"] for s in shown] == ["rejected"] and len(shown[0]["reviews"]) == 3
     timeline = httpx.get(f"{api_url}/contributions/{ours.contribution_id}").json()["timeline"]
     assert any(step["step"] == "review_rejected" for step in timeline)
@@ -146,7 +146,7 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
 
     # The three signed reviews are anchored in a batch of kind 2; each proves against the registry's root.
     get_celery().send_task("chain.anchor_reviews").get(timeout=120)
-    anchored = httpx.get(f"{api_url}/contributions/{ours.contribution_id}/reviews").json()[0]["reviews"]
+    anchored = httpx.get(f"{api_url}/contributions/{ours.contribution_id}/reviews").json()["items"][0]["reviews"]
     registry = deployment.bind(web3, "provenanceRegistry")
     for review in anchored:
         anchoring = review["anchoring"]
