@@ -10,9 +10,9 @@ Pure integers in basis points, so `polyphony verify epoch` recomputes every figu
 - The credibility multiplier: credibility^`credibility_exponent` (as a fraction of 10000), clamped into
   [`multiplier_floor_bps`, `multiplier_ceiling_bps`]. The square makes filler a loss, not a gamble: a
   contributor whose uploads are a share f filler keeps about (1 - f)^2 of the pay of all of them, less than
-  the (1 - f) their honest part alone would earn. Two or three rejected samples in a row (two or three
-  epochs, since everyone is sampled at least once an epoch) take a farmer's multiplier under 1/16 and then
-  towards 0, while an honest contributor's rare wrong rejection costs a few epochs' share, not the account.
+  the (1 - f) their honest part alone would earn. Two rejected samples in a row (two epochs, since everyone
+  is sampled at least once an epoch) take a farmer's multiplier to 1/16, three to 1/64, while an honest
+  contributor's rare wrong rejection costs a few epochs' share, not the account.
 - Agreement: a reviewer's reviews that agree with their document's majority, over their reviews of documents
   that have one, with `agreement_prior_reviews` reviews at `agreement_prior_bps` added, so a new reviewer
   starts neutral and one disagreement does not sink them.
