@@ -15,6 +15,7 @@ from governance.reviews.credibility import (
     credibility_bps,
 )
 from governance.reviews.sampling import ACCEPTED, Candidate, majority, sample_seed, sampled_documents
+from governance.rewards.explained import _terms
 from governance.rewards.formula import (
     BPS,
     DEMAND_DIVERSITY_CAP_BPS,
@@ -151,3 +152,11 @@ def test_filler_that_passes_the_gates_loses_credibility_and_earnings_once_its_sa
     assert credibility[ALICE] == CREDIBILITY_START_BPS and credibility[BOB] < 500
     assert bob_pay[0] == 490_000  # paid in full the epoch it uploaded: nothing is taken back
     assert bob_pay == sorted(bob_pay, reverse=True) and bob_pay[-1] < bob_pay[0] // 100
+
+
+def test_every_term_of_formula_3_is_explained_in_words() -> None:
+    recorded = terms_of(item(1, credibility_bps=5_000, demand_bps=12_000), NO_CORPUS, FORMULA_V3)
+    explained = {term.name: term.meaning for term in _terms(recorded, version=FORMULA_V3)}
+    assert set(explained) == set(recorded)
+    assert "credibility multiplier" in explained["weight"]
+    assert "credibility" not in {term.name: term.meaning for term in _terms(recorded, version=FORMULA_V2)}["weight"]
