@@ -42,7 +42,7 @@ from chain.bindings import call_of
 from chain.keys import KeyRole
 from chain.merkle import StandardMerkleTree
 from cli.stack import Stack, anvil_part
-from governance.reviews.credibility import CREDIBILITY_START_BPS, ReviewerTally, credibility_bps
+from governance.reviews.credibility import CREDIBILITY_START_BPS, ReviewerTally, agreement_bps, credibility_bps
 from governance.reviews.sampling import (
     ACCEPTED,
     REJECT_REASONS,
@@ -273,7 +273,16 @@ def simulate() -> dict[str, Any]:
         totals["careful"].append(sum(a for who, a in reviewer_pay.items() if who not in people.careless))
         totals["farmed_words"].append(sum(sum(upload.words) for upload in uploads if upload.farmed))
         totals["words"].append(sum(sum(upload.words) for upload in uploads))
-    return figures_of(totals)
+    return figures_of(totals) | agreement_of(with_review)
+
+
+def agreement_of(world: ReviewedWorld) -> dict[str, Any]:
+    """The mean agreement rate with the majority after the last epoch, careless and careful reviewers apart."""
+    rates = {who: agreement_bps(agreed, decided) for who, (agreed, decided) in world.agreement.items()}
+    careless = [rate for who, rate in rates.items() if who in world.people.careless]
+    careful = [rate for who, rate in rates.items() if who not in world.people.careless]
+    return {"careless_reviewer_agreement_bps": sum(careless) // len(careless),
+            "careful_reviewer_agreement_bps": sum(careful) // len(careful)}  # fmt: skip
 
 
 def figures_of(totals: dict[str, list[int]]) -> dict[str, Any]:
@@ -283,6 +292,7 @@ def figures_of(totals: dict[str, list[int]]) -> dict[str, Any]:
     careless_each = sum(totals["careless"]) / (REVIEWERS * CARELESS_SHARE)
     careful_each = sum(totals["careful"]) / (REVIEWERS * (1 - CARELESS_SHARE))
     honest = sum(totals["reviewed_honest"])
+    by_epoch = zip(totals["reviewed_honest"], totals["reviewed_no_farmers_honest"], strict=True)
     return {
         "farmer_share_by_epoch": share,
         "farmer_share_epoch_5": share[4],
@@ -291,6 +301,7 @@ def figures_of(totals: dict[str, list[int]]) -> dict[str, Any]:
         "farmer_share_of_uploaded_words": round(sum(totals["farmed_words"]) / sum(totals["words"]), 5),
         "farmer_share_all_epochs": round(sum(totals["reviewed_farmers"]) / (BUDGET * EPOCHS), 5),
         "honest_pay_ratio": round(honest / sum(totals["reviewed_no_farmers_honest"]), 4),
+        "honest_pay_ratio_by_epoch": [round(paid / alone, 4) for paid, alone in by_epoch],
         "honest_pay_ratio_vs_no_review": round(honest / sum(totals["unreviewed_no_farmers_honest"]), 4),
         "reviewers_share_of_budget": round((sum(totals["careless"]) + sum(totals["careful"])) / (BUDGET * EPOCHS), 5),
         "careless_reviewer_pay_ratio": round(careless_each / careful_each, 4),
