@@ -11,13 +11,15 @@ fixed-width big-endian fields (32 bytes for a seed, a hash or an integer, 20 for
   contributor of the batch not yet sampled this epoch (`covered`) and not in that cut gets their lowest-ranked
   candidate, so everyone is checked at least once an epoch, however little they upload.
 - The reviewers: `REVIEWS_PER_DOCUMENT` distinct eligible addresses, never the document's contributor, drawn
-  from the eligible list sorted by lower-case address: draw i picks index sha256(seed || contribution id ||
-  record || i) mod m, repeats skipped. Each document costs a few hashes however many reviewers there are, so
-  `polyphony verify epoch` recomputes an epoch's assignments in time linear in its reviews. With fewer than
-  `REVIEWS_PER_DOCUMENT` eligible reviewers the document waits (None).
+  from the m eligible addresses sorted by lower-case address: draw i = 0, 1, ... picks index sha256(seed ||
+  contribution id || record || i) mod m, repeats and the contributor skipped. Each document costs a few
+  hashes however many reviewers there are, so `polyphony verify epoch` recomputes an epoch's assignments in
+  time linear in its reviews. With fewer than `REVIEWS_PER_DOCUMENT` eligible reviewers the document waits
+  (None).
 - The outcome: `majority` of the reviews; a document rejected by it is dropped as a gate failure drops it.
 """
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -74,19 +76,29 @@ def assigned_reviewers(
     seed: bytes, candidate: Candidate, eligible: Sequence[str], *, reviews_per_document: int = REVIEWS_PER_DOCUMENT
 ) -> list[str] | None:
     """The reviewers of `candidate`, in draw order, as `eligible` spells them; None while too few are eligible."""
+    pool, lowered = _pool(tuple(eligible))
     contributor = candidate.contributor.lower()
-    pool = sorted({address.lower(): address for address in eligible if address.lower() != contributor}.items())
-    if len(pool) < reviews_per_document:
+    if len(pool) - (contributor in lowered) < reviews_per_document:
         return None
     prefix = _word(seed) + _uint(candidate.contribution_id) + _uint(candidate.record)
     picked: list[int] = []
     draw = 0
     while len(picked) < reviews_per_document:
         index = int.from_bytes(hashlib.sha256(prefix + _uint(draw)).digest(), "big") % len(pool)
-        if index not in picked:
+        if index not in picked and pool[index][0] != contributor:
             picked.append(index)
         draw += 1
     return [pool[index][1] for index in picked]
+
+
+@functools.lru_cache(maxsize=8)
+def _pool(eligible: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """The eligible addresses once each, sorted by lower-case address as (lower case, as given), and the set.
+
+    Cached: a batch assigns all its documents from the same list.
+    """
+    pool = tuple(sorted({address.lower(): address for address in eligible}.items()))
+    return pool, frozenset(lower for lower, _ in pool)
 
 
 def majority(outcomes: Iterable[str | None]) -> str | None:

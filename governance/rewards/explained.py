@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from governance.rewards.epochs import reward_of
-from governance.rewards.formula import FORMULA_CONSTANTS, FORMULA_V1, checked_version
+from governance.rewards.formula import FORMULA_CONSTANTS, FORMULA_V1, FORMULA_V3, checked_version
 from polyphony.contributions import service as contributions
 from polyphony.models.contribution import ContributionStatus
 from polyphony.tokens import format_tokens
@@ -24,13 +24,27 @@ _MEANINGS = {
     "diversity_bps": "10000 + the language bonus + the modality bonus: 1x to 2x, more for what the corpus lacks",
     "weight": "score x size x duplicate share x diversity: the budget is split in proportion to the weights, "
     "at most the contributor cap to anyone, then over each contributor's contributions by weight",
+    "credibility_bps": "the contributor's credibility when the epoch closed: a moving average of their sampled "
+    "documents' review outcomes (10000 when never sampled)",
+    "credibility_multiplier_bps": "credibility^credibility_exponent, within multiplier_floor_bps and "
+    "multiplier_ceiling_bps",
+    "demand_bps": "the demand multiplier for the contribution's language, modality, license or topic (10000: none)",
+    "demand_diversity_bps": "diversity x demand, capped at demand_diversity_cap_bps",
+}
+_WEIGHT_MEANING = {
+    FORMULA_V3: "score x size x duplicate share x demand-diversity x credibility multiplier: the contributors' "
+    "budget (the budget less the reviewers' share) is split in proportion to the weights, at most the contributor "
+    "cap to anyone, then over each contributor's contributions by weight",
 }
 _SIZE_MEANING = {
     FORMULA_V1: "the file's bytes, capped at size_cap_bytes",
     "default": "the words of the documents the score kept, capped at size_cap_words (a file judged whole: its "
     "bytes / bytes_per_word; a table: that times the share of rows kept)",
 }
-_TERM_ORDER = ("score", "size", "duplicate_share_bps", "language_bonus_bps", "modality_bonus_bps", "diversity_bps")
+_TERM_ORDER = (
+    "score", "size", "duplicate_share_bps", "language_bonus_bps", "modality_bonus_bps", "diversity_bps",
+    "demand_bps", "demand_diversity_bps", "credibility_bps", "credibility_multiplier_bps",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,11 +96,9 @@ def explain_reward(session: Session, contribution_id: int) -> RewardExplained:
 
 def _terms(recorded: dict[str, Any], *, version: str) -> list[Term]:
     named = [*_TERM_ORDER, "weight"]
-    return [
-        Term(name, recorded[name], _SIZE_MEANING.get(version, _SIZE_MEANING["default"]) if name == "size"
-             else _MEANINGS[name])
-        for name in named if name in recorded
-    ]  # fmt: skip
+    meanings = _MEANINGS | {"size": _SIZE_MEANING.get(version, _SIZE_MEANING["default"])}
+    meanings["weight"] = _WEIGHT_MEANING.get(version, _MEANINGS["weight"])
+    return [Term(name, recorded[name], meanings[name]) for name in named if name in recorded]
 
 
 def _waiting(status: ContributionStatus) -> str:

@@ -1,10 +1,10 @@
-"""The reward formulas, "polyphony-rewards/1" and "/2": how an epoch's budget is split, in exact integers.
+"""The reward formulas, "polyphony-rewards/1", "/2" and "/3": how an epoch's budget is split, in exact integers.
 
-Each contribution whose verdict landed in the epoch gets a weight, the product of four published terms:
+Each contribution whose verdict landed in the epoch gets a weight, the product of published terms:
 
 - score: the policy's 0-10000 score when the verdict is `pass`; 0 for `fail`. A `no-verdict` (an
   infrastructure error) is not paid at all yet: it waits, and is paid by the epoch its verdict lands in.
-- size, under /2 (every epoch closed from now on): the words of the documents the score kept, capped at
+- size, under /2 and /3 (every epoch closed from now on): the words of the documents the score kept, capped at
   `SIZE_CAP_WORDS`, so a dropped document earns nothing and one huge upload cannot take the epoch. A score
   that judges no document alone (policy v1's, or an image's) has no kept words; its size is its bytes
   counted as words, `BYTES_PER_WORD` bytes to a word (English prose averages about six with the space), under
@@ -18,15 +18,31 @@ Each contribution whose verdict landed in the epoch gets a weight, the product o
   + `MODALITY_BONUS_BPS` x (1 - the share in its modality), rounded down: between 1x and 2x, more for what
   the approved corpus lacks. With no approved corpus yet, every contribution gets 1x.
 
-weight = score x size x duplicate share x diversity. The budget goes to contributors in proportion to the sum
-of their weights, at most `contributor_cap` each: what a cap cuts is redistributed over the uncapped
+Under /3 two more terms come from the community's review (`governance/reviews/`), and the budget is split in two:
+
+- demand: `demand_bps` (10000 when none is set), the DemandRegistry's multiplier for the contribution's
+  language, modality, license or topic. It multiplies the diversity term, and their product (diversity x
+  demand / 10000, rounded down) is capped at `DEMAND_DIVERSITY_CAP_BPS` (3x).
+- credibility multiplier: from the contributor's `credibility_bps` (10000 for one never sampled), an
+  exponential moving average of their sampled documents' review outcomes: credibility^`credibility_exponent`,
+  clamped into [`multiplier_floor_bps`, `multiplier_ceiling_bps`] (see `governance/reviews/credibility.py`
+  for the average and every parameter; all of them are published among the formula's constants). A document
+  a majority of its reviewers rejected is dropped from the kept words like a gate failure, while its
+  contribution is still unpaid; paid rewards are never taken back.
+- the reviewers' share: `reviewer_share_bps` of the budget goes to the reviewers whose reviews landed in the
+  epoch (`allocate_reviewers`: by reviews x agreement weight), the rest to contributors as below. A share
+  no reviewer earns is left unallocated.
+
+weight = score x size x duplicate share x diversity (/1, /2), or score x size x duplicate share x min(diversity
+x demand, cap) x credibility multiplier (/3). The contributors' budget goes to contributors in proportion to
+the sum of their weights, at most `contributor_cap` each: what a cap cuts is redistributed over the uncapped
 contributors (water-filling), and is left unallocated only when every contributor is capped. Each
 contributor's amount is then split over their contributions by weight. Both splits are exact: everyone gets
 the floor of their share, and the units left over go one each to the largest remainders, ties broken by
 ascending address (contributors) or contribution id (contributions). The sum never exceeds the budget.
 
 An epoch's report names its formula version, and that version alone decides how the report recomputes: a /1
-epoch verifies byte for byte forever, with /1's inputs, constants and size term.
+epoch verifies byte for byte forever, with /1's inputs, constants and size term, and a /2 epoch with /2's.
 """
 
 from collections import Counter
@@ -34,10 +50,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from governance.reviews.credibility import (
+    CREDIBILITY_START_BPS,
+    REVIEW_PARAMS,
+    ReviewerTally,
+    ReviewParams,
+    credibility_multiplier_bps,
+    reviewer_split,
+)
+from governance.reviews.sampling import REVIEWS_PER_DOCUMENT, SAMPLE_RATE_BPS
 from governance.rewards.errors import UnknownFormula
+from governance.rewards.split import largest_remainder as largest_remainder
 
 FORMULA_V1 = "polyphony-rewards/1"
 FORMULA_V2 = "polyphony-rewards/2"
+FORMULA_V3 = "polyphony-rewards/3"
 FORMULA_VERSION = FORMULA_V2  # what a new epoch is closed with
 BPS = 10_000
 SIZE_CAP_BYTES = 1 << 20
@@ -48,6 +75,7 @@ LANGUAGE_BONUS_BPS = 5_000
 MODALITY_BONUS_BPS = 5_000
 UNKNOWN_LANGUAGE = "und"  # BCP 47 "undetermined"
 TABULAR = "tabular"
+DEMAND_DIVERSITY_CAP_BPS = 30_000
 
 _SHARED_CONSTANTS = {
     "bps": BPS,
@@ -55,20 +83,31 @@ _SHARED_CONSTANTS = {
     "language_bonus_bps": LANGUAGE_BONUS_BPS,
     "modality_bonus_bps": MODALITY_BONUS_BPS,
 }
+_V2_CONSTANTS = {**_SHARED_CONSTANTS, "size_cap_words": SIZE_CAP_WORDS, "bytes_per_word": BYTES_PER_WORD}
+# /3 publishes the review's parameters too: the credibility average, its multiplier and the reviewers' share.
+_V3_CONSTANTS = {
+    **_V2_CONSTANTS, "demand_diversity_cap_bps": DEMAND_DIVERSITY_CAP_BPS,
+    "credibility_start_bps": CREDIBILITY_START_BPS, "sample_rate_bps": SAMPLE_RATE_BPS,
+    "reviews_per_document": REVIEWS_PER_DOCUMENT, **REVIEW_PARAMS.to_json(),
+}  # fmt: skip
 # What each version's report publishes as its constants.
 FORMULA_CONSTANTS: dict[str, dict[str, int]] = {
     FORMULA_V1: {**_SHARED_CONSTANTS, "size_cap_bytes": SIZE_CAP_BYTES},
-    FORMULA_V2: {**_SHARED_CONSTANTS, "size_cap_words": SIZE_CAP_WORDS, "bytes_per_word": BYTES_PER_WORD},
+    FORMULA_V2: _V2_CONSTANTS,
+    FORMULA_V3: _V3_CONSTANTS,
 }
 _V1_INPUTS = (
     "contribution_id", "contributor", "verdict", "score", "size", "duplicate_of", "language", "modality",
     "policy_hash",
 )  # fmt: skip
+_V2_INPUTS = (*_V1_INPUTS, "records", "kept_records", "kept_words")
 # The fields each version's report lists for every input; /2 adds the score's documents (null where it judges
-# none alone): records read, records kept and the words they hold.
+# none alone): records read, records kept and the words they hold; /3 the contributor's credibility and the
+# contribution's demand multiplier (null: never sampled, no demand set).
 INPUT_FIELDS: dict[str, tuple[str, ...]] = {
     FORMULA_V1: _V1_INPUTS,
-    FORMULA_V2: (*_V1_INPUTS, "records", "kept_records", "kept_words"),
+    FORMULA_V2: _V2_INPUTS,
+    FORMULA_V3: (*_V2_INPUTS, "credibility_bps", "demand_bps"),
 }
 
 
@@ -99,6 +138,10 @@ class RewardInput:
     records: int | None = None
     kept_records: int | None = None
     kept_words: int | None = None
+    # /3: the contributor's credibility when the epoch closed (None: never sampled, 10000), and the demand
+    # multiplier for what the contribution is (None: no demand set, 10000).
+    credibility_bps: int | None = None
+    demand_bps: int | None = None
 
     def to_json(self, version: str = FORMULA_VERSION) -> dict[str, Any]:
         """The input as an epoch report of formula `version` lists it."""
@@ -154,7 +197,9 @@ def size_term(item: RewardInput, version: str = FORMULA_VERSION) -> int:
     return min(item.kept_words, SIZE_CAP_WORDS)
 
 
-def terms_of(item: RewardInput, corpus: Corpus, version: str = FORMULA_VERSION) -> dict[str, int]:
+def terms_of(
+    item: RewardInput, corpus: Corpus, version: str = FORMULA_VERSION, *, review: ReviewParams = REVIEW_PARAMS
+) -> dict[str, int]:
     """Every term of `item`'s weight under formula `version`, and the weight."""
     score = item.score if item.verdict == "pass" else 0
     size = size_term(item, version)
@@ -162,10 +207,25 @@ def terms_of(item: RewardInput, corpus: Corpus, version: str = FORMULA_VERSION) 
     language_bonus = language_bonus_bps(corpus, item.language)
     modality_bonus = modality_bonus_bps(corpus, item.modality)
     diversity = BPS + language_bonus + modality_bonus
-    return {
+    terms = {
         "score": score, "size": size, "duplicate_share_bps": duplicate, "language_bonus_bps": language_bonus,
         "modality_bonus_bps": modality_bonus, "diversity_bps": diversity,
         "weight": score * size * duplicate * diversity,
+    }  # fmt: skip
+    if version != FORMULA_V3:
+        return terms
+    added = review_terms(item, diversity_bps=diversity, review=review)
+    weight = score * size * duplicate * added["demand_diversity_bps"] * added["credibility_multiplier_bps"]
+    return terms | added | {"weight": weight}
+
+
+def review_terms(item: RewardInput, *, diversity_bps: int, review: ReviewParams = REVIEW_PARAMS) -> dict[str, int]:
+    """The terms /3 adds: credibility and its multiplier, demand and its bounded product with diversity."""
+    credibility = CREDIBILITY_START_BPS if item.credibility_bps is None else item.credibility_bps
+    demand = BPS if item.demand_bps is None else item.demand_bps
+    return {
+        "credibility_bps": credibility, "credibility_multiplier_bps": credibility_multiplier_bps(credibility, review),
+        "demand_bps": demand, "demand_diversity_bps": min(diversity_bps * demand // BPS, DEMAND_DIVERSITY_CAP_BPS),
     }  # fmt: skip
 
 
@@ -189,29 +249,6 @@ def _bonus(bonus_bps: int, alike: int, total: int) -> int:
     return 0 if total == 0 else bonus_bps * (total - alike) // total
 
 
-def largest_remainder(total: int, weights: Sequence[tuple[Any, int]]) -> dict[Any, int]:
-    """`total` split in proportion to the weights, exactly: floors, then one unit per largest remainder.
-
-    Keys must sort (the tie-break); with no weight at all, nobody gets anything.
-    """
-    weight_sum = sum(weight for _, weight in weights)
-    if weight_sum == 0 or total == 0:
-        return {key: 0 for key, _ in weights}
-    shares = {key: divmod(total * weight, weight_sum) for key, weight in weights}
-    left = total - sum(floor for floor, _ in shares.values())
-    # Same denominator, so the integer remainders compare as the fractions do.
-    lucky = sorted(shares, key=lambda key: (-shares[key][1], _tie_key(key)))[:left]
-    amounts = {key: floor for key, (floor, _) in shares.items()}
-    for key in lucky:
-        amounts[key] += 1
-    return amounts
-
-
-def _tie_key(key: Any) -> Any:
-    """Addresses compare as lower-case hex, whatever their checksum capitals; ids as numbers."""
-    return key.lower() if isinstance(key, str) else key
-
-
 @dataclass(frozen=True)
 class Allocation:
     """The split of one epoch's budget."""
@@ -228,19 +265,33 @@ class Allocation:
 
 
 def allocate(
-    items: Sequence[RewardInput], *, budget: int, contributor_cap: int, corpus: Corpus, version: str = FORMULA_VERSION
-) -> Allocation:
-    """Split `budget` over `items` by formula `version`, at most `contributor_cap` to any contributor."""
-    terms = {item.contribution_id: terms_of(item, corpus, version) for item in items}
+    items: Sequence[RewardInput], *, budget: int, contributor_cap: int, corpus: Corpus, version: str = FORMULA_VERSION,
+    review: ReviewParams = REVIEW_PARAMS,
+) -> Allocation:  # fmt: skip
+    """Split the contributors' part of `budget` over `items` by formula `version`, at most `contributor_cap` each."""
+    terms = {item.contribution_id: terms_of(item, corpus, version, review=review) for item in items}
     by_contributor: dict[str, list[int]] = {}
     for item in items:
         by_contributor.setdefault(item.contributor, []).append(item.contribution_id)
     weights = {who: sum(terms[cid]["weight"] for cid in ids) for who, ids in by_contributor.items()}
-    contributors, capped = _capped_split(weights, budget=budget, cap=contributor_cap)
+    contributors_budget = budget - reviewer_budget(budget, version, review=review)
+    contributors, capped = _capped_split(weights, budget=contributors_budget, cap=contributor_cap)
     amounts: dict[int, int] = {}
     for who, ids in by_contributor.items():
         amounts |= largest_remainder(contributors[who], [(cid, terms[cid]["weight"]) for cid in sorted(ids)])
     return Allocation(terms, amounts, contributors, frozenset(capped))
+
+
+def reviewer_budget(budget: int, version: str = FORMULA_VERSION, *, review: ReviewParams = REVIEW_PARAMS) -> int:
+    """The reviewers' part of `budget` under formula `version`: `reviewer_share_bps` of it under /3, else none."""
+    return budget * review.reviewer_share_bps // BPS if checked_version(version) == FORMULA_V3 else 0
+
+
+def allocate_reviewers(
+    reviewers: Sequence[ReviewerTally], *, budget: int, review: ReviewParams = REVIEW_PARAMS
+) -> dict[str, int]:
+    """Split the reviewers' part of an epoch's `budget` (under /3) by reviews x agreement weight, exactly."""
+    return reviewer_split(reviewer_budget(budget, FORMULA_V3, review=review), reviewers, review)
 
 
 def _capped_split(weights: Mapping[str, int], *, budget: int, cap: int) -> tuple[dict[str, int], set[str]]:
