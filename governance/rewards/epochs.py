@@ -14,7 +14,7 @@ Each step commits before the next and each can run again, so a worker killed any
 import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,9 +27,10 @@ from chain.bindings import Deployment, call_of
 from chain.errors import TxReverted
 from chain.indexer import DEPLOYMENT_CURSOR, events
 from chain.tx import TxSender
+from governance.reviews.standing import credibility_of, rejected_of, reviewer_tallies
 from governance.rewards.documents import document_fields, paid_documents
 from governance.rewards.errors import EpochNotFound, EpochStillPending
-from governance.rewards.formula import BPS, Corpus, RewardInput, normal_language
+from governance.rewards.formula import BPS, FORMULA_VERSION, Corpus, RewardInput, normal_language
 from governance.rewards.report import EpochInputs, EpochOutcome, compute
 from polyphony import jobs
 from polyphony.clock import utcnow
@@ -113,6 +114,8 @@ def gather(session: Session, *, cutoff: datetime, policy: EpochPolicy, deploymen
     base_epoch = _last(session, status=EpochStatus.ACTIVE)
     items, excluded = _scored(session, cutoff=cutoff)
     last = _last(session)
+    since = _aware(last.cutoff) if last is not None else None
+    items, rejected_whole = _reviewed(session, items, since=since, cutoff=cutoff)
     return EpochInputs(
         number=(last.number if last else 0) + 1, cutoff=_aware(cutoff).isoformat(), budget=policy.budget,
         contributor_cap=policy.contributor_cap, chain_id=deployment.chain_id,
@@ -121,8 +124,30 @@ def gather(session: Session, *, cutoff: datetime, policy: EpochPolicy, deploymen
         previous=None if base_epoch is None else {
             "epoch": base_epoch.number, "root": base_epoch.root, "report_cid": base_epoch.report_cid,
         },
-        excluded=excluded,
+        excluded=excluded + rejected_whole, formula_version=FORMULA_VERSION,
+        reviewers=reviewer_tallies(session, since=since, until=cutoff),
     )  # fmt: skip
+
+
+def _reviewed(
+    session: Session, items: list[RewardInput], *, since: datetime | None, cutoff: datetime
+) -> tuple[list[RewardInput], list[dict[str, Any]]]:
+    """The items as review leaves them (formula /3): each with its contributor's credibility as the epoch began,
+    less the documents reviewers rejected before the cutoff; a file judged as a whole that they rejected is left
+    out, with why."""
+    credibility = credibility_of(session, {item.contributor for item in items}, before=since)
+    rejected = rejected_of(session, [item.contribution_id for item in items], before=cutoff)
+    kept, left_out = [], []
+    for item in items:
+        less = rejected.get(item.contribution_id)
+        if less is not None and item.kept_words is None:
+            left_out.append({"contribution_id": item.contribution_id, "reason": "review_rejected"})
+            continue
+        if less is not None and item.kept_words is not None and item.kept_records is not None:
+            item = replace(item, kept_records=max(item.kept_records - less.records, 0),
+                           kept_words=max(item.kept_words - less.words, 0))  # fmt: skip
+        kept.append(replace(item, credibility_bps=credibility[item.contributor]))
+    return kept, left_out
 
 
 def _paid() -> Any:
@@ -204,7 +229,7 @@ def balances(session: Session, epoch: Epoch | None) -> dict[str, int]:
 def _record(session: Session, inputs: EpochInputs, outcome: EpochOutcome, *, report_cid: str) -> Epoch:
     epoch = Epoch(
         number=inputs.number, cutoff=datetime.fromisoformat(inputs.cutoff), formula_version=inputs.formula_version,
-        budget=str(inputs.budget), allocated=str(outcome.allocation.allocated),
+        budget=str(inputs.budget), allocated=str(outcome.allocated),
         cumulative_total=str(outcome.cumulative_total),
         base_epoch=inputs.previous["epoch"] if inputs.previous else None, contribution_count=len(inputs.items),
         account_count=len(outcome.cumulative), chain_id=inputs.chain_id, distributor=inputs.distributor,

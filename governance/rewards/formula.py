@@ -65,7 +65,7 @@ from governance.rewards.split import largest_remainder as largest_remainder
 FORMULA_V1 = "polyphony-rewards/1"
 FORMULA_V2 = "polyphony-rewards/2"
 FORMULA_V3 = "polyphony-rewards/3"
-FORMULA_VERSION = FORMULA_V2  # what a new epoch is closed with
+FORMULA_VERSION = FORMULA_V3  # what a new epoch is closed with
 BPS = 10_000
 SIZE_CAP_BYTES = 1 << 20
 BYTES_PER_WORD = 6

@@ -3,13 +3,14 @@ documents their reviewers."""
 
 from chain.client import connect
 from chain.senders import configured_deployment
+from governance.reviews.credibility import REVIEW_PARAMS
 from governance.reviews.service import keep_reviews
 from polyphony.errors import Unavailable
 from polyphony.settings import get_settings
+from polyphony.storage import storage_from_settings
 from workers.app import app
 
-# The delegated votes a reviewer needs: one whole token, until governance sets its own (the demand registry).
-MIN_REVIEWER_VOTES = 10**18
+TOKEN_UNIT = 10**18
 
 
 @app.task(name="reviews.keep", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=3)
@@ -19,5 +20,7 @@ def keep() -> tuple[int, int]:
     deployment = configured_deployment(settings)
     if deployment is None:
         return 0, 0
-    return keep_reviews(web3=connect(settings.effective_chain_rpc_url), deployment=deployment,
-                        min_votes=MIN_REVIEWER_VOTES)  # fmt: skip
+    return keep_reviews(
+        web3=connect(settings.effective_chain_rpc_url), deployment=deployment, storage=storage_from_settings(settings),
+        min_votes=REVIEW_PARAMS.min_voting_power_tokens * TOKEN_UNIT,
+    )  # fmt: skip
