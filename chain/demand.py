@@ -1,10 +1,11 @@
 """Demand: the reward multipliers, topics and review parameters the DAO voted, as they stood at one moment.
 
 The `DemandRegistry` (owned by the timelock) holds them. An epoch pays by the demand in force at its end:
-`demand_at` finds the newest block at or before that time and reads the registry's views at that block, then
-keeps the multipliers whose window holds that time. Blocks only move forward in time, so once an epoch has
-ended no later transaction changes what that block says: the read is exact, and anyone repeats it from the
-block number and time the epoch report records (`demand_at_block`).
+`demand_at` finds the newest block at or before that time (every block of that second counts: blocks may
+share one) and reads the registry's views at that block, then keeps the multipliers whose window holds that
+time. Blocks only move forward in time, so once an epoch has ended no later transaction changes what that
+block says: the read is exact, and anyone repeats it from the block number and time the epoch report records
+(`demand_at_block`).
 
 `demand_bps` is pure: the product of the multipliers a contribution matches (one per dimension at most), each
 step rounded down, in dimension order (language, modality, license, topic), bounded by the registry's own
@@ -18,6 +19,8 @@ from web3 import Web3
 from web3.contract import Contract
 
 from chain.bindings import Deployment
+from chain.client import rpc_errors
+from chain.errors import ContractsNotDeployed
 
 BPS = 10_000
 DIMENSIONS = ("language", "modality", "license", "topic")  # the registry's dimension numbers, in order
@@ -98,6 +101,13 @@ class Demand:
         )  # fmt: skip
 
 
+def registry_of(web3: Web3, deployment: Deployment) -> Contract:
+    """The deployment's demand registry; 503 for a deployment made before it, until `polyphony deploy` adds it."""
+    if "demandRegistry" not in deployment.contracts:
+        raise ContractsNotDeployed("this deployment has no demand registry yet: run `polyphony deploy` to add it")
+    return deployment.bind(web3, "demandRegistry")
+
+
 def demand_bps(demand: Demand, *, language: str, modality: str, license: str, topic: str | None) -> int:
     """The demand multiplier of a contribution: its matching multipliers' product, bounded; 10000 when none."""
     declared = {"language": language.strip().lower(), "modality": modality.strip().lower(), "license": license,
@@ -126,7 +136,7 @@ def demand_at_block(web3: Web3, deployment: Deployment, *, block_number: int, at
 
     Before the registry existed, its state is the one it was constructed with (read at its own block).
     """
-    registry = deployment.bind(web3, "demandRegistry")
+    registry = registry_of(web3, deployment)
     block = max(block_number, deployment.contracts["demandRegistry"].block)
     views = registry.functions
     multipliers = [
@@ -142,11 +152,34 @@ def demand_at_block(web3: Web3, deployment: Deployment, *, block_number: int, at
     )  # fmt: skip
 
 
-def scheduled_multipliers(web3: Web3, deployment: Deployment) -> list[Multiplier]:
-    """Every multiplier the registry holds now, in force or not, by dimension then value."""
-    found = deployment.bind(web3, "demandRegistry").functions.multipliers().call()
+@dataclass(frozen=True)
+class DemandNow:
+    """The demand in force at the newest block, and every multiplier the registry holds then, in force or not."""
+
+    demand: Demand
+    scheduled: list[Multiplier]
+
+
+def demand_now(web3: Web3, deployment: Deployment) -> DemandNow:
+    """The demand at the newest block and its time, with the multipliers scheduled for later or past."""
+    with rpc_errors():
+        newest = web3.eth.get_block("latest")
+        block_number, at = int(newest["number"]), int(newest["timestamp"])
+        demand = demand_at_block(web3, deployment, block_number=block_number, at=at)
+        return DemandNow(demand, scheduled_multipliers(web3, deployment, block_number=demand.block_number))
+
+
+def scheduled_multipliers(web3: Web3, deployment: Deployment, *, block_number: int | None = None) -> list[Multiplier]:
+    """Every multiplier the registry holds at `block_number` (None: the newest), in force or not, by dimension
+    then value."""
+    found = registry_of(web3, deployment).functions.multipliers().call(block_identifier=block_number)
     return sorted((Multiplier(DIMENSIONS[int(d)], str(v), int(b), int(nb), int(na)) for d, v, b, nb, na in found),
                   key=_order)  # fmt: skip
+
+
+def is_topic(web3: Web3, deployment: Deployment, topic: str) -> bool:
+    """True when `topic` is on the registry's topic list now."""
+    return bool(registry_of(web3, deployment).functions.isTopic(topic).call())
 
 
 def block_at_or_before(web3: Web3, at: int) -> int:
