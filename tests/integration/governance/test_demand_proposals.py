@@ -145,3 +145,23 @@ def test_a_proposal_sent_from_the_proposers_wallet_is_the_one_recorded(governanc
     propose = call_of(governance.governor, "propose", [action["target"]], [0], [calldata], created["description"])
     send_as(governance.web3, holder, propose)
     assert governance.proposal(created["id"])["state"] == "pending"
+
+
+def test_a_review_parameters_proposal_is_one_setter_call_said_in_words(governance: Governance) -> None:
+    proposer = governance.curator()
+    review = {"reviewer_min_votes": str(25 * 10**18), "reviewer_share_bps": 1_500, "credibility_floor_bps": 2_500,
+              "credibility_ceiling_bps": 12_500}  # fmt: skip
+    created = proposer.call("POST", "/proposals/demand", json={"review": review, "relay": False})
+    [action] = created["actions"]
+    assert (action["contract"], action["function"]) == (
+        "demandRegistry",
+        "setReviewParams(uint256,uint16,uint16,uint16)",
+    )
+    assert action["args"] == {"reviewerMinVotes": str(25 * 10**18), "reviewerShareBps": "1500",
+                              "credibilityFloorBps": "2500", "credibilityCeilingBps": "12500"}  # fmt: skip
+    assert action["says"] == (
+        f"Set review: reviewers need {25 * 10**18} base units of votes, get 1500 bps of the budget; "
+        "credibility from 0.25x to 1.25x"
+    )
+    assert created["description"].startswith("# Change demand (1 change)\n")
+    assert f"Proposed by {proposer.wallet.address} at " in created["description"]
