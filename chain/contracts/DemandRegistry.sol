@@ -75,10 +75,10 @@ contract DemandRegistry is Ownable {
     error TooManyTopics(uint256 limit);
     error ReviewParamsOutOfBounds();
 
-    /// @param timelock The owner. Review starts with a 1-token minimum, 5 % of the budget and credibility
-    /// between 0.5x and 1.5x until a vote changes them.
+    /// @param timelock The owner. Review starts as the reward formula publishes it: a 1,000-token minimum, 2 % of
+    /// the budget, and a credibility multiplier between 0x and 1x, until a vote changes them.
     constructor(address timelock) Ownable(timelock) {
-        _setReviewParams(ReviewParams(1e18, 500, 5_000, 15_000));
+        _setReviewParams(ReviewParams(1_000e18, 200, 0, 10_000));
     }
 
     /// @notice Set (or replace) the multiplier of `value` in `dimension`; a topic must be on the topic list.

@@ -19,8 +19,10 @@ from web3.contract import Contract
 
 from chain.bindings import Deployment
 from chain.client import rpc_errors
+from chain.demand import demand_now
 from chain.eip712 import DocumentReview, TypedData, typed_data, verify
 from chain.provenance import claim_domain
+from governance.reviews.credibility import REVIEW_PARAMS, TOKEN_UNIT
 from governance.reviews.errors import (
     AlreadyReviewed,
     BadReason,
@@ -359,6 +361,14 @@ def require_reviewer(session: Session, address: str) -> None:
     reviewer = session.get(Reviewer, address)
     if reviewer is None or not reviewer.active:
         raise NotAReviewer(f"{address} has not opted in to review: POST /reviews/reviewer first")
+
+
+def reviewer_min_votes(web3: Web3, deployment: Deployment) -> int:
+    """The delegated votes a reviewer needs: governance's, on the demand registry (the published default for a
+    deployment made before it)."""
+    if "demandRegistry" not in deployment.contracts:
+        return REVIEW_PARAMS.min_voting_power_tokens * TOKEN_UNIT
+    return demand_now(web3, deployment).demand.review.reviewer_min_votes
 
 
 def keep_reviews(*, web3: Web3, deployment: Deployment, storage: Storage, min_votes: int) -> tuple[int, int]:

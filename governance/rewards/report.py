@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chain.merkle import StandardMerkleTree
-from governance.reviews.credibility import ReviewerTally
+from governance.reviews.credibility import REVIEW_PARAMS, ReviewerTally, ReviewParams
 from governance.rewards.formula import (
     FORMULA_CONSTANTS,
     FORMULA_V3,
@@ -48,8 +48,11 @@ class EpochInputs:
     previous: dict[str, Any] | None = None  # {"epoch", "root", "report_cid"} of that epoch
     excluded: list[dict[str, Any]] = field(default_factory=list)  # {"contribution_id", "reason"}
     formula_version: str = FORMULA_VERSION  # a closed epoch's report keeps the version it was closed with
-    # /3: the reviewers whose reviews landed in the epoch, each with their agreement record.
+    # /3: the reviewers whose reviews landed in the epoch, each with their agreement record; the review
+    # parameters in force (governance's, on the DemandRegistry); the demand read at the cutoff (None: none).
     reviewers: list[ReviewerTally] = field(default_factory=list)
+    review: ReviewParams = REVIEW_PARAMS
+    demand: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,10 @@ def compute(inputs: EpochInputs) -> EpochOutcome:
     """Split the budget, add it to the base cumulative amounts, build the tree and write the report."""
     allocation = allocate(
         inputs.items, budget=inputs.budget, contributor_cap=inputs.contributor_cap, corpus=inputs.corpus,
-        version=inputs.formula_version,
+        version=inputs.formula_version, review=inputs.review,
     )  # fmt: skip
     v3 = inputs.formula_version == FORMULA_V3
-    reviewers = allocate_reviewers(inputs.reviewers, budget=inputs.budget) if v3 else {}
+    reviewers = allocate_reviewers(inputs.reviewers, budget=inputs.budget, review=inputs.review) if v3 else {}
     cumulative = dict(inputs.base)
     for account, amount in [*allocation.contributors.items(), *reviewers.items()]:
         if amount > 0:
@@ -107,6 +110,8 @@ def _document(inputs: EpochInputs, outcome: EpochOutcome) -> dict[str, Any]:
     document["allocated"] = str(outcome.allocated)
     document["unallocated"] = str(inputs.budget - outcome.allocated)
     if inputs.formula_version == FORMULA_V3:
+        document["formula"]["constants"] = FORMULA_CONSTANTS[FORMULA_V3] | inputs.review.to_json()
+        document["demand"] = inputs.demand
         document["reviewers"] = [
             {"account": tally.address, "reviews": tally.reviews, "agreed": tally.agreed, "decided": tally.decided,
              "amount": str(outcome.reviewers.get(tally.address, 0))}
@@ -167,7 +172,14 @@ def inputs_from_report(report: Mapping[str, Any], *, base: dict[str, int]) -> Ep
         items=[RewardInput.from_json(entry, version) for entry in report["contributions"]],
         base=base, previous=report.get("previous"), excluded=list(report.get("excluded", [])),
         formula_version=version, reviewers=[_tally(entry) for entry in report.get("reviewers", [])],
+        review=_review_params(report["formula"]["constants"]) if version == FORMULA_V3 else REVIEW_PARAMS,
+        demand=report.get("demand"),
     )  # fmt: skip
+
+
+def _review_params(constants: Mapping[str, Any]) -> ReviewParams:
+    """The review parameters a /3 report published among its constants."""
+    return ReviewParams.from_json({name: constants[name] for name in REVIEW_PARAMS.to_json()})
 
 
 def _tally(entry: Mapping[str, Any]) -> ReviewerTally:

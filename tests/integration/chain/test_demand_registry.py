@@ -10,6 +10,8 @@ from web3.contract import Contract
 from chain.bindings import Deployment, call_of
 from chain.demand import Multiplier, ReviewParams, block_at_or_before, demand_at, demand_at_block
 from chain.tx import Call
+from governance.reviews.credibility import REVIEW_PARAMS, voted_params
+from governance.rewards.formula import DEMAND_DIVERSITY_CAP_BPS
 from tests.integration.chain.governance_fixtures import (
     Dao,
     chain_now,
@@ -83,7 +85,7 @@ def test_demand_is_read_as_it_stood_at_a_block_and_a_time(dao: Dao, registry: Co
     assert mine["eu"] == Multiplier("language", "eu", 15_000, 0, start + 1_000)
     assert mine["tabular"] == Multiplier("modality", "tabular", 12_000, start + 500, 0)
     assert "law-of-the-sea" in then.topics
-    assert then.review == ReviewParams(10**18, 500, 5_000, 15_000)  # as constructed, until the setter's block
+    assert then.review == ReviewParams(1_000 * 10**18, 200, 0, 10_000)  # as constructed: the formula's defaults
     assert (then.min_multiplier_bps, then.max_multiplier_bps, then.max_product_bps) == (5_000, 30_000, 40_000)
 
     outside = demand_at_block(web3, deployment, block_number=before, at=start + 1_000)
@@ -107,3 +109,12 @@ def test_the_block_of_a_time_is_the_newest_one_not_after_it(web3: Web3, deployme
     assert int(web3.eth.get_block(found)["timestamp"]) <= stamp - 1
     assert int(web3.eth.get_block(found + 1)["timestamp"]) > stamp - 1
     assert block_at_or_before(web3, 0) == 0
+
+
+def test_the_registry_starts_with_the_review_parameters_and_product_bound_the_formula_publishes(
+    web3: Web3, deployment: Deployment
+) -> None:
+    registry = deployment.bind(web3, "demandRegistry")
+    assert int(registry.functions.MAX_PRODUCT_BPS().call()) == DEMAND_DIVERSITY_CAP_BPS
+    constructed = demand_at_block(web3, deployment, block_number=deployment.contracts["demandRegistry"].block, at=0)
+    assert voted_params(**vars(constructed.review)) == REVIEW_PARAMS

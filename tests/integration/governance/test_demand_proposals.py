@@ -6,7 +6,10 @@ execution and the old ones for any time before it, which is what an epoch ending
 Each test uses values (languages, topics) of its own, so no other test's demand moves.
 """
 
+import json
 import os
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,9 +18,13 @@ from chain.bindings import call_of
 from chain.demand import Multiplier, demand_at, demand_bps
 from cli.client import ClientError
 from governance.proposals.demand import DemandChanges, demand_actions
+from governance.rewards.epochs import gather
+from governance.rewards.report import compute
+from polyphony.db import session_scope
 from tests.integration.chain.governance_fixtures import chain_now, send_as
 from tests.integration.governance.conftest import Governance
 from tests.integration.governance.test_direct_proposals import _index_on_the_worker, _listed, _propose
+from tests.integration.rewards.conftest import POLICY, make_contribution, make_score, new_address
 
 
 def _unique(prefix: str) -> str:
@@ -165,3 +172,58 @@ def test_a_review_parameters_proposal_is_one_setter_call_said_in_words(governanc
     )
     assert created["description"].startswith("# Change demand (1 change)\n")
     assert f"Proposed by {proposer.wallet.address} at " in created["description"]
+
+
+def test_a_demand_vote_changes_the_next_epochs_payouts_as_its_report_says(governance: Governance) -> None:
+    supply = governance.supply()
+    alice = governance.holders({"alice": 3 * supply + 10**21})["alice"]
+    language = _unique("y")
+    created = governance.curator().call(
+        "POST", "/proposals/demand", json={"set": [{"dimension": "language", "value": language, "bps": 15_000}]}
+    )
+    proposal = governance.until(lambda: governance.proposal(created["id"]), lambda p: p["state"] != "unsubmitted")
+    governance.open_voting()
+    assert governance.relay_vote(alice, proposal["id"], "for")["status"] == "mined"
+    governance.close_voting()
+    assert governance.keep(proposal["id"]) == ["queue"]
+    governance.wait_timelock()
+    assert governance.keep(proposal["id"]) == ["execute"]
+    executed = chain_now(governance.web3)
+
+    with session_scope() as session:
+        wanted = make_contribution(session, contributor=new_address(), language=language)
+        plain = make_contribution(session, contributor=new_address(), language="en")
+        for contribution in (wanted, plain):
+            make_score(session, contribution)
+        ids = (wanted.id, plain.id)
+    # The epoch ends after the execution (on the chain's clock, which the governance tests move ahead).
+    cutoff = datetime.fromtimestamp(max(executed, int(time.time())) + 1, UTC)
+    report = _epoch_report(governance, cutoff=cutoff, demand_at_s=int(cutoff.timestamp()))
+    listed = {entry["contribution_id"]: entry for entry in report["contributions"] if entry["contribution_id"] in ids}
+    assert (listed[ids[0]]["demand_bps"], listed[ids[1]]["demand_bps"]) == (15_000, 10_000)
+    assert {"dimension": "language", "value": language, "bps": 15_000, "not_before": 0, "not_after": 0} in report[
+        "demand"
+    ]["multipliers"]
+    for entry in listed.values():  # each amount is its weight's share, exactly as the report's terms say
+        terms = entry["terms"]
+        assert terms["demand_diversity_bps"] == min(terms["diversity_bps"] * entry["demand_bps"] // 10_000, 40_000)
+    weights = {cid: int(entry["terms"]["weight"]) for cid, entry in listed.items()}
+    amounts = {cid: int(entry["amount"]) for cid, entry in listed.items()}
+    assert (
+        weights[ids[0]] * 10_000 // weights[ids[1]]
+        == listed[ids[0]]["terms"]["demand_diversity_bps"] * 10_000 // (listed[ids[1]]["terms"]["demand_diversity_bps"])
+    )
+    assert abs(amounts[ids[0]] * weights[ids[1]] - amounts[ids[1]] * weights[ids[0]]) <= weights[ids[0]]
+
+    # An epoch that ended the second before the execution pays by the demand before it: none for this language.
+    earlier = _epoch_report(governance, cutoff=cutoff, demand_at_s=executed - 1)
+    assert next(e for e in earlier["contributions"] if e["contribution_id"] == ids[0])["demand_bps"] == 10_000
+
+
+def _epoch_report(governance: Governance, *, cutoff: datetime, demand_at_s: int) -> dict[str, Any]:
+    """The report the next epoch would pin, closed at `cutoff` with the demand in force at `demand_at_s`."""
+    demand = demand_at(governance.web3, governance.deployment, at=demand_at_s)
+    with session_scope() as session:
+        inputs = gather(session, cutoff=cutoff, policy=POLICY, deployment=governance.deployment, demand=demand)
+    document: dict[str, Any] = json.loads(compute(inputs).report)
+    return document

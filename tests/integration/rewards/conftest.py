@@ -140,10 +140,10 @@ def rewards_stack(
 
 
 @pytest.fixture
-def close(rewards_stack: Deployment, settings: Settings) -> Closer:
-    """Close the next epoch now, as `polyphony epoch close` does."""
+def close(rewards_stack: Deployment, settings: Settings, web3: Web3) -> Closer:
+    """Close the next epoch now, as `polyphony epoch close` does (the demand read on the chain at the cutoff)."""
     storage = storage_from_settings(settings)
-    return lambda: close_epoch(cutoff=utcnow(), policy=POLICY, deployment=rewards_stack, storage=storage)
+    return lambda: close_epoch(cutoff=utcnow(), policy=POLICY, deployment=rewards_stack, storage=storage, web3=web3)
 
 
 @pytest.fixture
