@@ -1,6 +1,6 @@
-"""Real parts for integration tests: Redis, anvil and Celery workers started exactly as `polyphony up` starts
-them (or the services named by REDIS_URL / CHAIN_RPC_URL / DATABASE_URL), the database at head, and the
-contract set deployed by `polyphony deploy`'s own code."""
+"""Real parts for integration tests: Redis, anvil and Celery workers started exactly as `polyphony up` starts them,
+and a js-ipfs node (or the services named by REDIS_URL / CHAIN_RPC_URL / DATABASE_URL / IPFS_API_URL), the
+database at head, and the contract set deployed by `polyphony deploy`'s own code."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +23,7 @@ from polyphony.db import get_engine
 from polyphony.migrations import upgrade_to_head
 from polyphony.models import PendingJob
 from polyphony.settings import Settings, get_settings
+from tests.support.ipfs_node import ipfs_node
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +43,16 @@ def redis_url(settings: Settings, stack: Stack) -> str:
     if not settings.redis_url:
         stack.start(redis_part(settings))
     return settings.effective_redis_url
+
+
+@pytest.fixture(scope="session")
+def ipfs_api_url(settings: Settings) -> Iterator[str]:
+    """The IPFS node at IPFS_API_URL, or a js-ipfs node started here (the Kubo RPC API)."""
+    if settings.ipfs_api_url:
+        yield settings.ipfs_api_url
+        return
+    with ipfs_node() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
