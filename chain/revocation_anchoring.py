@@ -88,7 +88,8 @@ def _build_batch(deployment: Deployment, *, max_batch: int) -> int | None:
     registry = deployment.contracts["provenanceRegistry"].address
     with session_scope() as session:
         waiting = select(Tombstone).where(col(Tombstone.batch_id).is_(None)).order_by(col(Tombstone.id))
-        members = list(session.exec(waiting.limit(max_batch)))
+        # Locked as read, as claims are (`chain.anchoring`): two builders never give one tombstone to two batches.
+        members = list(session.exec(waiting.limit(max_batch).with_for_update()))
         if not members:
             return None
         tree = revocation_tree(members, chain_id=deployment.chain_id, registry=registry)

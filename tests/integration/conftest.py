@@ -2,6 +2,7 @@
 and a js-ipfs node (or the services named by REDIS_URL / CHAIN_RPC_URL / DATABASE_URL / IPFS_API_URL), the
 database at head, and the contract set deployed by `polyphony deploy`'s own code."""
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,8 +10,8 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from rich.console import Console
-from sqlalchemy import delete
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, delete
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 from web3 import Web3
 
@@ -68,6 +69,23 @@ def engine() -> Engine:
     migrated = get_engine()
     upgrade_to_head(migrated)
     return migrated
+
+
+@pytest.fixture
+def own_database_url(settings: Settings) -> Iterator[str]:
+    """A fresh, empty database on the run's PostgreSQL server (PostgreSQL runs only), for a test whose processes
+    must see no other test's rows; dropped after the test."""
+    server = make_url(settings.effective_database_url)
+    name = f"polyphony_test_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @contextmanager

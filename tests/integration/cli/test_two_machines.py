@@ -18,7 +18,6 @@ batch waits for beat's 30 s anchoring period, and each scoring process loads its
 import hashlib
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from eth_account import Account
 from redis import Redis
 from rich.console import Console
 from sqlalchemy import create_engine, func
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from web3 import Web3
 
@@ -109,22 +108,6 @@ def machine(name: str, home: Path, shared: dict[str, str]) -> Machine:
 
 
 @pytest.fixture
-def database_url(settings: Settings) -> Iterator[str]:
-    """A fresh database on the run's PostgreSQL server, so the test sees no other test's rows; dropped after."""
-    server = make_url(settings.effective_database_url)
-    name = f"polyphony_two_machines_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-@pytest.fixture
 def shared_redis_url(redis_url: str) -> Iterator[str]:
     """The run's Redis server, on a database number of this test's own, emptied before and after."""
     url = urlsplit(redis_url)._replace(path=f"/{REDIS_DB}").geturl()
@@ -148,12 +131,12 @@ def chain_url(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def machines(
-    tmp_path: Path, database_url: str, shared_redis_url: str, chain_url: str, ipfs_api_url: str
+    tmp_path: Path, own_database_url: str, shared_redis_url: str, chain_url: str, ipfs_api_url: str
 ) -> Iterator[tuple[Machine, Machine]]:
     """Machine A (every role) and machine B (a second API and scoring worker, a stray beat and chain worker), on
     the migrated database and the deployed contracts; stopped, role by role, after the test."""
     shared = {
-        "DATABASE_URL": database_url, "REDIS_URL": shared_redis_url, "CHAIN_RPC_URL": chain_url,
+        "DATABASE_URL": own_database_url, "REDIS_URL": shared_redis_url, "CHAIN_RPC_URL": chain_url,
         "IPFS_API_URL": ipfs_api_url,
     }  # fmt: skip
     a, b = machine("A", tmp_path / "a", shared), machine("B", tmp_path / "b", shared)
@@ -175,7 +158,7 @@ def machines(
 
 
 def test_two_machines_score_every_contribution_once_and_send_no_transaction_twice(
-    machines: tuple[Machine, Machine], database_url: str, shared_redis_url: str, chain_url: str, tmp_path: Path
+    machines: tuple[Machine, Machine], own_database_url: str, shared_redis_url: str, chain_url: str, tmp_path: Path
 ) -> None:
     a, b = machines
     redis = Redis.from_url(shared_redis_url)
@@ -187,7 +170,7 @@ def test_two_machines_score_every_contribution_once_and_send_no_transaction_twic
     wait_for("machine B's beat standing by", lambda: "stands by" in b.log("beat"), 60, a, b)
 
     numbers = contribute(a, b, tmp_path / "files")
-    engine = create_engine(database_url)
+    engine = create_engine(own_database_url)
     try:
         wait_for("every contribution scored", lambda: statuses(engine, numbers) <= SCORED, SCORED_WITHIN_S, a, b)
         assert holder(redis) == beat_pid, "machine A's beat lost the schedule"
