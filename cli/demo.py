@@ -26,7 +26,8 @@ from rich.console import Console
 from rich.rule import Rule
 from web3 import Web3
 
-from cli.demo_data import JUNK_RECORDS, DemoFile, write_demo_files
+from cli.client import PolyphonyClient
+from cli.demo_data import JUNK_RECORDS, DemoFile, copied_records, write_demo_files
 from cli.stack import free_port
 from cli.train import train_unigram
 from polyphony.settings import Settings
@@ -195,7 +196,8 @@ def run_demo(keep: Path | None, console: Console) -> int:
 
 
 def play(demo: Demo) -> None:
-    """The mission: contribute, score, anchor, reward, delegate, curate, vote, approve, pull, train, trace."""
+    """The mission: contribute, score, anchor, reward, delegate, curate, vote, approve, pull, train, trace,
+    review, and pay by credibility."""
     files = write_demo_files(demo.home / "demo-data")
     keys = {name: demo.person(name) for name in (*files, "trainer")}
     ids = contribute_all(demo, files, keys)
@@ -204,6 +206,8 @@ def play(demo: Demo) -> None:
     pay_epoch(demo, keys, scored)
     round_number = approve_round(demo, keys, ids)
     pull_and_train(demo, keys["trainer"], round_number)
+    review_samples(demo, keys, ids)
+    pay_by_credibility(demo, keys)
 
 
 def contribute_all(demo: Demo, files: dict[str, DemoFile], keys: dict[str, Path]) -> dict[str, int]:
@@ -347,6 +351,77 @@ def pull_and_train(demo: Demo, trainer_key: Path, round_number: int) -> None:
     demo.run("model", "register", "--round", str(round_number), "--cid", model, key=trainer_key)
     models = demo.get("/models")
     demo.show(f"/models/{models['items'][0]['id']}/lineage")
+
+
+REVIEWERS = ("alice", "bob", "carol", "dave")  # holders with delegated votes from epoch 1
+
+
+def review_samples(demo: Demo, keys: dict[str, Path], ids: dict[str, int]) -> None:
+    """Holders opt in and review what the chain's seed sampled; grace's copied license text is rejected."""
+    demo.step("11. Holders opt in to review; every sampled document gets three signed reviews")
+    demo.console.print(
+        "each anchored batch was sampled with the hash of the block after its anchoring: 2 % of its kept "
+        "documents, and one of every contributor's; nobody knew which when uploading"
+    )
+    for name in REVIEWERS:
+        demo.run("review", "opt-in", key=keys[name])
+    clients = {name: _signed_in(demo, keys[name]) for name in REVIEWERS}
+    demo.wait_for("the beat to assign three reviewers to each sampled document",
+                  lambda: any(_next_review(client) for client in clients.values()))  # fmt: skip
+    demo.run("review", "next", key=keys[REVIEWERS[0]])
+    for name, client in clients.items():
+        while (task := _next_review(client)) is not None:
+            sample = str(task["sample_id"])
+            if task["contribution_id"] == ids["grace"]:  # the Python license, copied: the gates cannot tell
+                demo.run("review", "reject", sample, "--reason", "copied", key=keys[name])
+            else:
+                demo.run("review", "accept", sample, key=keys[name])
+    reviews = demo.show(f"/contributions/{ids['grace']}/reviews",
+                        lambda page: [{k: s[k] for k in ("record", "outcome")} for s in page["items"]])  # fmt: skip
+    if not reviews["items"] or any(sample["outcome"] != "rejected" for sample in reviews["items"]):
+        raise DemoFailed("grace's sampled records were not rejected by a majority of their reviewers")
+    demo.wait_for("the reviews to be anchored on-chain (kind 2)", lambda: _reviews_anchored(demo, ids["grace"]))
+
+
+def _signed_in(demo: Demo, key: Path) -> PolyphonyClient:
+    client = PolyphonyClient(demo.api, Account.from_key(key.read_text().strip()), timeout_s=60)
+    client.sign_in()
+    return client
+
+
+def _next_review(client: PolyphonyClient) -> dict[str, Any] | None:
+    task: dict[str, Any] | None = client.call("GET", "/reviews/next")["review"]
+    return task
+
+
+def _reviews_anchored(demo: Demo, contribution_id: int) -> bool:
+    samples = demo.get(f"/contributions/{contribution_id}/reviews")["items"]
+    return all(review["anchoring"] for sample in samples for review in sample["reviews"])
+
+
+def pay_by_credibility(demo: Demo, keys: dict[str, Path]) -> None:
+    """Grace uploads more copied text; epoch 2 pays it at her halved credibility, and pays the reviewers."""
+    demo.step("12. Epoch 2 pays by credibility: a rejection lowers every epoch from the one it lands in")
+    file = copied_records(demo.home / "demo-data")
+    demo.run(
+        "contribute", str(file.path), "--title", file.title, "--license", file.license_id, "--modality",
+        file.modality, "--language", file.language, "--consent", "I consent to training community models on this.",
+        key=keys["grace"],
+    )  # fmt: skip
+    latest = _contribution_of(demo, demo.people["grace"])
+    demo.wait_for("grace's new upload to be anchored and scored",
+                  lambda: demo.get(f"/contributions/{latest}")["status"] == "scored")  # fmt: skip
+    demo.run("demand", "show")
+    demo.run("epoch", "close")
+    report = json.loads(demo.http.get(f"/ipfs/{demo.get('/epochs/2')['report_cid']}").content)
+    graces = next(entry for entry in report["contributions"] if entry["contribution_id"] == latest)
+    demo.console.print_json(json.dumps({
+        "grace's credibility_bps": graces["credibility_bps"],
+        "her multiplier_bps": graces["terms"]["credibility_multiplier_bps"],
+        "reviewers": [{k: r[k] for k in ("account", "reviews", "agreed", "amount")} for r in report["reviewers"]],
+    }))  # fmt: skip
+    if graces["credibility_bps"] >= 10_000 or not report["reviewers"]:
+        raise DemoFailed("epoch 2 did not pay by the reviews: grace's credibility or the reviewers' share is off")
 
 
 def publish(model: Path, *, settings: Settings) -> str:

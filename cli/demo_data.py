@@ -86,10 +86,23 @@ JUNK_RECORDS = (
 )
 
 
+def _license_paragraphs() -> list[str]:
+    """The long paragraphs of the Python license, as the interpreter ships it."""
+    license_text = (Path(sysconfig.get_paths()["stdlib"]) / "LICENSE.txt").read_text(encoding="utf-8")
+    return [" ".join(part.split()) for part in license_text.split("\n\n") if len(part.split()) > 40]
+
+
+def copied_records(folder: Path) -> DemoFile:
+    """More of the Python license as records, with no junk: text the gates pass, copied from elsewhere."""
+    path = folder / "python-license-more-records.jsonl"
+    records = _license_paragraphs()[16:]
+    path.write_text("".join(json.dumps({"text": record}) + "\n" for record in records), encoding="utf-8")
+    return DemoFile(path, "Python license, the rest", "PSF-2.0", "text", "en")
+
+
 def _padded_records(folder: Path) -> DemoFile:
     """Real paragraphs as JSON Lines records, with a junk record after every fourth: junk padding."""
-    license_text = (Path(sysconfig.get_paths()["stdlib"]) / "LICENSE.txt").read_text(encoding="utf-8")
-    paragraphs = [" ".join(part.split()) for part in license_text.split("\n\n") if len(part.split()) > 40]
+    paragraphs = _license_paragraphs()
     records: list[str] = []
     for number, paragraph in enumerate(paragraphs[:16]):
         records.append(paragraph)

@@ -6,7 +6,7 @@ Pure integers in basis points, so `polyphony verify epoch` recomputes every figu
   they landed (10000 accepted, 0 rejected), starting at `CREDIBILITY_START_BPS` (10000). It falls fast and
   recovers slowly: a rejection moves it `alpha_reject_bps` of the way to 0, an acceptance `alpha_accept_bps`
   of the way to 10000, each step rounded towards its outcome (so 0 and 10000 are reached). A rejection counts
-  for the epochs after the one it lands in: rewards already paid are never taken back.
+  from the epoch it lands in on (every contribution that epoch pays): rewards already paid are never taken back.
 - The credibility multiplier: credibility^`credibility_exponent` (as a fraction of 10000), clamped into
   [`multiplier_floor_bps`, `multiplier_ceiling_bps`]. The square makes filler a loss, not a gamble: a
   contributor whose uploads are a share f filler keeps about (1 - f)^2 of the pay of all of them, less than

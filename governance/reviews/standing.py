@@ -2,10 +2,10 @@
 rejected, and each reviewer's tally. Read from the database for the epoch close; the rules are in
 governance.reviews.credibility.
 
-The epoch boundaries decide what counts where: a sample decided before the epoch began moves its contributor's
-credibility for this epoch (a rejection lowers the epochs that follow the one it lands in, never one already
-paid); a rejection decided before the epoch's cutoff takes its document off a contribution this epoch pays; a
-review created within the epoch earns its reviewer a part of this epoch's reviewers' share.
+The epoch's cutoff decides what counts: a sample decided before it moves its contributor's credibility for this
+epoch and every later one (what earlier epochs paid is never taken back), and a rejection decided before it
+takes its document off a contribution this epoch pays; a review created within the epoch earns its reviewer a
+part of this epoch's reviewers' share.
 """
 
 from collections.abc import Iterable, Sequence

@@ -138,7 +138,7 @@ def gather(
     items, excluded = _scored(session, cutoff=cutoff)
     last = _last(session)
     since = _aware(last.cutoff) if last is not None else None
-    items, rejected_whole = _reviewed(session, items, since=since, cutoff=cutoff)
+    items, rejected_whole = _reviewed(session, items, cutoff=cutoff)
     items = [_demanded(item, demand) for item in items]
     review = REVIEW_PARAMS if demand is None else voted_params(**vars(demand.review))
     return EpochInputs(
@@ -165,12 +165,12 @@ def _demanded(item: RewardInput, demand: Demand | None) -> RewardInput:
 
 
 def _reviewed(
-    session: Session, items: list[RewardInput], *, since: datetime | None, cutoff: datetime
+    session: Session, items: list[RewardInput], *, cutoff: datetime
 ) -> tuple[list[RewardInput], list[dict[str, Any]]]:
-    """The items as review leaves them (formula /3): each with its contributor's credibility as the epoch began,
+    """The items as review leaves them (formula /3): each with its contributor's credibility at the cutoff,
     less the documents reviewers rejected before the cutoff; a file judged as a whole that they rejected is left
     out, with why."""
-    credibility = credibility_of(session, {item.contributor for item in items}, before=since)
+    credibility = credibility_of(session, {item.contributor for item in items}, before=cutoff)
     rejected = rejected_of(session, [item.contribution_id for item in items], before=cutoff)
     kept, left_out = [], []
     for item in items:

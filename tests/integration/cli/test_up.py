@@ -139,7 +139,7 @@ def _up_fails(env: dict[str, str]) -> tuple[int, str]:
 def test_a_wrong_database_url_is_one_clear_line_and_nothing_runs(tmp_path: Path) -> None:
     env = _stack_env(tmp_path, DATABASE_URL="postgresql+psycopg://nobody:secret@127.0.0.1:9/nothing")
     code, said = _up_fails(env)
-    assert code == 2
+    assert code == 2, said
     assert said.count("\n") == 0 and "DATABASE_URL" in said and "secret" not in said
     assert not any(_listening(env[port]) for port in ("POLYPHONY_REDIS_PORT", "POLYPHONY_CHAIN_PORT"))
 

@@ -66,11 +66,12 @@ def test_rejected_filler_costs_credibility_and_pay_and_an_always_accepting_revie
     assert first is not None and first.formula_version == FORMULA_V3
     activate(first.number)
     report = _report(settings, first.number)
-    # The rejected document leaves at once; the rejection lowers credibility only for the epochs after this one,
-    # so the farmer's unsampled filler is paid as the honest upload is.
+    # The rejected document leaves at once, and the rejection halves the farmer's credibility from this epoch on:
+    # their unsampled filler earns a quarter of what the same upload of the honest contributor earns.
     assert {"contribution_id": filler, "reason": "review_rejected"} in report["excluded"]
-    assert {entry["contribution_id"] for entry in report["contributions"]} >= {unsampled_filler, prose}
-    assert _paid(report)[farmer] == _paid(report)[honest] > 0
+    listed = {entry["contribution_id"]: entry for entry in report["contributions"]}
+    assert (listed[unsampled_filler]["credibility_bps"], listed[prose]["credibility_bps"]) == (5_000, 10_000)
+    assert abs(_paid(report)[farmer] * 4 - _paid(report)[honest]) <= 4 and _paid(report)[farmer] > 0
     reviewers = {entry["account"]: entry for entry in report["reviewers"]}
     assert set(reviewers) >= {careful, also_careful, careless}, report["reviewers"]  # with earlier tests' ones
     assert {r: (reviewers[r]["reviews"], reviewers[r]["agreed"]) for r in (careful, careless)} == {
@@ -82,6 +83,7 @@ def test_rejected_filler_costs_credibility_and_pay_and_an_always_accepting_revie
     assert sum(int(entry["amount"]) for entry in report["reviewers"]) == share
     assert compute(inputs_from_report(report, base={})).report  # recomputes (byte equality: the verify tests)
 
+    # Credibility stays where the reviews left it: the next epoch pays the farmer's next upload a quarter too.
     more_filler, more_prose = scored(farmer, score=8_000), scored(honest, score=8_000)
     second = close()
     assert second is not None
