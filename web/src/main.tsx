@@ -34,6 +34,7 @@ export const ROUTES: Route[] = [
   { pattern: /^\/datasets\/new$/, title: "New dataset", load: () => import("./pages/dataset-new") },
   { pattern: /^\/rounds\/(\d+)$/, title: "Round", load: () => import("./pages/round") },
   { pattern: /^\/coverage$/, title: "Coverage", load: () => import("./pages/coverage") },
+  { pattern: /^\/review$/, title: "Review", load: () => import("./pages/review") },
 ];
 
 const NAV = [
@@ -44,6 +45,7 @@ const NAV = [
   { href: `${BASE}/proposals`, label: "Proposals" },
   { href: `${BASE}/datasets/new`, label: "New dataset" },
   { href: `${BASE}/coverage`, label: "Coverage" },
+  { href: `${BASE}/review`, label: "Review" },
 ];
 
 function NotFound() {
