@@ -6,6 +6,8 @@ Documents are reviewed in the order they were assigned: `accept` and `reject` ta
 Exit codes: 0 done; 2 anything else (arguments, key, a reason not on the list, an unreachable or refusing API).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -102,12 +104,14 @@ def reject(
             _review(client, sample_id, accept=False, reason=why)
 
 
+@contextmanager
 def _signed_in(
     api: str | None, key_file: KeyOption, keystore: KeystoreOption, password_file: PasswordFileOption
-) -> PolyphonyClient:
-    client = PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file))
-    client.sign_in()
-    return client
+) -> Iterator[PolyphonyClient]:
+    """A client of the API signed in with the wallet the options name, closed after use."""
+    with PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file)) as client:
+        client.sign_in()
+        yield client
 
 
 def _sample_id(sample: str) -> int:
