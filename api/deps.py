@@ -15,7 +15,8 @@ from starlette.requests import ClientDisconnect
 from web3 import Web3
 
 from chain.bindings import Deployment, read_deployment
-from chain.client import chain_probe, connect, served_chain_id
+from chain.client import chain_probe, connect, rpc_errors, served_chain_id
+from chain.demand import is_topic
 from chain.errors import ContractsNotDeployed
 from chain.purse import admit_relay, relayer_probe
 from polyphony.auth.errors import MissingToken
@@ -182,3 +183,16 @@ def get_web3(settings: SettingsDep) -> Web3:
 
 
 Web3Dep = Annotated[Web3, Depends(get_web3)]
+
+
+def topic_check(settings: SettingsDep) -> Callable[[str], bool]:
+    """Whether a topic is on the demand registry's list; the chain is asked only when an upload declares one."""
+
+    def listed(topic: str) -> bool:
+        with rpc_errors():
+            return is_topic(connect(settings.effective_chain_rpc_url), get_deployment(settings), topic)
+
+    return listed
+
+
+TopicCheckDep = Annotated[Callable[[str], bool], Depends(topic_check)]

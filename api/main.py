@@ -19,6 +19,7 @@ from api.routes import (
     coverage,
     datasets,
     delegations,
+    demand,
     epochs,
     health,
     ipfs,
@@ -95,6 +96,7 @@ def create_app() -> FastAPI:
     app.include_router(trained_models.router)
     app.include_router(config.router)
     app.include_router(coverage.router)
+    app.include_router(demand.router)
     app.include_router(licenses.router)
     app.include_router(reviews.router)
     app.include_router(web_app.router)  # last: its /app/{page} answers any path under /app

@@ -54,7 +54,10 @@ def _build_batch(deployment: Deployment, *, max_batch: int) -> int | None:
         waiting = select(Contribution).where(
             Contribution.status == ContributionStatus.CLAIMED, col(Contribution.batch_id).is_(None)
         )
-        members = list(session.exec(waiting.order_by(col(Contribution.id)).limit(max_batch)))
+        # Locked as read: a builder on another machine that took some of these claims for its batch, and has not
+        # committed yet, makes this wait, and its claims are then no longer waiting. Without the lock both would
+        # give them to their batches, the second overwriting the first, whose root would then prove nothing.
+        members = list(session.exec(waiting.order_by(col(Contribution.id)).limit(max_batch).with_for_update()))
         if not members:
             return None
         tree = batch_tree(members, deployment=deployment)

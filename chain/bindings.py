@@ -24,6 +24,7 @@ ARTIFACT_OF = {
     "provenanceRegistry": "ProvenanceRegistry",
     "rewardsDistributor": "RewardsDistributor",
     "datasetRegistry": "DatasetRegistry",
+    "demandRegistry": "DemandRegistry",
 }
 
 

@@ -2,7 +2,8 @@
 
 Every step is a named intent of the transaction sender, so a deploy cut short resumes where it stopped and
 never deploys a contract twice. The deployer ends with no role anywhere; the audit replays every
-RoleGranted/RoleRevoked event and refuses to finish if any holder differs from the plan.
+RoleGranted/RoleRevoked event and refuses to finish if any holder differs from the plan. A deployment made
+before a contract joined the set gets just that contract, owned by its timelock, on the next deploy.
 """
 
 from dataclasses import dataclass
@@ -25,6 +26,11 @@ from chain.roles import ANYONE, expected_roles, role_holders, role_id
 from chain.tx import SenderPolicy, TxSender
 from polyphony.errors import Conflict
 from polyphony.settings import Settings
+
+# The Ownable contracts: each owned by the timelock from its constructor on.
+OWNED_BY_TIMELOCK = ("datasetRegistry", "demandRegistry")
+# Contracts added after the first release: `polyphony deploy` adds each one a deployment file lacks.
+ADDED_LATER = ("demandRegistry",)
 
 
 class DeploymentBroken(Conflict):
@@ -51,11 +57,20 @@ def ensure_deployed(
     deployments_dir: Path,
     policy: SenderPolicy | None = None,
 ) -> tuple[Deployment, bool]:
-    """The chain's deployment, deploying it first when there is none; True when this call deployed it."""
+    """The chain's deployment, deploying it first when there is none; True when this call deployed anything.
+
+    A deployment file made before a contract of `ADDED_LATER` existed gets that contract added (owned by its
+    timelock, audited, recorded); every other contract stays where it is.
+    """
     existing = read_deployment(deployments_dir, web3.eth.chain_id)
     if existing is not None:
         check_code_present(web3, existing)
-        return existing, False
+        if all(name in existing.contracts for name in ADDED_LATER):
+            return existing, False
+        completed = _add_missing(TxSender(web3, keys[KeyRole.DEPLOYER], policy), existing)
+        audit(web3, completed, keys)
+        write_deployment(deployments_dir, completed)
+        return completed, True
     deployment = _deploy(TxSender(web3, keys[KeyRole.DEPLOYER], policy), keys, parameters)
     _wire(TxSender(web3, keys[KeyRole.DEPLOYER], policy), deployment)
     audit(web3, deployment, keys)
@@ -90,7 +105,20 @@ def _deploy(sender: TxSender, keys: dict[KeyRole, LocalAccount], p: GovernancePa
     create("provenanceRegistry", timelock, keys[KeyRole.ANCHORER].address, keys[KeyRole.SCORER].address)
     create("rewardsDistributor", token, p.reward_challenge_delay_s, timelock, keys[KeyRole.REWARDER].address)
     create("datasetRegistry", timelock)
+    create("demandRegistry", timelock)
     return Deployment(web3.eth.chain_id, made)
+
+
+def _add_missing(sender: TxSender, deployment: Deployment) -> Deployment:
+    """Deploy the contracts added since `deployment` was made, owned by its timelock; the rest stays as it is."""
+    web3, timelock = sender.web3, deployment.contracts["timelock"].address
+    made = dict(deployment.contracts)
+    for name in ADDED_LATER:
+        if name not in made:
+            # Named by the timelock: the contract belongs to that deployment, whichever key deploys it.
+            tx = sender.send(f"add:{timelock}:{name}", creation_call(web3, ARTIFACT_OF[name], timelock))
+            made[name] = DeployedContract(str(tx.contract_address), int(tx.block_number or 0))
+    return Deployment(deployment.chain_id, made)
 
 
 def _wire(sender: TxSender, deployment: Deployment) -> None:
@@ -125,9 +153,10 @@ def audit(web3: Web3, deployment: Deployment, keys: dict[KeyRole, LocalAccount])
             )
             problems += [f"{name}: {holder} holds {role} but should not" for holder in sorted(extra)]
             problems += [f"{name}: {holder} lacks {role}" for holder in sorted(missing)]
-    owner = deployment.bind(web3, "datasetRegistry").functions.owner().call()
-    if owner.lower() != deployment.contracts["timelock"].address.lower():
-        problems.append(f"datasetRegistry: owned by {owner}, not the timelock")
+    for name in OWNED_BY_TIMELOCK:
+        owner = deployment.bind(web3, name).functions.owner().call()
+        if owner.lower() != deployment.contracts["timelock"].address.lower():
+            problems.append(f"{name}: owned by {owner}, not the timelock")
     if problems:
         raise DeploymentBroken("the deployment audit failed: " + "; ".join(problems))
 

@@ -127,7 +127,8 @@ def _build_batch(kind: SignedKind[M], deployment: Deployment, *, max_batch: int)
     table: Any = kind.table
     with session_scope() as session:
         waiting = select(table).where(col(table.batch_id).is_(None)).order_by(col(table.id))
-        members: list[M] = list(session.exec(waiting.limit(max_batch)))
+        # Locked as read, as claims are (`chain.anchoring`): two builders never give one member to two batches.
+        members: list[M] = list(session.exec(waiting.limit(max_batch).with_for_update()))
         if not members:
             return None
         tree = kind.tree(session, members, chain_id=deployment.chain_id, registry=registry)

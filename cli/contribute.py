@@ -49,6 +49,7 @@ def contribute(
     text_field: Annotated[
         str, typer.Option(help="The field of each JSONL, CSV or Parquet record that holds its text; default: 'text'.")
     ] = "",
+    topic: Annotated[str, typer.Option(help="One of the topics governance keeps (`polyphony demand show`).")] = "",
     consent: Annotated[str | None, typer.Option(help="Your consent text.")] = None,
     consent_file: Annotated[Path | None, typer.Option(help="A UTF-8 file holding your consent text.")] = None,
     key_file: KeyOption = None,
@@ -76,6 +77,7 @@ def contribute(
             description=description,
             language=language,
             text_field=text_field,
+            topic=topic,
             consent=consent_text,
         )
         client = PolyphonyClient(api_url(api), account, chain_id=chain_id, safe=safe_address(safe))
@@ -127,7 +129,7 @@ def _consent(consent: str | None, consent_file: Path | None) -> str:
 
 def _form(
     file: Path, *, title: str, license_id: str, modality: str, description: str, language: str, text_field: str,
-    consent: str,
+    topic: str, consent: str,
 ) -> dict[str, str]:  # fmt: skip
     """The upload's metadata; what can be checked here is, so a mistake costs no upload."""
     fmt = declared_format(file.name, modality=modality)
@@ -137,6 +139,8 @@ def _form(
     }  # fmt: skip
     if declared_text_field(text_field, fmt=fmt, modality=modality) is not None:
         form["text_field"] = text_field.strip()
+    if topic.strip():
+        form["topic"] = topic.strip()
     return form
 
 

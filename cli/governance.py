@@ -1,5 +1,7 @@
 """`polyphony propose`, `polyphony delegate` and `polyphony vote`: what curators and token holders do.
 
+(`polyphony demand propose`, in demand.py, makes its proposal the same way.)
+
 Each is relayed by default: the wallet signs, the API checks and pays the gas. With `--self` the wallet sends
 its own transaction to the chain node (`--rpc`, default the configured one) and pays its own gas. Before
 signing anything the API offers, the command checks it is exactly what was asked for.
@@ -53,11 +55,7 @@ def propose(
         body = {"dataset_id": dataset, "round": round_number, "relay": not own}
         proposal: dict[str, Any] = client.call("POST", "/proposals", json=body)
         if own:
-            action = proposal["action"]
-            governor = _contract(rpc, "PolyphonyGovernor", action["governor"])
-            args = ([action["target"]], [int(action["value"])], [bytes.fromhex(action["calldata"][2:])])
-            call = Call(governor.address, _data(governor, "propose", *args, action["description"]))
-            _send_own(rpc, client.wallet, call, what="propose")
+            send_proposal_from_wallet(rpc, client.wallet, proposal)
         console.print(f"proposal [bold]{proposal['id']}[/] (number {proposal['number']}): {escape(_title(proposal))}")
         follow = f"follow it with GET /proposals/{proposal['id']}"
         console.print(
@@ -129,6 +127,18 @@ def vote(
         ballots = f"/proposals/{found['id']}/votes"
         relayed = _until_relayed(client, ballots, row_id=int(accepted["id"]))
         console.print(f"voted {support} on proposal {found['id']}, relayed in {relayed['tx_hash']}")
+
+
+def send_proposal_from_wallet(rpc: str | None, wallet: LocalAccount, proposal: dict[str, Any]) -> str:
+    """Send the governor's `propose` of `proposal` (as the API recorded it) from `wallet`; the tx hash."""
+    governor = _contract(rpc, "PolyphonyGovernor", proposal["governor"])
+    actions = proposal["actions"]
+    args = (
+        [action["target"] for action in actions], [int(action["value"]) for action in actions],
+        [bytes.fromhex(action["calldata"][2:]) for action in actions],
+    )  # fmt: skip
+    call = Call(governor.address, _data(governor, "propose", *args, proposal["description"]))
+    return _send_own(rpc, wallet, call, what="propose")
 
 
 def _no_address(to: str | None, client: PolyphonyClient) -> str:

@@ -9,6 +9,7 @@ import typer
 from cli.command import console, one_line_errors
 from cli.contribute import contribute, status
 from cli.datasets import dataset_app, model_app, pull
+from cli.demand import demand_app
 from cli.demo import run_demo
 from cli.deploy import deploy_contracts
 from cli.export import export_app
@@ -34,6 +35,7 @@ app.add_typer(dataset_app, name="dataset")
 app.add_typer(model_app, name="model")
 app.add_typer(export_app, name="export")
 app.add_typer(key_app, name="key")
+app.add_typer(demand_app, name="demand")
 app.add_typer(review_app, name="review")
 app.command()(pull)
 app.command()(contribute)

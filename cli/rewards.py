@@ -51,7 +51,7 @@ def close(wait: Annotated[float, typer.Option(help="Seconds to wait for its root
             raise CommandFailed("the contracts are not deployed on this chain: run `polyphony deploy` first")
         epoch = close_epoch(
             cutoff=utcnow(), policy=EpochPolicy.of(settings), deployment=deployment,
-            storage=storage_from_settings(settings),
+            storage=storage_from_settings(settings), web3=web3,
         )  # fmt: skip
         # The distributor's own delay: the setting is read once, at deploy, and may have changed since.
         delay = int(deployment.bind(web3, "rewardsDistributor").functions.challengeDelay().call())

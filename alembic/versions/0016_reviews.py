@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("contribution_id", sa.Integer(), sa.ForeignKey("contribution.id"), nullable=False),
         sa.Column("record", sa.Integer(), nullable=False),
+        sa.Column("words", sa.Integer(), nullable=False),
         sa.Column("contributor", Text(length=42), nullable=False),
         sa.Column("batch_id", sa.Integer(), sa.ForeignKey("anchor_batch.id"), nullable=False),
         sa.Column("seed", Text(length=66), nullable=False),

@@ -12,6 +12,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     StorageDep,
+    TopicCheckDep,
     UploadAllowance,
     Web3Dep,
 )
@@ -35,7 +36,7 @@ from chain.provenance import Provenance, accept_claim, accept_revocation, claim_
 from governance.rewards.epochs import reward_of, rewards_of
 from governance.rewards.explained import explain_reward
 from polyphony.contributions import service
-from polyphony.contributions.ingest import LANGUAGE_TAG, MAX_TEXT, MAX_TITLE, ingest
+from polyphony.contributions.ingest import LANGUAGE_TAG, MAX_TEXT, MAX_TITLE, MAX_TOPIC, ingest
 from polyphony.formats.readers import FormatLimits
 from polyphony.models.contribution import ContributionStatus
 from polyphony.scores import service as scores
@@ -62,6 +63,8 @@ _UPLOAD_BODY = forms.multipart_body(
         "consent": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT,
                     "description": "The consent text you agree to; its SHA-256 is signed in the claim"},
         "text_field": forms.TEXT_FIELD,
+        "topic": {"type": "string", "maxLength": MAX_TOPIC,
+                  "description": "One of the topics governance keeps (GET /demand's `topics`); optional"},
     },
     required=["file", "title", "license", "modality", "consent"],
 )  # fmt: skip
@@ -82,10 +85,11 @@ _ALREADY_UPLOADED: dict[int | str, dict[str, Any]] = {
 )  # fmt: skip
 async def upload(
     phases: RequestPhases, request: Request, response: Response, me: CurrentContributor, settings: SettingsDep,
-    storage: StorageDep, admission: UploadAllowance,
+    storage: StorageDep, admission: UploadAllowance, is_topic: TopicCheckDep,
 ) -> ContributionPublic:  # fmt: skip
     """Upload a file (multipart: file, title, description, license, modality, language, consent, and optionally
-    text_field: the field of each JSONL, CSV or Parquet record that holds its text, `text` by default).
+    text_field: the field of each JSONL, CSV or Parquet record that holds its text, `text` by default; topic:
+    one of the topics governance keeps, GET /demand's `topics`).
 
     201 with the new contribution; 200 with the existing one when these bytes (or this Idempotency-Key)
     were already uploaded by the same contributor.
@@ -93,7 +97,7 @@ async def upload(
     limits = FormatLimits()
     contribution, created = await receive_upload(
         request, storage=storage, spool_dir=settings.spool_dir, max_bytes=settings.polyphony_max_upload_bytes,
-        limits=limits, keep=partial(ingest, contributor=me, storage=storage, limits=limits),
+        limits=limits, keep=partial(ingest, contributor=me, storage=storage, limits=limits, is_topic=is_topic),
         while_alive=admission.renew,
     )  # fmt: skip
     response.status_code = 201 if created else 200

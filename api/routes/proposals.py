@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentContributor, DeploymentDep, RelayAdmission, SessionDep, SettingsDep, Web3Dep
+from api.schemas.demand import DemandProposalRequest
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import MAX_ROW_ID, MAX_STORED_INTEGER, Offset
 from api.schemas.pages import Page
@@ -17,8 +18,8 @@ from api.schemas.proposals import (
     SupportName,
     VotePublic,
 )
+from governance.proposals import demand, votes
 from governance.proposals import service as proposals
-from governance.proposals import votes
 from governance.proposals.service import SUPPORT
 from governance.proposals.votes_cast import votes_on
 from polyphony.models.proposal import ProposalKind, ProposalOrigin
@@ -43,6 +44,26 @@ def create_proposal(
     proposal = proposals.create_proposal(
         session, web3=web3, deployment=deployment, dataset_id=body.dataset_id, round_number=body.round,
         curator=me, relay=body.relay, keys_dir=settings.keys_dir,
+    )  # fmt: skip
+    if body.relay:
+        admit(action="proposals", address=me)
+    return ProposalPublic.of(proposals.view_proposal(session, proposal, web3=web3, deployment=deployment))
+
+
+@router.post("/demand", status_code=201, response_model=ProposalPublic, responses=_ERRORS)
+def create_demand_proposal(
+    body: DemandProposalRequest, session: SessionDep, me: CurrentContributor, web3: Web3Dep,
+    deployment: DeploymentDep, settings: SettingsDep, admit: RelayAdmission,
+) -> ProposalPublic:  # fmt: skip
+    """Propose demand changes (multipliers, topics, review parameters): the timelock calling the DemandRegistry.
+
+    Each change is checked against the registry's bounds and state now (400 `invalid_demand` naming it). Relayed
+    (default): the backend sends `propose`. With `"relay": false` it is only recorded, and the proposer sends the
+    returned `actions` to the governor's `propose` from their own wallet.
+    """
+    proposal = demand.create_demand_proposal(
+        session, web3=web3, deployment=deployment, changes=body.changes(), proposer=me, relay=body.relay,
+        keys_dir=settings.keys_dir,
     )  # fmt: skip
     if body.relay:
         admit(action="proposals", address=me)

@@ -39,6 +39,7 @@ class ContributionPublic(BaseModel):
         default=None, description="The field of a record that holds its text, when the upload named one"
     )
     language: str | None
+    topic: str | None = Field(default=None, description="The topic the upload declared, from GET /demand's topics")
     consent_sha256: str
     created_at: datetime
     timeline: list[TimelineStepPublic] = Field(default_factory=list)
@@ -66,7 +67,7 @@ class ContributionPublic(BaseModel):
             sha256=contribution.sha256, size=contribution.size, status=str(contribution.status),
             title=contribution.title, description=contribution.description, license=contribution.license,
             modality=contribution.modality, format=contribution.content_format, text_field=contribution.text_field,
-            language=contribution.language,
+            language=contribution.language, topic=contribution.topic,
             consent_sha256=contribution.consent_sha256, created_at=contribution.created_at,
             timeline=[TimelineStepPublic.model_validate(step, from_attributes=True) for step in steps or []],
         )  # fmt: skip

@@ -9,6 +9,7 @@ from web3 import Web3
 
 from api.schemas.fields import MAX_ROW_ID, MAX_SAFE_INTEGER, MAX_STORED_INTEGER, Signature
 from governance.proposals.actions import DecodedAction
+from governance.proposals.demand import describe
 from governance.proposals.service import SUPPORT, ProposalView
 from governance.proposals.votes_cast import CastVote
 from polyphony.models.proposal import ProposalKind, ProposalOrigin, RelayedBallot
@@ -62,6 +63,8 @@ class ProposalCallPublic(BaseModel):
                                  "not decoded.")  # fmt: skip
     args: dict[str, Any] | None = Field(description="Its named arguments (bytes as 0x-hex, every integer as a "
                                         "decimal string); null when not decoded.")  # fmt: skip
+    says: str | None = Field(default=None, description="What the call does, in words, for a demand-registry "
+                             "call (\"Set the language multiplier for 'fr' to 1.5x\"); null for others.")  # fmt: skip
 
     @classmethod
     def of(cls, decoded: DecodedAction) -> "ProposalCallPublic":
@@ -69,7 +72,7 @@ class ProposalCallPublic(BaseModel):
         action = decoded.action
         return cls(
             target=action.target, value=str(action.value), calldata="0x" + action.calldata.hex(),
-            contract=decoded.contract, function=decoded.function, args=decoded.args,
+            contract=decoded.contract, function=decoded.function, args=decoded.args, says=describe(decoded),
         )  # fmt: skip
 
 
@@ -82,7 +85,9 @@ class ProposalPublic(BaseModel):
     number: int = Field(description="A short local number; /proposals/{number} works too.")
     kind: ProposalKind = Field(description="dataset_approval: its one action is the timelock calling the dataset "
                                "registry's approve (round, manifest_root and manifest_cid are decoded from it); "
-                               "other: anything else (the dataset fields are null).")  # fmt: skip
+                               "demand: every action sets the demand registry (multipliers, topics, review; each "
+                               "action's `says` tells it in words); other: anything else (the dataset fields are "
+                               "null but for a dataset approval).")  # fmt: skip
     origin: ProposalOrigin = Field(description="polyphony: asked for through this API or CLI; direct: made on the "
                                    "governor itself (Tally, a script), found by the indexer.")  # fmt: skip
     dataset_id: int | None = Field(description="The dataset approved, when this backend built it; else null.")
@@ -106,7 +111,8 @@ class ProposalPublic(BaseModel):
     description_hash: str = Field(description="keccak256 of the description, as queue and execute take it.")
     actions: list[ProposalCallPublic] = Field(description="Every call, in order, as propose took them.")
     action: ProposalActionPublic | None = Field(
-        description="The one action of a one-action proposal (every dataset approval); null when it has several."
+        description="The one action of a one-action proposal (every dataset approval); null when it has several "
+        "(send `actions` to `propose` then)."
     )
     created_at: datetime = Field(description="When this backend recorded it.")
 

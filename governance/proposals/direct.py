@@ -19,7 +19,8 @@ from web3 import Web3
 from chain.bindings import Deployment, read_deployment
 from chain.client import rpc_errors
 from chain.indexer import DEPLOYMENT_CURSOR, events
-from governance.proposals.actions import DatasetApproval, actions_from_event, dataset_approval
+from governance.proposals.actions import Action, DatasetApproval, actions_from_event, dataset_approval
+from governance.proposals.demand import is_demand_proposal
 from polyphony.db import session_scope
 from polyphony.models.dataset import Dataset
 from polyphony.models.indexer import ChainEvent
@@ -59,7 +60,7 @@ def _direct_proposal(
     approval = dataset_approval(web3, deployment, actions)
     proposal = Proposal(
         proposal_id=str(event.args["proposalId"]), chain_id=deployment.chain_id, governor=governor,
-        kind=ProposalKind.OTHER if approval is None else ProposalKind.DATASET_APPROVAL, origin=ProposalOrigin.DIRECT,
+        kind=_kind(web3, deployment, actions, approval=approval), origin=ProposalOrigin.DIRECT,
         actions=[action.to_json() for action in actions], description=str(event.args["description"]),
         relayed=False,
     )  # fmt: skip
@@ -67,6 +68,14 @@ def _direct_proposal(
         proposal.round_number, proposal.manifest_root = approval.round_number, approval.manifest_root
         proposal.manifest_cid, proposal.dataset_id = approval.manifest_cid, _free_dataset(session, approval)
     return proposal
+
+
+def _kind(
+    web3: Web3, deployment: Deployment, actions: list[Action], *, approval: DatasetApproval | None
+) -> ProposalKind:
+    if approval is not None:
+        return ProposalKind.DATASET_APPROVAL
+    return ProposalKind.DEMAND if is_demand_proposal(web3, deployment, actions) else ProposalKind.OTHER
 
 
 def _free_dataset(session: Session, approval: DatasetApproval) -> int | None:

@@ -35,6 +35,12 @@ class ProposalThresholdNotMet(Conflict):
     code = "proposal_threshold_not_met"
 
 
+class InvalidDemand(BadRequest):
+    """A demand change the registry would refuse when the proposal executes (out of bounds, unknown topic...)."""
+
+    code = "invalid_demand"
+
+
 class ProposalNotActive(Conflict):
     code = "proposal_not_active"
 

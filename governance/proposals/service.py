@@ -120,7 +120,7 @@ def create_proposal(
         raise NotTheCurator(f"dataset {dataset_id} was curated by {dataset.curator}: only its curator proposes it")
     _refuse_second_proposal(session, dataset_id=dataset_id, round_number=round_number)
     if relay:
-        _check_relayer_may_propose(web3, deployment, keys_dir=keys_dir)
+        check_relayer_may_propose(web3, deployment, keys_dir=keys_dir)
     proposal = _new_proposal(web3, deployment, dataset, round_number=round_number, relay=relay)
     session.add(proposal)
     try:
@@ -145,7 +145,8 @@ def _already_proposed(dataset_id: int, round_number: int, proposal_id: str | Non
     return AlreadyProposed(f"dataset {dataset_id} is already proposed for round {round_number}{which}")
 
 
-def _check_relayer_may_propose(web3: Web3, deployment: Deployment, *, keys_dir: Path) -> None:
+def check_relayer_may_propose(web3: Web3, deployment: Deployment, *, keys_dir: Path) -> None:
+    """Raise unless the relayer holds the votes the governor needs to propose (none, by default)."""
     governor, token = deployment.bind(web3, "governor"), deployment.bind(web3, "token")
     with rpc_errors():
         threshold = int(governor.functions.proposalThreshold().call())

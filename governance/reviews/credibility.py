@@ -24,13 +24,15 @@ Pure integers in basis points, so `polyphony verify epoch` recomputes every figu
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from governance.reviews.sampling import ACCEPTED, BPS, REJECTED
 from governance.rewards.split import largest_remainder
 
 CREDIBILITY_START_BPS = BPS
+MAX_MULTIPLIER_BPS = 2 * BPS  # the DemandRegistry's own ceiling on the credibility bounds
+TOKEN_UNIT = 10**18
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,8 @@ class ReviewParams:
                      "agreement_floor_bps"):  # fmt: skip
             if not 0 <= getattr(self, name) <= BPS:
                 raise ValueError(f"{name} must be within 0-{BPS}")
-        if not 0 <= self.multiplier_floor_bps <= self.multiplier_ceiling_bps <= BPS:
-            raise ValueError("the multiplier bounds must hold 0 <= floor <= ceiling <= 10000")
+        if not 0 <= self.multiplier_floor_bps <= self.multiplier_ceiling_bps <= MAX_MULTIPLIER_BPS:
+            raise ValueError(f"the multiplier bounds must hold 0 <= floor <= ceiling <= {MAX_MULTIPLIER_BPS}")
         if self.credibility_exponent < 1 or self.agreement_prior_reviews < 0 or self.min_voting_power_tokens < 0:
             raise ValueError("credibility_exponent must be at least 1, the prior and voting power not negative")
         if self.agreement_floor_bps == BPS:
@@ -74,6 +76,17 @@ class ReviewParams:
 
 
 REVIEW_PARAMS = ReviewParams()
+
+
+def voted_params(
+    *, reviewer_min_votes: int, reviewer_share_bps: int, credibility_floor_bps: int, credibility_ceiling_bps: int
+) -> ReviewParams:
+    """The published parameters with what governance holds on the DemandRegistry in their place: the votes a
+    reviewer needs (base units, kept in whole tokens), the reviewers' share and the multiplier's bounds."""
+    return replace(
+        REVIEW_PARAMS, min_voting_power_tokens=reviewer_min_votes // TOKEN_UNIT, reviewer_share_bps=reviewer_share_bps,
+        multiplier_floor_bps=credibility_floor_bps, multiplier_ceiling_bps=credibility_ceiling_bps,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from web3.contract import Contract
 
 from chain.bindings import Deployment
 from chain.client import rpc_errors
+from chain.demand import demand_now
 from chain.eip712 import DocumentReview, TypedData, typed_data, verify
 from chain.provenance import claim_domain
+from governance.reviews.credibility import REVIEW_PARAMS, TOKEN_UNIT
 from governance.reviews.errors import (
     AlreadyReviewed,
     BadReason,
@@ -48,7 +50,9 @@ from polyphony.models.review import BatchSampling, Review, ReviewAssignment, Rev
 from polyphony.models.score import ContributionScore, Verdict
 from polyphony.scores.documents import document_fates
 from polyphony.scores.service import latest_of
+from polyphony.scoring.document import words_of
 from polyphony.scoring.parse import parse
+from polyphony.scoring.parsed import Parsed
 from polyphony.scoring.policy import current_policy
 from polyphony.storage.base import Storage
 
@@ -138,8 +142,11 @@ def covered_contributors(session: Session, *, since: datetime | None) -> frozens
     return frozenset(address.lower() for address in session.exec(query))
 
 
-def sample_batch(session: Session, batch: AnchorBatch, *, seed_block: int, seed_block_hash: bytes) -> BatchSampling:
-    """Draw `batch`'s sample with the seed of block `seed_block` and record it (once: the batch is the key)."""
+def sample_batch(
+    session: Session, batch: AnchorBatch, *, seed_block: int, seed_block_hash: bytes, storage: Storage
+) -> BatchSampling:
+    """Draw `batch`'s sample with the seed of block `seed_block` and record it (once: the batch is the key),
+    each sampled document with its words as the scorer counts them."""
     assert batch.id is not None
     seed = sample_seed(seed_block_hash, bytes.fromhex(batch.root.removeprefix("0x")))
     candidates = candidates_of(session, batch.id)
@@ -150,15 +157,18 @@ def sample_batch(session: Session, batch: AnchorBatch, *, seed_block: int, seed_
         candidates=len(candidates), sampled=len(chosen),
     )  # fmt: skip
     session.add(sampling)
+    texts = DocumentTexts(storage)
     for candidate in chosen:
+        contribution = contributions.get(session, candidate.contribution_id)
+        text = texts.of(contribution, candidate.record)
         session.add(ReviewSample(
             contribution_id=candidate.contribution_id, record=candidate.record, contributor=candidate.contributor,
-            batch_id=batch.id, seed=sampling.seed,
+            words=0 if text is None else words_of(text), batch_id=batch.id, seed=sampling.seed,
         ))  # fmt: skip
     return sampling
 
 
-def sample_waiting_batches(web3: Web3) -> list[BatchSampling]:
+def sample_waiting_batches(web3: Web3, *, storage: Storage) -> list[BatchSampling]:
     """Workflow: sample every batch that waits and whose seed block is mined, each in its own transaction (a
     concurrent run that sampled it first wins; this one changes nothing)."""
     with session_scope() as session:
@@ -174,7 +184,9 @@ def sample_waiting_batches(web3: Web3) -> list[BatchSampling]:
             with session_scope() as session:
                 batch = session.get(AnchorBatch, batch_id)
                 assert batch is not None
-                sampling = sample_batch(session, batch, seed_block=seed_block, seed_block_hash=block_hash)
+                sampling = sample_batch(
+                    session, batch, seed_block=seed_block, seed_block_hash=block_hash, storage=storage
+                )
                 session.flush()
                 session.expunge(sampling)
         except IntegrityError:
@@ -351,11 +363,19 @@ def require_reviewer(session: Session, address: str) -> None:
         raise NotAReviewer(f"{address} has not opted in to review: POST /reviews/reviewer first")
 
 
-def keep_reviews(*, web3: Web3, deployment: Deployment, min_votes: int) -> tuple[int, int]:
+def reviewer_min_votes(web3: Web3, deployment: Deployment) -> int:
+    """The delegated votes a reviewer needs: governance's, on the demand registry (the published default for a
+    deployment made before it)."""
+    if "demandRegistry" not in deployment.contracts:
+        return REVIEW_PARAMS.min_voting_power_tokens * TOKEN_UNIT
+    return demand_now(web3, deployment).demand.review.reviewer_min_votes
+
+
+def keep_reviews(*, web3: Web3, deployment: Deployment, storage: Storage, min_votes: int) -> tuple[int, int]:
     """Workflow (beat): sample the batches whose seed block is mined, then give waiting samples reviewers
     among the eligible ones (the votes are read outside any transaction). (batches sampled, samples assigned)."""
     with rpc_errors():
-        sampled = sample_waiting_batches(web3)
+        sampled = sample_waiting_batches(web3, storage=storage)
         with session_scope() as session:
             addresses = opted_in(session)
         eligible = eligible_reviewers(addresses, token=deployment.bind(web3, "token"), min_votes=min_votes)
@@ -363,15 +383,30 @@ def keep_reviews(*, web3: Web3, deployment: Deployment, min_votes: int) -> tuple
         return len(sampled), assign_waiting(session, eligible)
 
 
+class DocumentTexts:
+    """Documents of uploads as the scorer read them, each upload read and parsed once."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._parsed: dict[str, Parsed] = {}
+
+    def of(self, contribution: Contribution, record: int) -> str | None:
+        """Document `record` of `contribution`; None for one without text (an image)."""
+        cid = contribution.cid or ""
+        if cid not in self._parsed:
+            content = b"".join(self.storage.cat(cid))
+            policy, _ = current_policy()
+            self._parsed[cid] = parse(content, content_format=contribution.content_format, policy=policy,
+                                      text_field=contribution.text_field)  # fmt: skip
+        parsed = self._parsed[cid]
+        if not parsed.documents:
+            return parsed.text or None
+        return parsed.documents[record] if record < len(parsed.documents) else None
+
+
 def document_text(storage: Storage, contribution: Contribution, record: int) -> str | None:
     """Document `record` of `contribution` as the scorer read it; None for one without text (an image)."""
-    content = b"".join(storage.cat(contribution.cid or ""))
-    policy, _ = current_policy()
-    parsed = parse(content, content_format=contribution.content_format, policy=policy,
-                   text_field=contribution.text_field)  # fmt: skip
-    if not parsed.documents:
-        return parsed.text or None
-    return parsed.documents[record] if record < len(parsed.documents) else None
+    return DocumentTexts(storage).of(contribution, record)
 
 
 def sample_of(session: Session, sample_id: int) -> ReviewSample:

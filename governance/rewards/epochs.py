@@ -14,7 +14,7 @@ Each step commits before the next and each can run again, so a worker killed any
 import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,14 +22,19 @@ from sqlalchemy import insert
 from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
+from web3 import Web3
 
 from chain.bindings import Deployment, call_of
+from chain.client import rpc_errors
+from chain.demand import Demand, demand_at, demand_bps
 from chain.errors import TxReverted
 from chain.indexer import DEPLOYMENT_CURSOR, events
 from chain.tx import TxSender
+from governance.reviews.credibility import REVIEW_PARAMS, voted_params
+from governance.reviews.standing import credibility_of, rejected_of, reviewer_tallies
 from governance.rewards.documents import document_fields, paid_documents
 from governance.rewards.errors import EpochNotFound, EpochStillPending
-from governance.rewards.formula import BPS, Corpus, RewardInput, normal_language
+from governance.rewards.formula import BPS, FORMULA_VERSION, Corpus, RewardInput, normal_language
 from governance.rewards.report import EpochInputs, EpochOutcome, compute
 from polyphony import jobs
 from polyphony.clock import utcnow
@@ -67,28 +72,36 @@ def scheduled_cutoff(now: datetime, *, length_s: int) -> datetime:
     return datetime.fromtimestamp(int(now.timestamp()) // length_s * length_s, UTC)
 
 
-def close_due_epoch(*, now: datetime, policy: EpochPolicy, deployment: Deployment, storage: Storage) -> Epoch | None:
-    """Close the epoch that ended before `now` if no epoch covers it yet; None when none is due."""
+def close_due_epoch(
+    *, now: datetime, policy: EpochPolicy, deployment: Deployment, storage: Storage, web3: Web3 | None = None
+) -> Epoch | None:
+    """Close the epoch that ended before `now` if no epoch covers it yet; None when none is due. `web3` reads the
+    demand in force at the cutoff (None: no chain to read it from, so no demand)."""
     cutoff = scheduled_cutoff(now, length_s=policy.length_s)
     with session_scope() as session:
         last = _last(session)
         if last is not None and (_aware(last.cutoff) >= cutoff or last.status in UNSETTLED):
             return None
-    return _close_or_none(cutoff=cutoff, policy=policy, deployment=deployment, storage=storage)
+    return _close_or_none(cutoff=cutoff, policy=policy, deployment=deployment, storage=storage, web3=web3)
 
 
-def close_epoch(*, cutoff: datetime, policy: EpochPolicy, deployment: Deployment, storage: Storage) -> Epoch | None:
+def close_epoch(
+    *, cutoff: datetime, policy: EpochPolicy, deployment: Deployment, storage: Storage, web3: Web3 | None = None
+) -> Epoch | None:
     """Close the next epoch now, paying what was scored before `cutoff`; None when nothing waits to be paid."""
     with session_scope() as session:
         _check_settled(session)
-    return _close_or_none(cutoff=cutoff, policy=policy, deployment=deployment, storage=storage)
+    return _close_or_none(cutoff=cutoff, policy=policy, deployment=deployment, storage=storage, web3=web3)
 
 
-def _close_or_none(*, cutoff: datetime, policy: EpochPolicy, deployment: Deployment, storage: Storage) -> Epoch | None:
+def _close_or_none(
+    *, cutoff: datetime, policy: EpochPolicy, deployment: Deployment, storage: Storage, web3: Web3 | None
+) -> Epoch | None:
+    demand = _demand_at(web3, deployment, cutoff=cutoff)  # read before the transaction: it waits on the node
     try:
         with session_scope() as session:
             _check_settled(session)
-            inputs = gather(session, cutoff=cutoff, policy=policy, deployment=deployment)
+            inputs = gather(session, cutoff=cutoff, policy=policy, deployment=deployment, demand=demand)
             if not inputs.items:
                 return None
             outcome = compute(inputs)
@@ -108,11 +121,26 @@ def _check_settled(session: Session) -> None:
         )
 
 
-def gather(session: Session, *, cutoff: datetime, policy: EpochPolicy, deployment: Deployment) -> EpochInputs:
-    """Every input of the next epoch: the unpaid scores that landed before `cutoff`, the corpus, the base."""
+def _demand_at(web3: Web3 | None, deployment: Deployment, *, cutoff: datetime) -> Demand | None:
+    """The demand in force at `cutoff`, on the chain's clock; None without a chain or a demand registry."""
+    if web3 is None or "demandRegistry" not in deployment.contracts:
+        return None
+    with rpc_errors():
+        return demand_at(web3, deployment, at=int(_aware(cutoff).timestamp()))
+
+
+def gather(
+    session: Session, *, cutoff: datetime, policy: EpochPolicy, deployment: Deployment, demand: Demand | None = None
+) -> EpochInputs:
+    """Every input of the next epoch: the unpaid scores that landed before `cutoff`, the corpus, the base, and
+    what review and demand make of them."""
     base_epoch = _last(session, status=EpochStatus.ACTIVE)
     items, excluded = _scored(session, cutoff=cutoff)
     last = _last(session)
+    since = _aware(last.cutoff) if last is not None else None
+    items, rejected_whole = _reviewed(session, items, since=since, cutoff=cutoff)
+    items = [_demanded(item, demand) for item in items]
+    review = REVIEW_PARAMS if demand is None else voted_params(**vars(demand.review))
     return EpochInputs(
         number=(last.number if last else 0) + 1, cutoff=_aware(cutoff).isoformat(), budget=policy.budget,
         contributor_cap=policy.contributor_cap, chain_id=deployment.chain_id,
@@ -121,8 +149,40 @@ def gather(session: Session, *, cutoff: datetime, policy: EpochPolicy, deploymen
         previous=None if base_epoch is None else {
             "epoch": base_epoch.number, "root": base_epoch.root, "report_cid": base_epoch.report_cid,
         },
-        excluded=excluded,
+        excluded=excluded + rejected_whole, formula_version=FORMULA_VERSION,
+        reviewers=reviewer_tallies(session, since=since, until=cutoff), review=review,
+        demand=None if demand is None else demand.to_json(),
     )  # fmt: skip
+
+
+def _demanded(item: RewardInput, demand: Demand | None) -> RewardInput:
+    """`item` with the demand multiplier of its language, modality, license and topic (10000 with no demand)."""
+    if demand is None:
+        return item
+    matched = demand_bps(demand, language=item.language, modality=item.modality, license=item.license or "",
+                         topic=item.topic)  # fmt: skip
+    return replace(item, demand_bps=matched)
+
+
+def _reviewed(
+    session: Session, items: list[RewardInput], *, since: datetime | None, cutoff: datetime
+) -> tuple[list[RewardInput], list[dict[str, Any]]]:
+    """The items as review leaves them (formula /3): each with its contributor's credibility as the epoch began,
+    less the documents reviewers rejected before the cutoff; a file judged as a whole that they rejected is left
+    out, with why."""
+    credibility = credibility_of(session, {item.contributor for item in items}, before=since)
+    rejected = rejected_of(session, [item.contribution_id for item in items], before=cutoff)
+    kept, left_out = [], []
+    for item in items:
+        less = rejected.get(item.contribution_id)
+        if less is not None and item.kept_words is None:
+            left_out.append({"contribution_id": item.contribution_id, "reason": "review_rejected"})
+            continue
+        if less is not None and item.kept_words is not None and item.kept_records is not None:
+            item = replace(item, kept_records=max(item.kept_records - less.records, 0),
+                           kept_words=max(item.kept_words - less.words, 0))  # fmt: skip
+        kept.append(replace(item, credibility_bps=credibility[item.contributor]))
+    return kept, left_out
 
 
 def _paid() -> Any:
@@ -139,7 +199,7 @@ _SCORED_COLUMNS: list[Any] = [
     ContributionScore.contribution_id, ContributionScore.verdict, ContributionScore.score,
     ContributionScore.language, ContributionScore.duplicate_of, ContributionScore.policy_hash,
     Contribution.contributor, Contribution.size, Contribution.modality, Contribution.language, Tombstone.id,
-    ContributionScore.report,
+    ContributionScore.report, Contribution.license, Contribution.topic,
 ]  # fmt: skip
 
 
@@ -167,12 +227,12 @@ def _scored(session: Session, *, cutoff: datetime) -> tuple[list[RewardInput], l
 
 
 def _input_of(row: tuple[Any, ...]) -> RewardInput:
-    cid, verdict, score, detected, duplicate_of, policy, who, size, modality, declared, _, report = row
+    cid, verdict, score, detected, duplicate_of, policy, who, size, modality, declared, _, report, license, topic = row
     documents = paid_documents(report, verdict=str(verdict))
     return RewardInput(
         contribution_id=cid, contributor=who, verdict=str(verdict), score=int(score), size=int(size),
         duplicate_of=duplicate_of, language=normal_language(detected or declared), modality=modality,
-        policy_hash=policy, **document_fields(documents),
+        policy_hash=policy, license=license, topic=topic, **document_fields(documents),
     )  # fmt: skip
 
 
@@ -204,7 +264,7 @@ def balances(session: Session, epoch: Epoch | None) -> dict[str, int]:
 def _record(session: Session, inputs: EpochInputs, outcome: EpochOutcome, *, report_cid: str) -> Epoch:
     epoch = Epoch(
         number=inputs.number, cutoff=datetime.fromisoformat(inputs.cutoff), formula_version=inputs.formula_version,
-        budget=str(inputs.budget), allocated=str(outcome.allocation.allocated),
+        budget=str(inputs.budget), allocated=str(outcome.allocated),
         cumulative_total=str(outcome.cumulative_total),
         base_epoch=inputs.previous["epoch"] if inputs.previous else None, contribution_count=len(inputs.items),
         account_count=len(outcome.cumulative), chain_id=inputs.chain_id, distributor=inputs.distributor,

@@ -24,8 +24,8 @@ _MEANINGS = {
     "diversity_bps": "10000 + the language bonus + the modality bonus: 1x to 2x, more for what the corpus lacks",
     "weight": "score x size x duplicate share x diversity: the budget is split in proportion to the weights, "
     "at most the contributor cap to anyone, then over each contributor's contributions by weight",
-    "credibility_bps": "the contributor's credibility when the epoch closed: a moving average of their sampled "
-    "documents' review outcomes (10000 when never sampled)",
+    "credibility_bps": "the contributor's credibility as the epoch began: a moving average of their sampled "
+    "documents' review outcomes decided before then (10000 when never sampled)",
     "credibility_multiplier_bps": "credibility^credibility_exponent, within multiplier_floor_bps and "
     "multiplier_ceiling_bps",
     "demand_bps": "the demand multiplier for the contribution's language, modality, license or topic (10000: none)",

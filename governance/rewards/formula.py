@@ -22,7 +22,7 @@ Under /3 two more terms come from the community's review (`governance/reviews/`)
 
 - demand: `demand_bps` (10000 when none is set), the DemandRegistry's multiplier for the contribution's
   language, modality, license or topic. It multiplies the diversity term, and their product (diversity x
-  demand / 10000, rounded down) is capped at `DEMAND_DIVERSITY_CAP_BPS` (3x).
+  demand / 10000, rounded down) is capped at `DEMAND_DIVERSITY_CAP_BPS` (4x, the registry's own bound).
 - credibility multiplier: from the contributor's `credibility_bps` (10000 for one never sampled), an
   exponential moving average of their sampled documents' review outcomes: credibility^`credibility_exponent`,
   clamped into [`multiplier_floor_bps`, `multiplier_ceiling_bps`] (see `governance/reviews/credibility.py`
@@ -65,7 +65,7 @@ from governance.rewards.split import largest_remainder as largest_remainder
 FORMULA_V1 = "polyphony-rewards/1"
 FORMULA_V2 = "polyphony-rewards/2"
 FORMULA_V3 = "polyphony-rewards/3"
-FORMULA_VERSION = FORMULA_V2  # what a new epoch is closed with
+FORMULA_VERSION = FORMULA_V3  # what a new epoch is closed with
 BPS = 10_000
 SIZE_CAP_BYTES = 1 << 20
 BYTES_PER_WORD = 6
@@ -75,7 +75,7 @@ LANGUAGE_BONUS_BPS = 5_000
 MODALITY_BONUS_BPS = 5_000
 UNKNOWN_LANGUAGE = "und"  # BCP 47 "undetermined"
 TABULAR = "tabular"
-DEMAND_DIVERSITY_CAP_BPS = 30_000
+DEMAND_DIVERSITY_CAP_BPS = 40_000  # the DemandRegistry's MAX_PRODUCT_BPS: the contract bounds the product
 
 _SHARED_CONSTANTS = {
     "bps": BPS,
@@ -107,7 +107,7 @@ _V2_INPUTS = (*_V1_INPUTS, "records", "kept_records", "kept_words")
 INPUT_FIELDS: dict[str, tuple[str, ...]] = {
     FORMULA_V1: _V1_INPUTS,
     FORMULA_V2: _V2_INPUTS,
-    FORMULA_V3: (*_V2_INPUTS, "credibility_bps", "demand_bps"),
+    FORMULA_V3: (*_V2_INPUTS, "license", "topic", "credibility_bps", "demand_bps"),
 }
 
 
@@ -142,6 +142,9 @@ class RewardInput:
     # multiplier for what the contribution is (None: no demand set, 10000).
     credibility_bps: int | None = None
     demand_bps: int | None = None
+    # /3: what the demand multiplier matched besides language and modality.
+    license: str | None = None
+    topic: str | None = None
 
     def to_json(self, version: str = FORMULA_VERSION) -> dict[str, Any]:
         """The input as an epoch report of formula `version` lists it."""

@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chain.merkle import StandardMerkleTree
+from governance.reviews.credibility import REVIEW_PARAMS, ReviewerTally, ReviewParams
 from governance.rewards.formula import (
     FORMULA_CONSTANTS,
+    FORMULA_V3,
     FORMULA_VERSION,
     Allocation,
     Corpus,
     RewardInput,
     allocate,
+    allocate_reviewers,
     checked_version,
 )
 
@@ -45,6 +48,11 @@ class EpochInputs:
     previous: dict[str, Any] | None = None  # {"epoch", "root", "report_cid"} of that epoch
     excluded: list[dict[str, Any]] = field(default_factory=list)  # {"contribution_id", "reason"}
     formula_version: str = FORMULA_VERSION  # a closed epoch's report keeps the version it was closed with
+    # /3: the reviewers whose reviews landed in the epoch, each with their agreement record; the review
+    # parameters in force (governance's, on the DemandRegistry); the demand read at the cutoff (None: none).
+    reviewers: list[ReviewerTally] = field(default_factory=list)
+    review: ReviewParams = REVIEW_PARAMS
+    demand: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,9 +60,15 @@ class EpochOutcome:
     """What the inputs give: the split, the new cumulative amounts, their root and the report bytes."""
 
     allocation: Allocation
+    reviewers: dict[str, int]  # /3: what each reviewer earned (nothing before /3)
     cumulative: dict[str, int]
     root: str
     report: bytes
+
+    @property
+    def allocated(self) -> int:
+        """What the epoch gives away: the contributors' amounts and the reviewers'."""
+        return self.allocation.allocated + sum(self.reviewers.values())
 
     @property
     def cumulative_total(self) -> int:
@@ -77,18 +91,38 @@ def compute(inputs: EpochInputs) -> EpochOutcome:
     """Split the budget, add it to the base cumulative amounts, build the tree and write the report."""
     allocation = allocate(
         inputs.items, budget=inputs.budget, contributor_cap=inputs.contributor_cap, corpus=inputs.corpus,
-        version=inputs.formula_version,
+        version=inputs.formula_version, review=inputs.review,
     )  # fmt: skip
+    v3 = inputs.formula_version == FORMULA_V3
+    reviewers = allocate_reviewers(inputs.reviewers, budget=inputs.budget, review=inputs.review) if v3 else {}
     cumulative = dict(inputs.base)
-    for account, amount in allocation.contributors.items():
+    for account, amount in [*allocation.contributors.items(), *reviewers.items()]:
         if amount > 0:
             cumulative[account] = cumulative.get(account, 0) + amount
     root = reward_tree(cumulative, token=inputs.token).root if cumulative else "0x" + "00" * 32
-    report = canonical_json(_document(inputs, allocation, cumulative, root))
-    return EpochOutcome(allocation, cumulative, root, report)
+    outcome = EpochOutcome(allocation, reviewers, cumulative, root, b"")
+    report = canonical_json(_document(inputs, outcome))
+    return EpochOutcome(allocation, reviewers, cumulative, root, report)
 
 
-def _document(inputs: EpochInputs, allocation: Allocation, cumulative: dict[str, int], root: str) -> dict[str, Any]:
+def _document(inputs: EpochInputs, outcome: EpochOutcome) -> dict[str, Any]:
+    document = _contributors_document(inputs, outcome.allocation, outcome.cumulative, outcome.root)
+    document["allocated"] = str(outcome.allocated)
+    document["unallocated"] = str(inputs.budget - outcome.allocated)
+    if inputs.formula_version == FORMULA_V3:
+        document["formula"]["constants"] = FORMULA_CONSTANTS[FORMULA_V3] | inputs.review.to_json()
+        document["demand"] = inputs.demand
+        document["reviewers"] = [
+            {"account": tally.address, "reviews": tally.reviews, "agreed": tally.agreed, "decided": tally.decided,
+             "amount": str(outcome.reviewers.get(tally.address, 0))}
+            for tally in sorted(inputs.reviewers, key=lambda tally: tally.address.lower())
+        ]  # fmt: skip
+    return document
+
+
+def _contributors_document(
+    inputs: EpochInputs, allocation: Allocation, cumulative: dict[str, int], root: str
+) -> dict[str, Any]:
     return {
         "format": REPORT_FORMAT,
         "formula": {"version": inputs.formula_version, "constants": FORMULA_CONSTANTS[inputs.formula_version]},
@@ -137,8 +171,19 @@ def inputs_from_report(report: Mapping[str, Any], *, base: dict[str, int]) -> Ep
         corpus=Corpus.from_json(report["approved_corpus"]),
         items=[RewardInput.from_json(entry, version) for entry in report["contributions"]],
         base=base, previous=report.get("previous"), excluded=list(report.get("excluded", [])),
-        formula_version=version,
+        formula_version=version, reviewers=[_tally(entry) for entry in report.get("reviewers", [])],
+        review=_review_params(report["formula"]["constants"]) if version == FORMULA_V3 else REVIEW_PARAMS,
+        demand=report.get("demand"),
     )  # fmt: skip
+
+
+def _review_params(constants: Mapping[str, Any]) -> ReviewParams:
+    """The review parameters a /3 report published among its constants."""
+    return ReviewParams.from_json({name: constants[name] for name in REVIEW_PARAMS.to_json()})
+
+
+def _tally(entry: Mapping[str, Any]) -> ReviewerTally:
+    return ReviewerTally(str(entry["account"]), int(entry["reviews"]), int(entry["agreed"]), int(entry["decided"]))
 
 
 def cumulative_of(report: Mapping[str, Any]) -> dict[str, int]:

@@ -14,6 +14,7 @@ and no pin outlives its sweep.
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from hashlib import sha256
@@ -40,6 +41,9 @@ MAX_TITLE = 200
 MAX_TEXT = 10_000
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # BCP 47, the common shapes: en, pt-BR, zh-Hant
 STALE_AFTER = timedelta(hours=1)
+MAX_TOPIC = 64  # the demand registry's longest value
+# Whether a topic is on the list governance keeps (the demand registry's `isTopic`): asked only of a declared one.
+TopicCheck = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,11 @@ class ReceivedUpload:
 
 
 def ingest(
-    upload: ReceivedUpload, *, contributor: str, storage: Storage, limits: FormatLimits
+    upload: ReceivedUpload, *, contributor: str, storage: Storage, limits: FormatLimits, is_topic: TopicCheck
 ) -> tuple[Contribution, bool]:
     """Keep `upload` as `contributor`'s contribution; True when it is new, False when it existed."""
     with phase("metadata"):
-        facts = check_upload(upload, contributor=contributor, limits=limits)
+        facts = check_upload(upload, contributor=contributor, limits=limits, is_topic=is_topic)
     with phase("commit_storing"), session_scope() as session:
         existing = service.find_same_upload(
             session, contributor=contributor, sha256=facts.sha256, idempotency_key=facts.idempotency_key
@@ -90,7 +94,9 @@ def _pin(storage: Storage, cid: str, *, staging: Staging | None) -> None:
         raise StorageUnavailable("the upload was collected from storage before it was kept: send it again") from None
 
 
-def check_upload(upload: ReceivedUpload, *, contributor: str, limits: FormatLimits) -> service.UploadFacts:
+def check_upload(
+    upload: ReceivedUpload, *, contributor: str, limits: FormatLimits, is_topic: TopicCheck
+) -> service.UploadFacts:
     """Everything an upload must be before anything of it is kept; the first problem raises."""
     fields = upload.fields
     modality = fields.get("modality", "").strip()
@@ -108,7 +114,7 @@ def check_upload(upload: ReceivedUpload, *, contributor: str, limits: FormatLimi
         title=_required(fields, "title", MAX_TITLE),
         description=_optional(fields.get("description"), "description", MAX_TEXT) or "",
         license=check_license(fields.get("license", "").strip()), language=_language(fields),
-        consent_text=consent, consent_sha256=sha256(consent.encode()).hexdigest(),
+        topic=_topic(fields, is_topic), consent_text=consent, consent_sha256=sha256(consent.encode()).hexdigest(),
         content_report=dataclasses.asdict(report),
         idempotency_key=_optional(upload.idempotency_key, "Idempotency-Key", 200),
     )  # fmt: skip
@@ -133,6 +139,16 @@ def _language(fields: dict[str, str]) -> str | None:
     if language is not None and not LANGUAGE_TAG.match(language):
         raise InvalidMetadata(f"'{language}' is not a language tag: use one like 'en', 'fr' or 'pt-BR'")
     return language
+
+
+def _topic(fields: dict[str, str], is_topic: TopicCheck) -> str | None:
+    topic = _optional(fields.get("topic"), "topic", MAX_TOPIC)
+    if topic is not None and not is_topic(topic):
+        raise InvalidMetadata(
+            f"'{topic}' is not one of the topics governance keeps: choose one GET /demand lists in `topics`, "
+            "or leave the topic out"
+        )
+    return topic
 
 
 def sweep_unfinished(*, storage: Storage, spool_dir: Path, older_than: timedelta = STALE_AFTER) -> int:

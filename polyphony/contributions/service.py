@@ -39,6 +39,7 @@ class UploadFacts:
     description: str
     license: str
     language: str | None
+    topic: str | None
     consent_text: str
     consent_sha256: str
     content_report: dict[str, Any]

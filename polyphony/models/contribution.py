@@ -52,6 +52,7 @@ class Contribution(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     license: str = Field(max_length=100)
     language: str | None = Field(default=None, max_length=16)
+    topic: str | None = Field(default=None, max_length=64)  # one of the demand registry's topics, when declared
     consent_text: str = Field(sa_column=Column(Text, nullable=False))
     consent_sha256: str = Field(max_length=64)
     content_report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

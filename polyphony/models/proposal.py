@@ -4,7 +4,8 @@ A `Proposal` row is written when a curator asks for one (origin `polyphony`); it
 proposal id (`hashProposal` of its actions and description), known before anything is sent. A proposal made
 on the governor directly (Tally, a script: origin `direct`) gets its row when its `ProposalCreated` event is
 indexed. Either is of kind `dataset_approval` (its one action is the timelock calling the dataset registry's
-`approve`; the round, root and manifest CID are decoded from it) or `other` (the dataset fields are null).
+`approve`; the round, root and manifest CID are decoded from it), `demand` (every action sets the demand
+registry: multipliers, topics, review parameters) or `other` (the dataset fields are null for both).
 Its state, tallies and deadlines are read from the indexed governor events, never stored here. `final_state`
 is set by the keeper once the state can no longer change, so it stops looking at the proposal.
 
@@ -23,6 +24,7 @@ from polyphony.clock import utcnow
 
 class ProposalKind(StrEnum):
     DATASET_APPROVAL = "dataset_approval"  # one action: the timelock calling DatasetRegistry.approve
+    DEMAND = "demand"  # every action a setter of the DemandRegistry (multipliers, topics, review parameters)
     OTHER = "other"  # anything else a governor proposal can do
 
 

@@ -53,6 +53,7 @@ class ReviewSample(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     contribution_id: int = Field(foreign_key="contribution.id", index=True)
     record: int
+    words: int  # its words as the scorer counts them: what a rejection takes off the contribution's kept words
     contributor: str = Field(max_length=42, index=True)
     batch_id: int = Field(foreign_key="anchor_batch.id", index=True)
     seed: str = Field(max_length=66)

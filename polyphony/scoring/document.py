@@ -30,3 +30,8 @@ class Document:
         sample = sample_units(units, config=self._language_sample)
         guesses = (detect_language(sample), detect_language([unit.lower() for unit in sample]))
         return max(guesses, key=lambda guess: guess.confidence_bp)
+
+
+def words_of(text: str) -> int:
+    """The words of a document as the scorer counts them (its kept words are the sum of these)."""
+    return Tokens(unify_newlines(text)).word_count

@@ -1,7 +1,8 @@
-"""Real parts for integration tests: Redis, anvil and Celery workers started exactly as `polyphony up` starts
-them (or the services named by REDIS_URL / CHAIN_RPC_URL / DATABASE_URL), the database at head, and the
-contract set deployed by `polyphony deploy`'s own code."""
+"""Real parts for integration tests: Redis, anvil and Celery workers started exactly as `polyphony up` starts them,
+and a js-ipfs node (or the services named by REDIS_URL / CHAIN_RPC_URL / DATABASE_URL / IPFS_API_URL), the
+database at head, and the contract set deployed by `polyphony deploy`'s own code."""
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,8 +10,8 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from rich.console import Console
-from sqlalchemy import delete
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, delete
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 from web3 import Web3
 
@@ -23,6 +24,7 @@ from polyphony.db import get_engine
 from polyphony.migrations import upgrade_to_head
 from polyphony.models import PendingJob
 from polyphony.settings import Settings, get_settings
+from tests.support.ipfs_node import ipfs_node
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +47,16 @@ def redis_url(settings: Settings, stack: Stack) -> str:
 
 
 @pytest.fixture(scope="session")
+def ipfs_api_url(settings: Settings) -> Iterator[str]:
+    """The IPFS node at IPFS_API_URL, or a js-ipfs node started here (the Kubo RPC API)."""
+    if settings.ipfs_api_url:
+        yield settings.ipfs_api_url
+        return
+    with ipfs_node() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def chain_rpc_url(settings: Settings, stack: Stack) -> str:
     if not settings.chain_rpc_url:
         stack.start(anvil_part(settings))
@@ -57,6 +69,23 @@ def engine() -> Engine:
     migrated = get_engine()
     upgrade_to_head(migrated)
     return migrated
+
+
+@pytest.fixture
+def own_database_url(settings: Settings) -> Iterator[str]:
+    """A fresh, empty database on the run's PostgreSQL server (PostgreSQL runs only), for a test whose processes
+    must see no other test's rows; dropped after the test."""
+    server = make_url(settings.effective_database_url)
+    name = f"polyphony_test_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @contextmanager

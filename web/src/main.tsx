@@ -34,6 +34,7 @@ export const ROUTES: Route[] = [
   { pattern: /^\/datasets\/new$/, title: "New dataset", load: () => import("./pages/dataset-new") },
   { pattern: /^\/rounds\/(\d+)$/, title: "Round", load: () => import("./pages/round") },
   { pattern: /^\/coverage$/, title: "Coverage", load: () => import("./pages/coverage") },
+  { pattern: /^\/demand$/, title: "Demand", load: () => import("./pages/demand") },
   { pattern: /^\/review$/, title: "Review", load: () => import("./pages/review") },
 ];
 
@@ -45,6 +46,7 @@ const NAV = [
   { href: `${BASE}/proposals`, label: "Proposals" },
   { href: `${BASE}/datasets/new`, label: "New dataset" },
   { href: `${BASE}/coverage`, label: "Coverage" },
+  { href: `${BASE}/demand`, label: "Demand" },
   { href: `${BASE}/review`, label: "Review" },
 ];
 

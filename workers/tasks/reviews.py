@@ -3,13 +3,11 @@ documents their reviewers."""
 
 from chain.client import connect
 from chain.senders import configured_deployment
-from governance.reviews.service import keep_reviews
+from governance.reviews.service import keep_reviews, reviewer_min_votes
 from polyphony.errors import Unavailable
 from polyphony.settings import get_settings
+from polyphony.storage import storage_from_settings
 from workers.app import app
-
-# The delegated votes a reviewer needs: one whole token, until governance sets its own (the demand registry).
-MIN_REVIEWER_VOTES = 10**18
 
 
 @app.task(name="reviews.keep", autoretry_for=(Unavailable,), retry_backoff=True, max_retries=3)
@@ -19,5 +17,8 @@ def keep() -> tuple[int, int]:
     deployment = configured_deployment(settings)
     if deployment is None:
         return 0, 0
-    return keep_reviews(web3=connect(settings.effective_chain_rpc_url), deployment=deployment,
-                        min_votes=MIN_REVIEWER_VOTES)  # fmt: skip
+    web3 = connect(settings.effective_chain_rpc_url)
+    return keep_reviews(
+        web3=web3, deployment=deployment, storage=storage_from_settings(settings),
+        min_votes=reviewer_min_votes(web3, deployment),
+    )  # fmt: skip

@@ -3,6 +3,7 @@
 Each task reloads by number or id and calls one service; each is safe to run twice (see governance/rewards/epochs.py).
 """
 
+from chain.client import connect
 from chain.keys import KeyRole
 from chain.senders import actor_for, configured_deployment
 from governance.rewards import claims, epochs
@@ -22,7 +23,7 @@ def close_due_epoch() -> int | None:
         return None
     epoch = epochs.close_due_epoch(
         now=utcnow(), policy=epochs.EpochPolicy.of(settings), deployment=deployment,
-        storage=storage_from_settings(settings),
+        storage=storage_from_settings(settings), web3=connect(settings.effective_chain_rpc_url),
     )  # fmt: skip
     return epoch.number if epoch else None
 

@@ -179,7 +179,7 @@ def _form(openapi: dict[str, Any], path: str) -> dict[str, Any]:
 
 def test_the_openapi_describes_the_uploads_multipart_body(openapi: dict[str, Any]) -> None:
     form = _form(openapi, "/contributions")
-    fields = {"file", "title", "description", "license", "modality", "language", "consent", "text_field"}
+    fields = {"file", "title", "description", "license", "modality", "language", "consent", "text_field", "topic"}
     assert set(form["properties"]) == fields
     assert form["properties"]["file"] == {**form["properties"]["file"], "type": "string", "format": "binary"}
     assert set(form["required"]) == {"file", "title", "license", "modality", "consent"}

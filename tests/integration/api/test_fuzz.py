@@ -3,7 +3,8 @@ token of a real sign-in. Every answer must be no 5xx and exactly what the docume
 content type, body schema), and a method a path does not serve must be a 405 with its `Allow` header.
 
 A fixed seed and a fixed number of examples per operation, so the run is the same every time, and a time box
-(the run is stopped, and fails, past it) so that it stays well inside the suite's budget.
+(the run is stopped, and fails, past it) so that it stays well inside the suite's budget. CI runs it once, in
+its PostgreSQL run: the edge's validation is what is fuzzed, the same whichever database is behind it.
 """
 
 import json
@@ -24,6 +25,8 @@ from chain.bindings import Deployment
 from cli.client import PolyphonyClient
 from cli.stack import Stack, api_part
 from polyphony.settings import Settings, get_settings
+
+pytestmark = pytest.mark.postgresql_only  # once in CI: in the PostgreSQL run (tests/conftest.py)
 
 log = logging.getLogger(__name__)
 SEED = 18

@@ -6,10 +6,19 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from chain.bindings import ARTIFACT_OF, Deployment, call_of, read_deployment
+from chain.bindings import (
+    ARTIFACT_OF,
+    DeployedContract,
+    Deployment,
+    call_of,
+    creation_call,
+    read_deployment,
+    write_deployment,
+)
 from chain.deploy import DeploymentBroken, audit, check_code_present, ensure_deployed
 from chain.keys import KeyRole
 from chain.roles import role_holders, role_id
+from chain.tx import TxSender
 from polyphony.settings import Settings
 from tests.integration.conftest import TEST_GOVERNANCE
 
@@ -69,3 +78,36 @@ def test_a_deployment_file_for_contracts_the_chain_lacks_is_refused(web3: Web3, 
     ghost.contracts["token"] = type(ghost.contracts["token"])("0x" + "42" * 20, 1)
     with pytest.raises(DeploymentBroken, match="was the chain reset"):
         check_code_present(web3, ghost)
+
+
+def test_deploy_adds_the_demand_registry_to_a_deployment_made_without_it(
+    web3: Web3, operator_keys: dict[KeyRole, LocalAccount], tmp_path: Path, funded_account: LocalAccount
+) -> None:
+    keys = {**operator_keys, KeyRole.DEPLOYER: funded_account}
+    full, _ = ensure_deployed(web3, keys, parameters=TEST_GOVERNANCE, deployments_dir=tmp_path)
+    # The deployment file as it was before the demand registry existed: every other contract, already in use.
+    older = Deployment(full.chain_id, {k: c for k, c in full.contracts.items() if k != "demandRegistry"})
+    write_deployment(tmp_path, older)
+    completed, deployed_now = ensure_deployed(web3, keys, parameters=TEST_GOVERNANCE, deployments_dir=tmp_path)
+    assert deployed_now
+    assert {k: c for k, c in completed.contracts.items() if k != "demandRegistry"} == older.contracts
+    added = completed.contracts["demandRegistry"]
+    assert added.address != full.contracts["demandRegistry"].address
+    assert added.block > max(c.block for c in older.contracts.values())
+    owner = completed.bind(web3, "demandRegistry").functions.owner().call()
+    assert owner == Web3.to_checksum_address(completed.contracts["timelock"].address)
+    assert read_deployment(tmp_path, web3.eth.chain_id) == completed
+    nonce = web3.eth.get_transaction_count(funded_account.address)
+    assert ensure_deployed(web3, keys, parameters=TEST_GOVERNANCE, deployments_dir=tmp_path) == (completed, False)
+    assert web3.eth.get_transaction_count(funded_account.address) == nonce
+
+
+def test_the_audit_catches_a_demand_registry_the_timelock_does_not_own(
+    web3: Web3, deployment: Deployment, operator_keys: dict[KeyRole, LocalAccount], funded_account: LocalAccount
+) -> None:
+    stray = TxSender(web3, funded_account).send(
+        f"test:stray-demand:{funded_account.address}", creation_call(web3, "DemandRegistry", funded_account.address)
+    )
+    contracts = {**deployment.contracts, "demandRegistry": DeployedContract(str(stray.contract_address), 1)}
+    with pytest.raises(DeploymentBroken, match=f"demandRegistry: owned by {funded_account.address}"):
+        audit(web3, Deployment(deployment.chain_id, contracts), operator_keys)

@@ -37,7 +37,7 @@ def _staged(storage: Storage, content: bytes) -> ReceivedUpload:
 def _crash_after_the_row(storage: Storage, content: bytes, *, pinned: bool) -> tuple[int, str]:
     """Run an upload up to its `storing` row (and its pin, or not), then stop as a killed process would."""
     upload = _staged(storage, content)
-    facts = check_upload(upload, contributor=CONTRIBUTOR, limits=FormatLimits())
+    facts = check_upload(upload, contributor=CONTRIBUTOR, limits=FormatLimits(), is_topic=lambda _: False)
     with session_scope() as session:
         contribution = begin_upload(session, facts=facts)
         contribution.cid = upload.blob.cid
@@ -121,6 +121,6 @@ def _facts_without_checks(content: bytes, *, contributor: str) -> UploadFacts:
     return UploadFacts(
         contributor=contributor, sha256=sha256(content).hexdigest(), size=len(content), filename="s.jsonl",
         content_format="jsonl", modality="text", text_field=None, title="t", description="", license="MIT",
-        language=None, consent_text="yes", consent_sha256=sha256(b"yes").hexdigest(), content_report={},
+        language=None, topic=None, consent_text="yes", consent_sha256=sha256(b"yes").hexdigest(), content_report={},
         idempotency_key=None,
     )  # fmt: skip

@@ -32,7 +32,6 @@ from polyphony.settings import Settings
 from polyphony.storage.cid import parse_cid
 from polyphony.storage.local import LocalStorage
 from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
-from tests.support.ipfs_node import ipfs_node
 from tests.support.scored_uploads import pipeline_score
 
 START_TIMEOUT_S = 30.0
@@ -162,13 +161,3 @@ def tamper_block(settings: Settings, cid: str) -> None:
     content = bytearray(path.read_bytes())
     content[len(content) // 2] ^= 0x01
     path.write_bytes(bytes(content))
-
-
-@pytest.fixture(scope="session")
-def ipfs_api_url(settings: Settings) -> Iterator[str]:
-    """The IPFS node at IPFS_API_URL, or a js-ipfs node started here (the Kubo RPC API)."""
-    if settings.ipfs_api_url:
-        yield settings.ipfs_api_url
-        return
-    with ipfs_node() as url:
-        yield url

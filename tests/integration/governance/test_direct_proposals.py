@@ -61,9 +61,9 @@ def test_a_proposal_of_another_kind_made_on_the_governor_is_listed_decoded_and_c
     assert listed["action"] is None  # two actions: see `actions`
     assert listed["actions"] == [
         {"target": governance.token.address, "value": "0", "calldata": "0x" + transfer.hex(), "contract": "token",
-         "function": "transfer(address,uint256)", "args": {"to": payee, "value": "0"}},
+         "function": "transfer(address,uint256)", "args": {"to": payee, "value": "0"}, "says": None},
         {"target": payee, "value": str(A_LOT_OF_WEI), "calldata": "0x", "contract": None, "function": None,
-         "args": None},
+         "args": None, "says": None},
     ]  # fmt: skip
     assert governance.api.call("GET", f"/proposals/{listed['number']}")["id"] == proposal_id
 

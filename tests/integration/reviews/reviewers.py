@@ -13,11 +13,12 @@ from web3 import Web3
 from chain.bindings import Deployment, call_of
 from chain.eip712 import sign
 from cli.client import PolyphonyClient
+from governance.reviews.credibility import REVIEW_PARAMS
 from polyphony.models.review import Reviewer
 from polyphony.queue import get_celery
 from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet, send_as
 
-REVIEWER_TOKENS = 5 * 10**18  # above the reviewers' minimum of one delegated token
+REVIEWER_TOKENS = (REVIEW_PARAMS.min_voting_power_tokens + 1) * 10**18  # just above the reviewers' minimum
 SAMPLED_WITHIN_S = 120.0
 
 

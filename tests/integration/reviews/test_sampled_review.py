@@ -18,16 +18,19 @@ from chain.eip712 import digest, sign
 from chain.merkle import verify
 from chain.review_anchoring import REVIEW_LEAF_ENCODING
 from cli.client import PolyphonyClient
+from governance.reviews.credibility import REVIEW_PARAMS
 from governance.reviews.sampling import sample_seed, sampled_documents
 from governance.reviews.service import candidates_of, sample_waiting_batches
 from polyphony.models.contribution import AnchorBatch, Contribution
 from polyphony.models.review import BatchSampling, ReviewAssignment, Reviewer, ReviewSample
 from polyphony.queue import get_celery
+from polyphony.settings import Settings
+from polyphony.storage import storage_from_settings
 from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet, send_as
 from tests.integration.datasets.conftest import Contributed
 from tests.support.scored_uploads import jsonl, prose
 
-REVIEWER_TOKENS = 5 * 10**18  # above the reviewers' minimum of one delegated token
+REVIEWER_TOKENS = (REVIEW_PARAMS.min_voting_power_tokens + 1) * 10**18  # just above the reviewers' minimum
 
 
 @pytest.fixture
@@ -73,7 +76,7 @@ def _signed(wallet: LocalAccount, form: dict[str, Any], *, accept: bool, reason:
 
 def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_the_document(
     contribute: Callable[..., Contributed], api_url: str, engine: Engine, web3: Web3, deployment: Deployment,
-    celery_worker: None, no_reviewers: None,
+    settings: Settings, celery_worker: None, no_reviewers: None,
 ) -> None:  # fmt: skip
     contributed = contribute([jsonl(prose(6)), jsonl(prose(6, start=6))], by_the_pipeline=True)
     batch = _batch_of(engine, contributed.ids[0])
@@ -81,7 +84,7 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
 
     # Before the block after the anchoring exists, nobody (the API included) knows the sample.
     assert web3.eth.block_number == batch.block_number, "another transaction mined a block: the check needs none"
-    sample_waiting_batches(web3)
+    sample_waiting_batches(web3, storage=storage_from_settings(settings))
     with Session(engine) as session:
         assert session.get(BatchSampling, batch.id) is None
 
@@ -100,6 +103,7 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
     assert {(s.contribution_id, s.record) for s in samples} == {(c.contribution_id, c.record) for c in expected}
     assert len(candidates) == 12 and len(samples) == 1  # ceil(2 % of 12); its one contributor is covered by it
     ours = samples[0]
+    assert ours.words > 0
 
     forms = {}
     for wallet, client in reviewers:

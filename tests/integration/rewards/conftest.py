@@ -1,6 +1,7 @@
 """Reward tests: score rows made by plain factories, epochs closed by the governance code, roots proposed,
 activated and claims relayed by the real chain worker on anvil."""
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -38,7 +39,7 @@ def new_address() -> str:
 def make_contribution(session: Session, *, contributor: str, **overrides: Any) -> Contribution:
     """An anchored contribution row, as the contributions flow leaves it."""
     fields: dict[str, Any] = {
-        "contributor": contributor, "status": ContributionStatus.ANCHORED, "sha256": Account.create().key.hex()[2:],
+        "contributor": contributor, "status": ContributionStatus.ANCHORED, "sha256": os.urandom(32).hex(),
         "cid": "bafkrei" + Account.create().key.hex()[2:50], "size": 4_096, "filename": "sample.jsonl",
         "content_format": "jsonl", "modality": "text", "title": "sample", "license": "CC-BY-4.0", "language": "en",
         "consent_text": "I agree.", "consent_sha256": "00" * 32,
@@ -140,10 +141,10 @@ def rewards_stack(
 
 
 @pytest.fixture
-def close(rewards_stack: Deployment, settings: Settings) -> Closer:
-    """Close the next epoch now, as `polyphony epoch close` does."""
+def close(rewards_stack: Deployment, settings: Settings, web3: Web3) -> Closer:
+    """Close the next epoch now, as `polyphony epoch close` does (the demand read on the chain at the cutoff)."""
     storage = storage_from_settings(settings)
-    return lambda: close_epoch(cutoff=utcnow(), policy=POLICY, deployment=rewards_stack, storage=storage)
+    return lambda: close_epoch(cutoff=utcnow(), policy=POLICY, deployment=rewards_stack, storage=storage, web3=web3)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from web3 import Web3
 from chain.bindings import Deployment
 from chain.merkle import verify
 from governance.rewards.epochs import EpochPolicy, close_due_epoch
-from governance.rewards.formula import BYTES_PER_WORD, FORMULA_V2
+from governance.rewards.formula import BYTES_PER_WORD, FORMULA_VERSION
 from governance.rewards.report import REWARD_LEAF, compute, cumulative_of, inputs_from_report
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
@@ -102,11 +102,11 @@ def test_only_kept_words_earn_so_junk_padding_adds_nothing_and_the_report_lists_
     padded = scored_upload(padded_by, jsonl([*good[:4], JUNK, JUNK, *good[4:], JUNK, JUNK]))
     whole = scored(whole_by, score=8_000)  # scored as a whole (no documents section): its bytes count as words
     epoch = close()
-    assert epoch is not None and epoch.formula_version == FORMULA_V2
+    assert epoch is not None and epoch.formula_version == FORMULA_VERSION
     activate(epoch.number)
 
     report = _report(settings, epoch.number)
-    assert report["formula"]["version"] == FORMULA_V2
+    assert report["formula"]["version"] == FORMULA_VERSION
     listed = {entry["contribution_id"]: entry for entry in report["contributions"]}
     counts = {cid: (listed[cid]["records"], listed[cid]["kept_records"]) for cid in (clean, padded)}
     assert counts == {clean: (8, 8), padded: (12, 8)}
@@ -117,7 +117,7 @@ def test_only_kept_words_earn_so_junk_padding_adds_nothing_and_the_report_lists_
     assert 0 < rewards[padded] < rewards[clean]  # the same kept words at a lower score (its kept share)
     assert (listed[whole]["kept_words"], listed[whole]["terms"]["size"]) == (None, 4_096 // BYTES_PER_WORD)
     shown = api.get(f"/contributions/{padded}").json()["reward"]
-    assert (shown["formula_version"], shown["inputs"]["kept_words"]) == (FORMULA_V2, listed[padded]["kept_words"])
+    assert (shown["formula_version"], shown["inputs"]["kept_words"]) == (FORMULA_VERSION, listed[padded]["kept_words"])
 
 
 def test_a_second_close_of_the_same_epoch_does_nothing(close: Any, activate: Any, settings: Settings,

@@ -85,10 +85,15 @@ def test_a_contributions_reward_names_every_term_of_the_formula(close: Any, acti
     terms = {term["name"]: term["value"] for term in reward["terms"]}
     assert terms == recorded.terms["terms"]
     assert [term["name"] for term in reward["terms"]] == [
-        "score", "size", "duplicate_share_bps", "language_bonus_bps", "modality_bonus_bps", "diversity_bps", "weight",
+        "score", "size", "duplicate_share_bps", "language_bonus_bps", "modality_bonus_bps", "diversity_bps",
+        "demand_bps", "demand_diversity_bps", "credibility_bps", "credibility_multiplier_bps", "weight",
     ]  # fmt: skip
     assert int(terms["weight"]) == (
-        terms["score"] * terms["size"] * terms["duplicate_share_bps"] * terms["diversity_bps"]
+        terms["score"]
+        * terms["size"]
+        * terms["duplicate_share_bps"]
+        * terms["demand_diversity_bps"]
+        * terms["credibility_multiplier_bps"]
     )
     assert all(term["meaning"] for term in reward["terms"])
     assert api.get("/contributions/999999999/reward").json()["error"]["code"] == "contribution_not_found"

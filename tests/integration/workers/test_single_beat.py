@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
+from tests.support.beat_lock import holder
 from workers.single_beat import LOCK_KEY, LOCK_S
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -38,12 +39,6 @@ def start_beat(tmp_path: Path, redis_url: str) -> Iterator[Callable[[str], Beat]
         if process.poll() is None:
             process.kill()
             process.wait()
-
-
-def holder(redis: Redis) -> int | None:
-    """The process id of the beat holding the schedule, if one does."""
-    value = redis.get(LOCK_KEY)
-    return int(value.decode().rsplit(":", 1)[1]) if value else None
 
 
 def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:

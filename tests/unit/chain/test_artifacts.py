@@ -11,6 +11,7 @@ from chain import compile as build
 MAX_DEPLOYED_BYTES = 24_576
 CONTRACTS = [
     "DatasetRegistry",
+    "DemandRegistry",
     "PolyphonyGovernor",
     "PolyphonyToken",
     "ProvenanceRegistry",

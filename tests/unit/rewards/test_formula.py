@@ -13,7 +13,6 @@ from governance.rewards.formula import (
     BYTES_PER_WORD,
     FORMULA_V1,
     FORMULA_V2,
-    FORMULA_VERSION,
     SIZE_CAP_BYTES,
     SIZE_CAP_WORDS,
     Corpus,
@@ -68,13 +67,12 @@ def test_each_term_of_formula_1_with_no_approved_corpus(overrides: dict[str, Any
 )
 def test_the_size_of_formula_2_is_the_kept_words_under_a_cap(overrides: dict[str, Any], expected: int) -> None:
     assert terms_of(item(1, **overrides), NO_CORPUS, FORMULA_V2)["size"] == expected
-    assert FORMULA_VERSION == FORMULA_V2
 
 
 def test_under_formula_2_dropped_documents_earn_nothing() -> None:
     clean = item(1, ALICE, size=10_000, records=10, kept_records=10, kept_words=1_000)
     padded = item(2, BOB, size=90_000, records=100, kept_records=10, kept_words=1_000)
-    split = allocate([clean, padded], budget=1_000, contributor_cap=1_000, corpus=NO_CORPUS)
+    split = allocate([clean, padded], budget=1_000, contributor_cap=1_000, corpus=NO_CORPUS, version=FORMULA_V2)
     assert split.amounts == {1: 500, 2: 500}
     by_bytes = allocate([clean, padded], budget=1_000, contributor_cap=1_000, corpus=NO_CORPUS, version=FORMULA_V1)
     assert by_bytes.amounts == {1: 100, 2: 900}  # what /1 paid padding, and /2 no longer does
@@ -103,17 +101,23 @@ def test_diversity_pays_more_for_what_the_approved_corpus_lacks_and_stays_within
 
 
 def test_a_copy_earns_nothing_and_the_original_takes_its_share() -> None:
-    split = allocate([item(1), item(2, BOB, duplicate_of=1)], budget=1_000, contributor_cap=1_000, corpus=NO_CORPUS)
+    split = allocate(
+        [item(1), item(2, BOB, duplicate_of=1)],
+        budget=1_000,
+        contributor_cap=1_000,
+        corpus=NO_CORPUS,
+        version=FORMULA_V2,
+    )
     assert split.amounts == {1: 1_000, 2: 0}
 
 
 def test_the_cap_is_redistributed_to_the_others_and_left_unallocated_only_when_all_are_capped() -> None:
     items = [item(1, ALICE, score=10_000), item(2, BOB, score=100), item(3, CAROL, score=100)]
-    split = allocate(items, budget=1_000, contributor_cap=400, corpus=NO_CORPUS)
+    split = allocate(items, budget=1_000, contributor_cap=400, corpus=NO_CORPUS, version=FORMULA_V2)
     assert split.contributors[ALICE] == 400
     assert split.contributors[BOB] + split.contributors[CAROL] == 600
     assert split.capped == frozenset({ALICE}) and split.allocated == 1_000
-    everyone_capped = allocate(items, budget=1_000, contributor_cap=100, corpus=NO_CORPUS)
+    everyone_capped = allocate(items, budget=1_000, contributor_cap=100, corpus=NO_CORPUS, version=FORMULA_V2)
     assert everyone_capped.allocated == 300 and set(everyone_capped.contributors.values()) == {100}
 
 
@@ -134,7 +138,7 @@ def test_the_sum_never_exceeds_the_budget_on_random_epochs() -> None:
         ]  # fmt: skip
         budget = generator.randint(0, 10**24)
         cap = generator.randint(0, budget)
-        split = allocate(items, budget=budget, contributor_cap=cap, corpus=NO_CORPUS)
+        split = allocate(items, budget=budget, contributor_cap=cap, corpus=NO_CORPUS, version=FORMULA_V2)
         assert sum(split.amounts.values()) == split.allocated <= budget
         assert all(0 <= amount <= cap for amount in split.contributors.values())
 
@@ -143,7 +147,7 @@ def _inputs(items: list[RewardInput], base: dict[str, int] | None = None, **over
     fields: dict[str, Any] = {
         "number": 3, "cutoff": "2026-01-01T00:00:00+00:00", "budget": 10**21, "contributor_cap": 10**21,
         "chain_id": 31337, "distributor": "0x" + "d4" * 20, "token": "0x" + "e5" * 20,
-        "corpus": Corpus.of([("en", "text")]), "items": items, "base": base or {},
+        "corpus": Corpus.of([("en", "text")]), "items": items, "base": base or {}, "formula_version": FORMULA_V2,
     }  # fmt: skip
     return EpochInputs(**(fields | overrides))
 

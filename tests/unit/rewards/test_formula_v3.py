@@ -52,7 +52,7 @@ def item(cid: int, who: str = ALICE, **overrides: Any) -> RewardInput:
 def test_an_epoch_closed_under_formula_2_still_recomputes_byte_for_byte() -> None:
     pinned = (FIXTURES / "epoch_report_v2.json").read_bytes()  # written by the /2 code before /3 existed
     report = json.loads(pinned)
-    assert report["formula"]["version"] == FORMULA_V2 and FORMULA_VERSION == FORMULA_V2
+    assert report["formula"]["version"] == FORMULA_V2 and FORMULA_VERSION == FORMULA_V3
     again = compute(inputs_from_report(report, base={CAROL: 10**18, "0x" + "f6" * 20: 7}))
     assert again.report == pinned
     assert all("credibility_bps" not in entry for entry in report["contributions"])

@@ -10,12 +10,13 @@ export interface ProposalCall {
   contract: string | null;
   function: string | null;
   args: Record<string, unknown> | null;
+  says: string | null; // a demand-registry call in words
 }
 
 export interface Proposal {
   id: string;
   number: number;
-  kind: string; // dataset_approval, or other (made on the governor directly, e.g. on Tally)
+  kind: string; // dataset_approval, demand (sets the demand registry), or other (e.g. made on Tally)
   origin: string; // polyphony (asked for here) or direct
   dataset_id: number | null;
   round: number | null;

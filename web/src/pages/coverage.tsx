@@ -1,9 +1,12 @@
 // /app/coverage (public): the corpus by language, modality and license over time, from GET /coverage, and
-// what the diversity multiplier favours right now, so contributors see what is needed.
+// what the diversity multiplier favours right now and the demand multipliers the DAO voted (GET /demand), so
+// contributors see what is needed.
 import { get } from "../lib/api";
 import { ChartTable, type Column, ColumnChart } from "../lib/charts";
 import { useLoad } from "../lib/hooks";
+import { BASE } from "../lib/router";
 import { Bar, PageTitle, Shown } from "../lib/ui";
+import { type Demand, MultiplierTable, times } from "./demand";
 
 interface Amounts {
   contributions: number;
@@ -115,8 +118,23 @@ function Favoured({ coverage }: { coverage: Coverage }) {
   );
 }
 
+function Demanded({ demand }: { demand: Demand }) {
+  const inForce = demand.multipliers.filter((m) => m.in_force);
+  return (
+    <section aria-labelledby="demanded">
+      <h2 id="demanded">What the DAO asks for</h2>
+      <p>
+        Multipliers holders voted, in force now: a contribution's reward is multiplied by those it matches (demand
+        times diversity at most {times(demand.max_product_bps)}). <a href={`${BASE}/demand`}>Propose demand</a>.
+      </p>
+      <MultiplierTable multipliers={inForce} caption="Demand multipliers in force now" />
+    </section>
+  );
+}
+
 export default function CoveragePage() {
   const coverage = useLoad(() => get<Coverage>("/coverage?bucket=day&buckets=30"), []);
+  const demand = useLoad(() => get<Demand>("/demand"), []);
   return (
     <>
       <PageTitle>Coverage</PageTitle>
@@ -129,6 +147,7 @@ export default function CoveragePage() {
               {found.totals.documents.toLocaleString("en-US")} documents, {found.totals.bytes_display}.
             </p>
             <Favoured coverage={found} />
+            <Shown loaded={demand}>{(voted) => <Demanded demand={voted} />}</Shown>
             {DIMENSIONS.map(([name, title]) => (
               <Dimension key={name} name={name} title={title} coverage={found} />
             ))}

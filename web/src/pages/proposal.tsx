@@ -101,6 +101,12 @@ function RawAction({ proposal, open }: { proposal: Proposal; open: boolean }) {
       <summary>{proposal.actions.length === 1 ? "The action it executes" : `The ${proposal.actions.length} actions it executes`}</summary>
       {proposal.actions.map((call, index) => (
         <dl class="facts" key={index}>
+          {call.says && (
+            <>
+              <dt>What it does</dt>
+              <dd>{call.says}</dd>
+            </>
+          )}
           <dt>Target</dt>
           <dd><code class="wrap">{call.target}</code>{call.contract && ` (${call.contract})`}</dd>
           {call.function && (
