@@ -6,7 +6,7 @@ was refused); 2 anything else (arguments, key, file, an unreachable or refusing 
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import httpx
 import typer
@@ -57,6 +57,17 @@ class CommandFailed(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+def check_offer(typed: dict[str, Any], primary_type: str, expected: dict[str, Any]) -> None:
+    """Refuse typed data the API offers unless it is a `primary_type` whose message has the `expected` values."""
+    # Signing whatever a server offers could sign away something else (a token Permit, say): check it first.
+    if typed.get("primaryType") != primary_type:
+        raise CommandFailed(f"the API offers {typed.get('primaryType')!r} typed data, not a {primary_type}: not signed")
+    message = typed.get("message", {})
+    for name, value in expected.items():
+        if str(message.get(name, "")).lower() != str(value).lower():
+            raise CommandFailed(f"the {primary_type} the API offers has {name} {message.get(name)!r}, not {value!r}")
 
 
 def api_url(api: str | None) -> str:

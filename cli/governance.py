@@ -20,7 +20,16 @@ from chain.bindings import load_artifact
 from chain.client import connect, rpc_errors
 from chain.tx import Call
 from cli.client import PolyphonyClient
-from cli.command import ApiOption, CommandFailed, SafeOption, api_url, console, one_line_errors, safe_address
+from cli.command import (
+    ApiOption,
+    CommandFailed,
+    SafeOption,
+    api_url,
+    check_offer,
+    console,
+    one_line_errors,
+    safe_address,
+)
 from cli.keys import KeyOption, KeystoreOption, PasswordFileOption, load_wallet
 from cli.sending import send_from_wallet
 from polyphony.settings import get_settings
@@ -68,7 +77,7 @@ def delegate(
         delegatee = Web3.to_checksum_address(to) if to and Web3.is_address(to) else _no_address(to, client)
         query = {"delegator": client.wallet.address, "delegatee": delegatee}
         typed: dict[str, Any] = client.call("GET", "/delegations/typed-data", params=query)
-        _check_offer(typed, "Delegation", {"delegatee": delegatee})
+        check_offer(typed, "Delegation", {"delegatee": delegatee})
         if own:
             token = _contract(rpc, "PolyphonyToken", typed["domain"]["verifyingContract"])
             _send_own(rpc, client.wallet, Call(token.address, _data(token, "delegate", delegatee)), what="delegate")
@@ -110,7 +119,7 @@ def vote(
             return
         query = {"voter": client.address, "support": support}
         typed: dict[str, Any] = client.call("GET", f"/proposals/{found['id']}/ballot", params=query)
-        _check_offer(typed, "Ballot", {"proposalId": found["id"], "voter": client.address,
+        check_offer(typed, "Ballot", {"proposalId": found["id"], "voter": client.address,
                                        "support": {"against": 0, "for": 1, "abstain": 2}[support]})  # fmt: skip
         body = {"voter": client.address, "support": support, "signature": "0x" + client.sign_typed(typed).hex(),
                 "nonce": int(typed["message"]["nonce"])}  # fmt: skip
@@ -136,16 +145,6 @@ def _no_address(to: str | None, client: PolyphonyClient) -> str:
     if to is None:
         return client.wallet.address
     raise CommandFailed(f"--to {to!r} is not an address (0x and 40 hex digits)")
-
-
-def _check_offer(typed: dict[str, Any], primary_type: str, expected: dict[str, Any]) -> None:
-    # Signing whatever a server offers could sign away something else (a token Permit, say): check it first.
-    if typed.get("primaryType") != primary_type:
-        raise CommandFailed(f"the API offers {typed.get('primaryType')!r} typed data, not a {primary_type}: not signed")
-    message = typed.get("message", {})
-    for name, value in expected.items():
-        if str(message.get(name, "")).lower() != str(value).lower():
-            raise CommandFailed(f"the {primary_type} the API offers has {name} {message.get(name)!r}, not {value!r}")
 
 
 def _sign(wallet: LocalAccount, typed: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from cli.export import export_app
 from cli.governance import delegate, propose, vote
 from cli.keys import key_app
 from cli.rescore import rescore
+from cli.review import review_app
 from cli.rewards import claim, epoch_app, rewards
 from cli.score import score
 from cli.serve import serve_role
@@ -35,6 +36,7 @@ app.add_typer(model_app, name="model")
 app.add_typer(export_app, name="export")
 app.add_typer(key_app, name="key")
 app.add_typer(demand_app, name="demand")
+app.add_typer(review_app, name="review")
 app.command()(pull)
 app.command()(contribute)
 app.command()(status)

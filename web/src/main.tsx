@@ -35,6 +35,7 @@ export const ROUTES: Route[] = [
   { pattern: /^\/rounds\/(\d+)$/, title: "Round", load: () => import("./pages/round") },
   { pattern: /^\/coverage$/, title: "Coverage", load: () => import("./pages/coverage") },
   { pattern: /^\/demand$/, title: "Demand", load: () => import("./pages/demand") },
+  { pattern: /^\/review$/, title: "Review", load: () => import("./pages/review") },
 ];
 
 const NAV = [
@@ -46,6 +47,7 @@ const NAV = [
   { href: `${BASE}/datasets/new`, label: "New dataset" },
   { href: `${BASE}/coverage`, label: "Coverage" },
   { href: `${BASE}/demand`, label: "Demand" },
+  { href: `${BASE}/review`, label: "Review" },
 ];
 
 function NotFound() {

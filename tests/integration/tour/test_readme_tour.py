@@ -32,18 +32,23 @@ pytestmark = [pytest.mark.embedded_only, pytest.mark.timeout(900)]
 README = Path(__file__).resolve().parents[3] / "README.md"
 BIN = Path(sys.executable).parent
 STEP_S = 240.0  # the longest a step the README says takes time may take on two busy cores
-# Lines no CI can run, each with why: they need a desktop, an IPFS node's own binary or a deployed Safe.
+# Lines no CI can run, each with why: they need a desktop, an IPFS node's own binary, a deployed Safe or other
+# people (the tour has one reader: a review needs three reviewers besides the contributor).
 NOT_RUN = {
     "xdg-open": "opens a desktop browser",
     "make bench": "benchmarks are not tests (and take minutes)",
     "--safe 0xSAFE": "needs a deployed Safe; tests/integration/governance/test_safe_wallets.py plays it",
     "claim --key-file my.key --self": "the alternative to the relayed claim just made (nothing is left to claim)",
+    "polyphony review accept": "needs a document assigned: three eligible reviewers besides its contributor "
+    "(tests/integration/reviews/test_cli.py plays it)",
+    "polyphony review reject": "the same: tests/integration/reviews/test_cli.py plays it",
 }
 # What the README's comments say a command prints, checked where its words are exact.
 PRINTS = {
     "polyphony propose --dataset 1": "(number 1)",
     "polyphony claim --key-file my.key ": "mined",
     "polyphony pull --round 1": "verified into round-1",
+    "polyphony review next": "nothing is assigned to you",
 }
 ASSIGNMENT = re.compile(r"^([A-Z_]+)=([\w.-]+)\s*(?:#.*)?$")
 SHORT_DELAYS = re.compile(r"^((?:POLYPHONY_\w+=\d+\s+)+)make run$")

@@ -41,6 +41,7 @@ def test_every_page_loads_cleanly(
         "round-unapproved": (f"/app/rounds/{UNAPPROVED_ROUND}", f"Round {UNAPPROVED_ROUND}"),
         "coverage": ("/app/coverage", "Coverage"),
         "demand": ("/app/demand", "Demand"),
+        "review": ("/app/review", "Review"),
         "not-found": ("/app/no-such-page", "Page not found"),
     }
     opened = open_app(viewport=viewport)

@@ -1,13 +1,14 @@
 // /app/contributions/{id}: the timeline with transaction links, the score as a bar per dimension with its
 // reason, the kept and dropped documents with the top reasons, the reward and its terms, the provenance
-// proof with "Verify" (re-checked in the browser against the chain), and "Withdraw consent".
+// proof with "Verify" (re-checked in the browser against the chain), the reviews of its sampled documents, and
+// "Withdraw consent".
 import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import type { PageProps } from "../main";
 import { get, messageOf, type Page, post } from "../lib/api";
 import { loadConfig } from "../lib/config";
 import type { Contribution } from "../lib/contributions";
-import { formatBytes, formatTime, formatTokens, percent, words } from "../lib/format";
+import { formatBytes, formatTime, formatTokens, percent, shortAddress, words } from "../lib/format";
 import { useLoad } from "../lib/hooks";
 import { Journey, useFollowed } from "../lib/journey";
 import { announce, session } from "../lib/store";
@@ -20,7 +21,17 @@ interface RecordFate {
   reason: string | null;
 }
 
+interface SampledDocument {
+  sample_id: number;
+  record: number;
+  outcome: string;
+  sampled_at: string;
+  decided_at: string | null;
+  reviews: { id: number; reviewer: string; accept: boolean; reason: string; created_at: string }[];
+}
+
 const TOP_REASONS = 5;
+const REVIEWS_PER_DOCUMENT = 3;
 
 function TxLink({ hash }: { hash: string }) {
   const config = useLoad(() => loadConfig().catch(() => null), []);
@@ -118,6 +129,46 @@ function Documents({ contribution }: { contribution: Contribution }) {
         {kept} of {contribution.records} documents kept, {contribution.records - kept} dropped.
       </p>
       {contribution.records > kept && <DroppedReasons contribution={contribution} />}
+    </section>
+  );
+}
+
+/** The sampled documents, each with its outcome and its reviews so far; shown only once a document was sampled. */
+function Reviews({ contribution }: { contribution: Contribution }) {
+  const sampled = useLoad(
+    () => get<Page<SampledDocument>>(`/contributions/${contribution.id}/reviews?limit=200`),
+    [contribution.id, contribution.status],
+  );
+  if (!sampled.data || sampled.data.items.length === 0) return null;
+  return (
+    <section aria-labelledby="reviews-title">
+      <h2 id="reviews-title">Reviews</h2>
+      <p>
+        Sampled documents are reviewed by {REVIEWS_PER_DOCUMENT} token holders; a majority that rejects one drops
+        it from datasets and rewards.
+      </p>
+      <ul class="plain" aria-label="Sampled documents">
+        {sampled.data.items.map((sample) => (
+          <li key={sample.sample_id} class="card">
+            <h3>
+              Document {sample.record} <StatusBadge status={sample.outcome} />
+            </h3>
+            {sample.reviews.length === 0 ? (
+              <p class="muted">No review yet.</p>
+            ) : (
+              <ul class="reviews" aria-label={`Reviews of document ${sample.record}`}>
+                {sample.reviews.map((review) => (
+                  <li key={review.id}>
+                    <code title={review.reviewer}>{shortAddress(review.reviewer)}</code>{" "}
+                    {review.accept ? "accepted" : `rejected: ${review.reason}`} ·{" "}
+                    <time dateTime={review.created_at}>{formatTime(review.created_at)}</time>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -287,6 +338,7 @@ function Detail({ id, first }: { id: number; first: Contribution }) {
       <Timeline contribution={contribution} />
       <Score contribution={contribution} />
       <Documents contribution={contribution} />
+      <Reviews contribution={contribution} />
       <Reward contribution={contribution} />
       <ProvenanceShown contribution={contribution} />
       <Withdraw contribution={contribution} onDone={() => setRound((n) => n + 1)} />
