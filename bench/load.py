@@ -26,6 +26,7 @@ Phases:
 Anchor: each figure's goal from issue 18, as `<key>_vs_goal` (figure / goal; for latencies below 1 is better).
 """
 
+import argparse
 import dataclasses
 import json
 import multiprocessing
@@ -415,44 +416,55 @@ def recovery(stack: Stack, ids: list[int]) -> dict[str, float]:
 # ---- the run --------------------------------------------------------------------------------------------------
 
 
-def measure(workdir: Path, stack: Stack) -> dict[str, Any]:
-    """Every phase, in order, against a stack started here."""
+PHASES = ("upload", "load", "scoring", "recovery")
+
+
+def measure(workdir: Path, stack: Stack, phases: tuple[str, ...] = PHASES) -> dict[str, Any]:
+    """The chosen phases, in order, against a stack started here."""
     api = start_stack(stack)
     corpus = Corpus()
     base = corpus.write(workdir / "base.jsonl", size=UPLOAD_BYTES, fmt="jsonl").read_bytes()
     files = workdir / "files"
     files.mkdir()
-    console.print(f"Signing in {CLIENTS} clients")
-    uploaders = [Uploader(api, base, files) for _ in range(CLIENTS)]
-    console.print(f"Phase 1: {TIMED_UPLOADS} sequential 1 MB uploads on the quiet stack")
-    timed = [uploaders[0].timed() for _ in range(TIMED_UPLOADS + 1)][1:]  # the first warms the processes
-    figures: dict[str, Any] = {
-        "upload_server_ms_1mb": after_body_ms([t[2] for t in timed]),
-        "upload_server_parts_ms": server_timing([t[2] for t in timed]),
-        "upload_client_after_last_byte_ms_1mb": round(statistics.median(t[1] for t in timed) * 1000, 1),
-        "upload_total_ms_1mb_quiet": round(statistics.median(t[0] for t in timed) * 1000, 1),
-    }
-    console.print(
-        f"  {figures['upload_server_ms_1mb']} ms after the body; parts (ms): {figures['upload_server_parts_ms']}"
-    )
-    console.print(f"Phase 2: {LOAD_S:g} s of 1 MB uploads from {CLIENTS} clients, /health every {HEALTH_EVERY_S} s")
-    figures.update(sustained_load(uploaders, api))
-    console.print("Phase 3: scoring on 1 node, then on 2 nodes")
-    # Each batch is claimed only once the one before is scored, so no node scores another phase's batch.
-    batch = claimed_batch(uploaders[0], corpus, files)
-    figures["scoring_batch"] = {"contributions": SCORING_BATCH, "documents": batch[1]}
-    figures.update(scoring_rate(stack, *batch, nodes=1))
-    figures.update(scoring_rate(stack, *claimed_batch(uploaders[1], corpus, files), nodes=2))
-    one, two = figures["scoring_docs_per_s_1_node"], figures["scoring_docs_per_s_2_nodes"]
-    figures["scoring_ratio_2_to_1"] = round(two / one, 2)
-    console.print("Phase 4: kill -9 of the scoring node mid-batch")
-    figures.update(recovery(stack, claimed_batch(uploaders[2], corpus, files)[0]))
+    clients = CLIENTS if "load" in phases else 3
+    console.print(f"Signing in {clients} clients")
+    uploaders = [Uploader(api, base, files) for _ in range(clients)]
+    figures: dict[str, Any] = {}
+    if "upload" in phases:
+        console.print(f"Phase 1: {TIMED_UPLOADS} sequential 1 MB uploads on the quiet stack")
+        timed = [uploaders[0].timed() for _ in range(TIMED_UPLOADS + 1)][1:]  # the first warms the processes
+        figures |= {
+            "upload_server_ms_1mb": after_body_ms([t[2] for t in timed]),
+            "upload_server_parts_ms": server_timing([t[2] for t in timed]),
+            "upload_client_after_last_byte_ms_1mb": round(statistics.median(t[1] for t in timed) * 1000, 1),
+            "upload_total_ms_1mb_quiet": round(statistics.median(t[0] for t in timed) * 1000, 1),
+        }
+        console.print(
+            f"  {figures['upload_server_ms_1mb']} ms after the body; parts (ms): {figures['upload_server_parts_ms']}"
+        )
+    if "load" in phases:
+        console.print(f"Phase 2: {LOAD_S:g} s of 1 MB uploads from {CLIENTS} clients, /health every {HEALTH_EVERY_S} s")
+        figures.update(sustained_load(uploaders, api))
+    if "scoring" in phases:
+        console.print("Phase 3: scoring on 1 node, then on 2 nodes")
+        # Each batch is claimed only once the one before is scored, so no node scores another phase's batch.
+        batch = claimed_batch(uploaders[0], corpus, files)
+        figures["scoring_batch"] = {"contributions": SCORING_BATCH, "documents": batch[1]}
+        figures.update(scoring_rate(stack, *batch, nodes=1))
+        figures.update(scoring_rate(stack, *claimed_batch(uploaders[1], corpus, files), nodes=2))
+        one, two = figures["scoring_docs_per_s_1_node"], figures["scoring_docs_per_s_2_nodes"]
+        figures["scoring_ratio_2_to_1"] = round(two / one, 2)
+    if "recovery" in phases:
+        console.print("Phase 4: kill -9 of the scoring node mid-batch")
+        figures.update(recovery(stack, claimed_batch(uploaders[2], corpus, files)[0]))
     return figures
 
 
 def with_goals(figures: dict[str, Any]) -> dict[str, Any]:
-    """Each figure with a goal, its goal and its ratio against it."""
+    """Each measured figure with a goal, its goal and its ratio against it."""
     for key, goal in GOALS.items():
+        if key not in figures:
+            continue
         figures[f"{key}_goal"] = goal
         figures[f"{key}_vs_goal"] = round(figures[key] / goal, 2) if goal else figures[key]
     figures["ceiling_note"] = (
@@ -472,12 +484,31 @@ def summary(figures: dict[str, Any]) -> None:
             goal = GOALS.get(key, "")
             table.add_row(key, str(value), str(goal), str(figures.get(f"{key}_vs_goal", "")))
     console.print(table)
-    console.print(f"server parts, quiet (ms): {figures['upload_server_parts_ms']}")
-    console.print(f"server parts, under load (ms): {figures['upload_server_parts_ms_under_load']}")
+    for key, what in (("upload_server_parts_ms", "quiet"), ("upload_server_parts_ms_under_load", "under load")):
+        if key in figures:
+            console.print(f"server parts, {what} (ms): {figures[key]}")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), metavar="LIST",
+        help=f"the phases to run, comma-separated (default: all of {','.join(PHASES)}); only all of them write "
+        f"{OUT.name}, a part writes load-<phases>.json beside it",
+    )  # fmt: skip
+    options = parser.parse_args()
+    phases = tuple(name.strip() for name in options.phases.split(",") if name.strip())
+    unknown = sorted(set(phases) - set(PHASES))
+    if unknown or not phases:
+        parser.error(f"unknown phase(s) {', '.join(unknown) or '(none given)'}: choose among {', '.join(PHASES)}")
+    options.phases = tuple(name for name in PHASES if name in phases)
+    return options
 
 
 def main() -> int:
-    """Run every phase and write bench/out/load.json; 1 with one line when a service is missing."""
+    """Run the chosen phases and write their figures; 1 with one line when a service is missing."""
+    phases: tuple[str, ...] = arguments().phases
+    out = OUT if phases == PHASES else OUT.with_name(f"load-{'-'.join(phases)}.json")
     started: list[Callable[[], None]] = []
     workdir = Path(tempfile.mkdtemp(prefix="polyphony-load-"))
     stack = Stack.__new__(Stack)
@@ -485,7 +516,7 @@ def main() -> int:
         database, redis = services(workdir, started)
         configure(workdir / "home", database, redis)
         stack = Stack(get_settings(), console)
-        figures = with_goals(measure(workdir, stack))
+        figures = with_goals(measure(workdir, stack, phases))
     except Unavailable as problem:
         console.print(f"[red]bench/load.py:[/] {problem}")
         return 1
@@ -496,8 +527,8 @@ def main() -> int:
         for stop in reversed(started):
             stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(figures, indent=2) + "\n")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
     summary(figures)
     return 0
 
