@@ -16,10 +16,11 @@ it waits for more.
 """
 
 import io
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Generic, TypeVar
 
@@ -123,12 +124,45 @@ class ContentPipe(io.RawIOBase):
 
 @dataclass
 class _Consumer(Generic[T]):
-    """One thread reading one pipe; its result or the error it raised."""
+    """One thread reading one pipe; its result or the error it raised, and whether it is done."""
 
     pipe: ContentPipe
-    thread: threading.Thread | None = None
+    done: threading.Event = field(default_factory=threading.Event)
     result: T | None = None
     error: BaseException | None = None
+
+
+class _Threads:
+    """Daemon threads that run the consumers, each kept for the next upload once its consumer is done.
+
+    Starting a thread waits until the new thread runs, which needs the GIL: the receiver (the event loop) would
+    wait so twice an upload, behind every thread of the process that holds the GIL under load.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def run(self, job: Callable[[], None], *, name: str) -> None:
+        """Run `job` on an idle thread, or on a new one if none is idle."""
+        with self._lock:
+            if self._idle:
+                self._idle -= 1
+                self._jobs.put(job)
+                return
+        threading.Thread(target=self._serve, args=(job,), name=name, daemon=True).start()
+
+    def _serve(self, job: Callable[[], None]) -> None:
+        while True:
+            job()
+            del job  # nothing of a finished upload stays held while the thread waits
+            with self._lock:
+                self._idle += 1
+            job = self._jobs.get()
+
+
+_THREADS = _Threads()
 
 
 class StreamedFile:
@@ -162,10 +196,7 @@ class StreamedFile:
     ) -> _Consumer[T]:  # fmt: skip
         pipe = ContentPipe(capacity=PIPE_CAPACITY, on_space=self._on_space, turn=turn)
         consumer: _Consumer[T] = _Consumer(pipe)
-        consumer.thread = threading.Thread(
-            target=self._consume, args=(consumer, read, buffer_size), name=f"upload {name}", daemon=True
-        )
-        consumer.thread.start()
+        _THREADS.run(lambda: self._consume(consumer, read, buffer_size), name=f"upload {name}")
         return consumer
 
     def _consume(self, consumer: _Consumer[T], read: Callable[[io.BufferedReader], T], buffer_size: int) -> None:
@@ -176,6 +207,7 @@ class StreamedFile:
             consumer.pipe.stop()
         finally:
             consumer.pipe.end_turn()
+            consumer.done.set()
             self._on_space()  # a receiver waiting for room must see that this consumer is done
 
     @property
@@ -224,8 +256,7 @@ class StreamedFile:
 
     def _join(self) -> None:
         for consumer in self._consumers:
-            assert consumer.thread is not None
-            consumer.thread.join()
+            consumer.done.wait()
 
     def _raise_failure(self) -> None:
         # A refusal by the check comes first: it is the caller's to fix, and it is why the add was stopped.
