@@ -16,7 +16,8 @@ Phases:
    from its last write to the answer is larger and kept apart: the kernel's socket buffers take most of a 1 MB
    body at once, so the client's last write returns while the server is still reading.
 2. 60 s of fresh 1 MB JSONL uploads from 20 clients, each uploading back to back, while another client reads
-   /health every 200 ms: `uploads_per_s`, p50/p99, errors, `health_p99_ms`.
+   /health every 200 ms: `uploads_per_s`, p50/p99, errors, `health_p99_ms`; /health read alone for 20 s before
+   (`health_p99_ms_quiet`), the floor under it (the machine's other work included).
 3. Scoring: a batch of claimed small JSONL contributions, anchored while no scoring worker runs, then scored by
    one scoring node (a worker process of concurrency 1) and, for a second batch, by two: documents (records) per
    second from the first score to the last; the wait for the first score (a fresh node loads its models) apart.
@@ -26,6 +27,7 @@ Phases:
 Anchor: each figure's goal from issue 18, as `<key>_vs_goal` (figure / goal; for latencies below 1 is better).
 """
 
+import argparse
 import dataclasses
 import json
 import multiprocessing
@@ -72,6 +74,10 @@ CLIENTS = 20
 LOAD_S = 60.0
 UPLOAD_BYTES = 1_000_000
 HEALTH_EVERY_S = 0.2
+QUIET_HEALTH_S = 20.0  # /health read alone first, before the uploads
+# Pollers are spawned, not forked: a fork inherits this process's Redis connections (the workers' ready pings), and
+# kombu's after-fork cleanup of one that was waiting on a reply can block the child for good (seen here).
+SPAWN = multiprocessing.get_context("spawn")
 TIMED_UPLOADS = 10
 SCORING_BATCH = 24  # contributions per scoring batch
 SCORING_BYTES = 40_000  # each about 25 documents of 1.5 kB
@@ -288,9 +294,11 @@ def sustained_load(uploaders: list[Uploader], api: str) -> dict[str, Any]:
                 errors.append(f"{type(error).__name__}: {error}"[:200])
 
     # /health is read from a process of its own: in this one, 20 upload threads share the GIL and the wait for it
-    # would be counted as the API's latency.
-    health_stop, (health_out, health_in) = multiprocessing.Event(), multiprocessing.Pipe(duplex=False)
-    poller = multiprocessing.Process(target=poll_health, args=(api, health_stop, health_in))
+    # would be counted as the API's latency. First alone, as the floor the machine leaves it (other work on it
+    # included), then under the uploads.
+    quiet = read_health_alone(api, QUIET_HEALTH_S)
+    health_stop, (health_out, health_in) = SPAWN.Event(), SPAWN.Pipe(duplex=False)
+    poller = SPAWN.Process(target=poll_health, args=(api, health_stop, health_in))
     poller.start()
     threads = [threading.Thread(target=upload_loop, args=(u,)) for u in uploaders]
     started = time.monotonic()
@@ -317,7 +325,21 @@ def sustained_load(uploaders: list[Uploader], api: str) -> dict[str, Any]:
         "health_p50_ms": round(percentile(health, 0.5) * 1000, 1),
         "health_p99_ms": round(percentile(health, 0.99) * 1000, 1),
         "health_requests": len(health),
+        "health_p50_ms_quiet": round(percentile(quiet, 0.5) * 1000, 1),
+        "health_p99_ms_quiet": round(percentile(quiet, 0.99) * 1000, 1),
     }
+
+
+def read_health_alone(api: str, seconds: float) -> list[float]:
+    """Each answer's seconds of /health read every HEALTH_EVERY_S for `seconds`, nothing else sent meanwhile."""
+    stop, (out, into) = SPAWN.Event(), SPAWN.Pipe(duplex=False)
+    poller = SPAWN.Process(target=poll_health, args=(api, stop, into))
+    poller.start()
+    time.sleep(seconds)
+    stop.set()
+    answers: list[float] = out.recv()
+    poller.join()
+    return answers[1:]  # the first read of a fresh API waits for its first check of every part
 
 
 # ---- scoring --------------------------------------------------------------------------------------------------
@@ -415,44 +437,55 @@ def recovery(stack: Stack, ids: list[int]) -> dict[str, float]:
 # ---- the run --------------------------------------------------------------------------------------------------
 
 
-def measure(workdir: Path, stack: Stack) -> dict[str, Any]:
-    """Every phase, in order, against a stack started here."""
+PHASES = ("upload", "load", "scoring", "recovery")
+
+
+def measure(workdir: Path, stack: Stack, phases: tuple[str, ...] = PHASES) -> dict[str, Any]:
+    """The chosen phases, in order, against a stack started here."""
     api = start_stack(stack)
     corpus = Corpus()
     base = corpus.write(workdir / "base.jsonl", size=UPLOAD_BYTES, fmt="jsonl").read_bytes()
     files = workdir / "files"
     files.mkdir()
-    console.print(f"Signing in {CLIENTS} clients")
-    uploaders = [Uploader(api, base, files) for _ in range(CLIENTS)]
-    console.print(f"Phase 1: {TIMED_UPLOADS} sequential 1 MB uploads on the quiet stack")
-    timed = [uploaders[0].timed() for _ in range(TIMED_UPLOADS + 1)][1:]  # the first warms the processes
-    figures: dict[str, Any] = {
-        "upload_server_ms_1mb": after_body_ms([t[2] for t in timed]),
-        "upload_server_parts_ms": server_timing([t[2] for t in timed]),
-        "upload_client_after_last_byte_ms_1mb": round(statistics.median(t[1] for t in timed) * 1000, 1),
-        "upload_total_ms_1mb_quiet": round(statistics.median(t[0] for t in timed) * 1000, 1),
-    }
-    console.print(
-        f"  {figures['upload_server_ms_1mb']} ms after the body; parts (ms): {figures['upload_server_parts_ms']}"
-    )
-    console.print(f"Phase 2: {LOAD_S:g} s of 1 MB uploads from {CLIENTS} clients, /health every {HEALTH_EVERY_S} s")
-    figures.update(sustained_load(uploaders, api))
-    console.print("Phase 3: scoring on 1 node, then on 2 nodes")
-    # Each batch is claimed only once the one before is scored, so no node scores another phase's batch.
-    batch = claimed_batch(uploaders[0], corpus, files)
-    figures["scoring_batch"] = {"contributions": SCORING_BATCH, "documents": batch[1]}
-    figures.update(scoring_rate(stack, *batch, nodes=1))
-    figures.update(scoring_rate(stack, *claimed_batch(uploaders[1], corpus, files), nodes=2))
-    one, two = figures["scoring_docs_per_s_1_node"], figures["scoring_docs_per_s_2_nodes"]
-    figures["scoring_ratio_2_to_1"] = round(two / one, 2)
-    console.print("Phase 4: kill -9 of the scoring node mid-batch")
-    figures.update(recovery(stack, claimed_batch(uploaders[2], corpus, files)[0]))
+    clients = CLIENTS if "load" in phases else 3
+    console.print(f"Signing in {clients} clients")
+    uploaders = [Uploader(api, base, files) for _ in range(clients)]
+    figures: dict[str, Any] = {}
+    if "upload" in phases:
+        console.print(f"Phase 1: {TIMED_UPLOADS} sequential 1 MB uploads on the quiet stack")
+        timed = [uploaders[0].timed() for _ in range(TIMED_UPLOADS + 1)][1:]  # the first warms the processes
+        figures |= {
+            "upload_server_ms_1mb": after_body_ms([t[2] for t in timed]),
+            "upload_server_parts_ms": server_timing([t[2] for t in timed]),
+            "upload_client_after_last_byte_ms_1mb": round(statistics.median(t[1] for t in timed) * 1000, 1),
+            "upload_total_ms_1mb_quiet": round(statistics.median(t[0] for t in timed) * 1000, 1),
+        }
+        console.print(
+            f"  {figures['upload_server_ms_1mb']} ms after the body; parts (ms): {figures['upload_server_parts_ms']}"
+        )
+    if "load" in phases:
+        console.print(f"Phase 2: {LOAD_S:g} s of 1 MB uploads from {CLIENTS} clients, /health every {HEALTH_EVERY_S} s")
+        figures.update(sustained_load(uploaders, api))
+    if "scoring" in phases:
+        console.print("Phase 3: scoring on 1 node, then on 2 nodes")
+        # Each batch is claimed only once the one before is scored, so no node scores another phase's batch.
+        batch = claimed_batch(uploaders[0], corpus, files)
+        figures["scoring_batch"] = {"contributions": SCORING_BATCH, "documents": batch[1]}
+        figures.update(scoring_rate(stack, *batch, nodes=1))
+        figures.update(scoring_rate(stack, *claimed_batch(uploaders[1], corpus, files), nodes=2))
+        one, two = figures["scoring_docs_per_s_1_node"], figures["scoring_docs_per_s_2_nodes"]
+        figures["scoring_ratio_2_to_1"] = round(two / one, 2)
+    if "recovery" in phases:
+        console.print("Phase 4: kill -9 of the scoring node mid-batch")
+        figures.update(recovery(stack, claimed_batch(uploaders[2], corpus, files)[0]))
     return figures
 
 
 def with_goals(figures: dict[str, Any]) -> dict[str, Any]:
-    """Each figure with a goal, its goal and its ratio against it."""
+    """Each measured figure with a goal, its goal and its ratio against it."""
     for key, goal in GOALS.items():
+        if key not in figures:
+            continue
         figures[f"{key}_goal"] = goal
         figures[f"{key}_vs_goal"] = round(figures[key] / goal, 2) if goal else figures[key]
     figures["ceiling_note"] = (
@@ -472,12 +505,31 @@ def summary(figures: dict[str, Any]) -> None:
             goal = GOALS.get(key, "")
             table.add_row(key, str(value), str(goal), str(figures.get(f"{key}_vs_goal", "")))
     console.print(table)
-    console.print(f"server parts, quiet (ms): {figures['upload_server_parts_ms']}")
-    console.print(f"server parts, under load (ms): {figures['upload_server_parts_ms_under_load']}")
+    for key, what in (("upload_server_parts_ms", "quiet"), ("upload_server_parts_ms_under_load", "under load")):
+        if key in figures:
+            console.print(f"server parts, {what} (ms): {figures[key]}")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), metavar="LIST",
+        help=f"the phases to run, comma-separated (default: all of {','.join(PHASES)}); only all of them write "
+        f"{OUT.name}, a part writes load-<phases>.json beside it",
+    )  # fmt: skip
+    options = parser.parse_args()
+    phases = tuple(name.strip() for name in options.phases.split(",") if name.strip())
+    unknown = sorted(set(phases) - set(PHASES))
+    if unknown or not phases:
+        parser.error(f"unknown phase(s) {', '.join(unknown) or '(none given)'}: choose among {', '.join(PHASES)}")
+    options.phases = tuple(name for name in PHASES if name in phases)
+    return options
 
 
 def main() -> int:
-    """Run every phase and write bench/out/load.json; 1 with one line when a service is missing."""
+    """Run the chosen phases and write their figures; 1 with one line when a service is missing."""
+    phases: tuple[str, ...] = arguments().phases
+    out = OUT if phases == PHASES else OUT.with_name(f"load-{'-'.join(phases)}.json")
     started: list[Callable[[], None]] = []
     workdir = Path(tempfile.mkdtemp(prefix="polyphony-load-"))
     stack = Stack.__new__(Stack)
@@ -485,7 +537,7 @@ def main() -> int:
         database, redis = services(workdir, started)
         configure(workdir / "home", database, redis)
         stack = Stack(get_settings(), console)
-        figures = with_goals(measure(workdir, stack))
+        figures = with_goals(measure(workdir, stack, phases))
     except Unavailable as problem:
         console.print(f"[red]bench/load.py:[/] {problem}")
         return 1
@@ -496,8 +548,8 @@ def main() -> int:
         for stop in reversed(started):
             stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(figures, indent=2) + "\n")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
     summary(figures)
     return 0
 

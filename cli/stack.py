@@ -332,9 +332,12 @@ def scoring_worker_part(settings: Settings) -> Part:
 
 def _worker(settings: Settings, *, queue: str, concurrency: int) -> Part:
     hostname = f"{queue}@%h"
+    # Without mingle: at its start a worker would wait a second for its neighbours' lists of revoked tasks, and
+    # nothing here revokes a task (an expired beat entry is dropped by the worker that receives it). A restarted
+    # worker takes the jobs its predecessor left that second sooner.
     command = [
         sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--loglevel", settings.polyphony_log_level,
-        "--concurrency", str(concurrency), "--hostname", hostname, "--queues", queue,
+        "--concurrency", str(concurrency), "--hostname", hostname, "--queues", queue, "--without-mingle",
     ]  # fmt: skip
     celery = make_celery(settings)
 

@@ -33,11 +33,12 @@ def phase(name: str) -> Iterator[None]:
             phases[name] = phases.get(name, 0.0) + (time.perf_counter() - started) * 1000
 
 
-def since(name: str, started: float) -> None:
-    """Add the time since `started` (a `time.perf_counter()` reading) to the phase `name`."""
+def since(name: str, started: float, *, until: float | None = None) -> None:
+    """Add the time since `started` (a `time.perf_counter()` reading), to now or to `until`, to the phase `name`."""
     phases = _phases.get()
     if phases is not None:
-        phases[name] = phases.get(name, 0.0) + (time.perf_counter() - started) * 1000
+        ended = time.perf_counter() if until is None else until
+        phases[name] = phases.get(name, 0.0) + (ended - started) * 1000
 
 
 def server_timing(phases: dict[str, float]) -> str:

@@ -3,41 +3,54 @@
 The answer is the latest background check (`polyphony.health.HealthMonitor`, at most a few seconds old, its age in
 the answer): a read, so a load balancer may poll it as often as it likes. `?deep=1` probes every part now. Under
 `polyphony up`, `parts` says which processes it runs and how often each was restarted.
+
+The route takes one thread hop, not four: FastAPI runs each sync dependency on a thread of its own, and each hop
+waits for a pool thread, for the GIL (which uploads being checked hold much of the time) and for the event loop
+again. So the route resolves its dependencies itself, on its one thread, and only the ones it needs (the probes
+only for the first read and `?deep=1`); a test's `dependency_overrides` of them hold as for any route. It stays a
+sync route: FastAPI then also validates the answer on that thread, not on the event loop that receives uploads.
 """
 
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 
-from api.deps import ProbesDep, SettingsDep
+from api.deps import get_probes, get_storage, overridable
 from api.metrics import record_health
 from api.schemas.health import HealthPublic
 from polyphony.health import HealthMonitor, HealthReport, Probe, SupervisedPart, check_now, supervised_parts
+from polyphony.settings import get_settings
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
 def health(
-    request: Request, probes: ProbesDep, settings: SettingsDep, response: Response,
+    request: Request, response: Response,
     deep: Annotated[bool, Query(description="Probe every part now instead of reading the latest check")] = False,
 ) -> HealthPublic:  # fmt: skip
     """The database, Redis, the chain, storage and the workers, as the background check last found them, and the
     restarts of each part `polyphony up` runs."""
-    report = check_now(probes) if deep else _monitor(request, probes).latest()
+    app = request.app
+    report = check_now(_probes(app)) if deep else _monitor(app).latest()
     record_health(report.components)
     response.status_code = 200 if report.all_up else 503
-    return _public(report, supervised_parts(settings.home))
+    return _public(report, supervised_parts(overridable(app, get_settings)().home))
 
 
-def _monitor(request: Request, probes: dict[str, Probe]) -> HealthMonitor:
+def _probes(app: FastAPI) -> dict[str, Probe]:
+    """The probes, as `get_probes` and its dependencies give them (or what a test put in their place)."""
+    settings = overridable(app, get_settings)()
+    return overridable(app, get_probes)(settings, overridable(app, get_storage)())
+
+
+def _monitor(app: FastAPI) -> HealthMonitor:
     """The application's monitor, made with the first request's probes (so a test's override of them holds)."""
-    state = request.app.state
-    if getattr(state, "health_monitor", None) is None:
-        state.health_monitor = HealthMonitor(probes)
-    monitor: HealthMonitor = state.health_monitor
+    if getattr(app.state, "health_monitor", None) is None:
+        app.state.health_monitor = HealthMonitor(_probes(app))
+    monitor: HealthMonitor = app.state.health_monitor
     return monitor
 
 

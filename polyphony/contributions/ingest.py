@@ -14,6 +14,7 @@ and no pin outlives its sweep.
 
 import dataclasses
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +36,7 @@ from polyphony.models.contribution import Contribution, ContributionEvent, Contr
 from polyphony.storage.base import Storage, StoredBlob
 from polyphony.storage.errors import BlobNotFound, StorageUnavailable
 from polyphony.storage.staging import Staging
-from polyphony.timing import phase
+from polyphony.timing import phase, since
 
 MAX_TITLE = 200
 MAX_TEXT = 10_000
@@ -69,27 +70,42 @@ def ingest(
     """Keep `upload` as `contributor`'s contribution; True when it is new, False when it existed."""
     with phase("metadata"):
         facts = check_upload(upload, contributor=contributor, limits=limits, is_topic=is_topic)
-    with phase("commit_storing"), session_scope() as session:
+    # One session, two transactions: the `storing` row (step 2) is committed while the store readies the pin (a
+    # commit and a sync are both waits), and is committed before the pin is written (step 3).
+    with session_scope() as session:
+        started = time.perf_counter()
         existing = service.find_same_upload(
             session, contributor=contributor, sha256=facts.sha256, idempotency_key=facts.idempotency_key
         )
         if existing is not None and existing.status != ContributionStatus.STORING:
+            since("commit_storing", started)
             return existing, False
         contribution = existing or service.begin_upload(session, facts=facts)
         contribution.cid = upload.blob.cid  # what the sweep unpins if the pin below is never followed up
         session.add(contribution)
-    with phase("pin"):
-        _pin(storage, upload.blob.cid, staging=upload.staging)
-    with phase("commit_stored"), session_scope() as session:
-        return service.mark_stored(session, session.merge(contribution), blob=upload.blob), True
+        committed = [started]
+
+        def commit_storing() -> None:
+            session.commit()
+            committed[0] = time.perf_counter()
+
+        _pin(storage, upload.blob.cid, staging=upload.staging, first=commit_storing)
+        pinned = time.perf_counter()
+        since("commit_storing", started, until=committed[0])
+        since("pin", committed[0], until=pinned)
+        with phase("commit_stored"):
+            service.mark_stored(session, contribution, blob=upload.blob)
+            session.commit()
+    return contribution, True
 
 
-def _pin(storage: Storage, cid: str, *, staging: Staging | None) -> None:
+def _pin(storage: Storage, cid: str, *, staging: Staging | None, first: Callable[[], None]) -> None:
     try:
         if staging is None:
+            first()
             storage.pin(cid)
         else:
-            storage.pin_staged(staging, cid)
+            storage.pin_staged(staging, cid, first=first)
     except BlobNotFound:  # garbage collection ran between the staging and the pin: rare, and harmless to retry
         raise StorageUnavailable("the upload was collected from storage before it was kept: send it again") from None
 

@@ -23,9 +23,10 @@ then leaf order), which is fixed once a batch is on-chain and is the same for ev
 
 A storage failure records a `no-verdict` row (never a low score) and retries with backoff. A contribution sent
 for scoring is marked queued (`QUEUED_TTL_S`); the task working on it holds a lease instead (`RUNNING_LEASE_S`,
-renewed by a thread while it works). A worker killed mid-task stops renewing, so its lease lapses and the beat task
-(every 10 s) sends the contribution again within a minute; the message itself is also redelivered (acks_late),
-and scoring twice records once.
+renewed by a thread while it works), and a task waiting to retry a failure holds the mark until a lease past its
+retry (`await_retry`). A worker killed mid-task stops renewing, so its lease lapses and the beat task (every 10 s)
+sends the contribution again within a minute; the message itself is also redelivered (acks_late), and scoring
+twice records once.
 """
 
 import logging
@@ -127,6 +128,18 @@ def fill_index(redis: Redis, *, storage: Storage) -> int:
         added += 1
     index.mark_filled()
     return added
+
+
+def await_retry(redis: Redis, contribution_id: int, *, due_in_s: float) -> None:
+    """A scoring run failed on the infrastructure and is retried in `due_in_s` seconds: the contribution stays
+    marked as sent until a lease after that, no longer. The beat task sends it again only if the retry never came
+    (its worker was killed and nobody put the job back), within a minute of it being due rather than after
+    QUEUED_TTL_S; and not while the retry waits, as it would once a lease held by the failed run lapsed."""
+    _, phash = current_policy()
+    try:
+        redis.set(_queued_key(phash, contribution_id), "retrying", ex=int(due_in_s + RUNNING_LEASE_S))
+    except RedisError as error:  # Redis is what failed: the mark lapses by itself (at the latest after QUEUED_TTL_S)
+        log.warning("contribution %s kept its mark as sent: %s", contribution_id, error)
 
 
 def _queued_key(policy_hash: str, contribution_id: int) -> str:

@@ -1,6 +1,6 @@
 """The storage interface: content-addressed blobs, named by their Kubo-identical CIDv1 (raw leaves)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
@@ -48,8 +48,13 @@ class Storage(Protocol):
         """A new staging for one upload of this process."""
         ...
 
-    def pin_staged(self, staging: Staging, cid: str) -> None:
-        """Keep `cid`, whose blocks `staging` holds: pin it and end the staging."""
+    def pin_staged(self, staging: Staging, cid: str, *, first: Callable[[], object] = lambda: None) -> None:
+        """Keep `cid`, whose blocks `staging` holds: pin it and end the staging.
+
+        `first` is called (on this thread) and done before the pin is written: what a crash after the pin would
+        need to undo it (the upload's `storing` row). A store may run it alongside the work before its pin. If it
+        raises, nothing is pinned and the error goes on; the staging is then the caller's to discard.
+        """
         ...
 
     def discard_staging(self, staging: Staging) -> None:

@@ -8,7 +8,7 @@ an answer that differs: a node whose `Import.*` settings change CIDs would other
 
 import hashlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from ipaddress import IPv6Address, ip_address
 from typing import Any, BinaryIO
@@ -121,8 +121,9 @@ class KuboStorage:
         """A new staging for one upload of this process (a name only: the node keeps the blocks)."""
         return Staging.begin()
 
-    def pin_staged(self, staging: Staging, cid: str) -> None:
-        """Pin `cid`, whose blocks `staging` sent, then end the staging."""
+    def pin_staged(self, staging: Staging, cid: str, *, first: Callable[[], object] = lambda: None) -> None:
+        """Call `first`, then pin `cid`, whose blocks `staging` sent, then end the staging."""
+        first()
         self.pin(cid)
         staging.end()
 

@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +29,9 @@ from polyphony.storage.staging import Staging, owner_is_gone
 from polyphony.storage.unixfs import PutBlock, decode_file_node, import_file
 
 _TEMPORARY_SUFFIX = ".tmp"
+# The threads that move staged blocks in while the caller of `pin_staged` commits: one per upload pinning at once
+# (each mostly waits on the disk), made as needed.
+_BLOCK_MOVES = ThreadPoolExecutor(max_workers=32, thread_name_prefix="block-moves")
 
 
 class LocalStorage:
@@ -100,25 +103,40 @@ class LocalStorage:
         """A new staging for one upload of this process (its folder is made by `add`)."""
         return Staging.begin()
 
-    def pin_staged(self, staging: Staging, cid: str) -> None:
-        """Move the blocks `staging` holds into the store and pin `cid`, then end the staging."""
-        folder = self._staging / staging.name
-        with self._lock(fcntl.LOCK_SH):
-            for staged in folder.glob("*"):
-                if staged.name.endswith(_TEMPORARY_SUFFIX):
-                    continue
-                target = self._block_path(parse_cid(staged.name))
-                if target.exists():  # the same bytes are stored already
-                    staged.unlink()
-                    continue
-                target.parent.mkdir(exist_ok=True)
-                staged.replace(target)
-            for _ in self._dag(parse_cid(cid)):
-                pass
-            os.sync()  # staged blocks were written without a sync: on disk before the pin, as in `add`
-            self._write_pin(parse_cid(cid))
+    def pin_staged(self, staging: Staging, cid: str, *, first: Callable[[], object] = lambda: None) -> None:
+        """Move the blocks `staging` holds into the store and pin `cid`, then end the staging.
+
+        `first` runs on this thread while another moves the blocks and syncs them to disk (both mostly waits: a
+        database commit, file renames and sync(2)); the pin is written once both are done. Blocks moved in for a
+        `first` that raised stay unpinned, for `gc`.
+        """
+        folder, root = self._staging / staging.name, parse_cid(cid)
+        with self._lock(fcntl.LOCK_SH):  # held until the pin is written: `gc` must not take the moved blocks
+            taking_in = _BLOCK_MOVES.submit(self._take_in, folder, root)
+            try:
+                first()
+            finally:
+                taken_in = taking_in.exception()  # waits: no move may go on once this returns
+            if taken_in is not None:
+                raise taken_in
+            self._write_pin(root)
         shutil.rmtree(folder, ignore_errors=True)  # only duplicates of blocks stored already are left in it
         staging.end()
+
+    def _take_in(self, folder: Path, root: Cid) -> None:
+        """Move a staging's blocks into the store, check that every block of `root` is there, and sync them."""
+        for staged in folder.glob("*"):
+            if staged.name.endswith(_TEMPORARY_SUFFIX):
+                continue
+            target = self._block_path(parse_cid(staged.name))
+            if target.exists():  # the same bytes are stored already
+                staged.unlink()
+                continue
+            target.parent.mkdir(exist_ok=True)
+            staged.replace(target)
+        for _ in self._dag(root):
+            pass
+        os.sync()  # staged blocks were written without a sync: on disk before the pin, as in `add`
 
     def discard_staging(self, staging: Staging) -> None:
         """Throw away what `staging` holds (a refused upload's blocks); nothing else shares them."""

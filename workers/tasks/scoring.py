@@ -25,12 +25,14 @@ def enqueue_due() -> int:
     return flow.send_due(_redis())
 
 
-@app.task(
-    name="scoring.score_contribution", bind=True, acks_late=True, autoretry_for=(Unavailable,),
-    retry_backoff=2, retry_backoff_max=RETRY_BACKOFF_MAX_S, max_retries=60,
-)  # fmt: skip
+@app.task(name="scoring.score_contribution", bind=True, acks_late=True, max_retries=60)
 def score_contribution(self: Any, contribution_id: int) -> dict[str, Any] | None:
-    """Score one contribution under the current policy (once: a scored one is left as it is)."""
+    """Score one contribution under the current policy (once: a scored one is left as it is).
+
+    An infrastructure failure is retried after 2 s, 4 s, ... up to RETRY_BACKOFF_MAX_S; the contribution's mark as
+    sent then lapses a lease after the retry is due (`flow.await_retry`), so a retry lost with its worker is sent
+    again by the beat task soon after, and none is sent twice meanwhile.
+    """
     settings = get_settings()
     run = flow.ScoringRun(
         redis=_redis(), storage=storage_from_settings(settings), attest=attestor(settings), task_id=str(self.request.id)
@@ -39,6 +41,10 @@ def score_contribution(self: Any, contribution_id: int) -> dict[str, Any] | None
         return flow.score(contribution_id, run=run)
     except flow.WaitingForEarlier as waiting:
         raise self.retry(countdown=flow.RECHECK_EARLIER_S, max_retries=None, exc=waiting) from None
+    except Unavailable as failure:
+        countdown = min(2 ** (self.request.retries + 1), RETRY_BACKOFF_MAX_S)
+        flow.await_retry(run.redis, contribution_id, due_in_s=countdown)
+        raise self.retry(countdown=countdown, exc=failure) from None
 
 
 @app.task(
