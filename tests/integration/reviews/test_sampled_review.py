@@ -3,42 +3,36 @@ after its anchoring exists, anyone reproduces the sample from the chain, three a
 reviews, and a majority's rejection drops the document from datasets."""
 
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
 from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select, update
+from sqlmodel import Session, select
 from web3 import Web3
 
 from chain.bindings import Deployment, call_of
-from chain.eip712 import digest, sign
+from chain.eip712 import digest
 from chain.merkle import verify
 from chain.review_anchoring import REVIEW_LEAF_ENCODING
 from cli.client import PolyphonyClient
-from governance.reviews.credibility import REVIEW_PARAMS
 from governance.reviews.sampling import sample_seed, sampled_documents
 from governance.reviews.service import candidates_of, sample_waiting_batches
 from polyphony.models.contribution import AnchorBatch, Contribution
-from polyphony.models.review import BatchSampling, ReviewAssignment, Reviewer, ReviewSample
+from polyphony.models.review import BatchSampling, ReviewAssignment, ReviewSample
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet, send_as
 from tests.integration.datasets.conftest import Contributed
+from tests.integration.reviews.reviewers import REVIEWER_TOKENS, as_, reviewer, signed, step_down_every_reviewer
 from tests.support.scored_uploads import jsonl, prose
-
-REVIEWER_TOKENS = (REVIEW_PARAMS.min_voting_power_tokens + 1) * 10**18  # just above the reviewers' minimum
 
 
 @pytest.fixture
 def no_reviewers(engine: Engine) -> None:
     """Every reviewer an earlier test opted in steps down, so this test's reviewers are the only ones."""
-    with Session(engine) as session:
-        session.exec(update(Reviewer).values(active=False))  # type: ignore[call-overload]
-        session.commit()
+    step_down_every_reviewer(engine)
 
 
 def _batch_of(engine: Engine, contribution_id: int) -> AnchorBatch:
@@ -48,30 +42,6 @@ def _batch_of(engine: Engine, contribution_id: int) -> AnchorBatch:
         batch = session.get(AnchorBatch, contribution.batch_id)
         assert batch is not None
         return batch
-
-
-def _reviewer(api_url: str, web3: Web3, deployment: Deployment) -> tuple[LocalAccount, PolyphonyClient]:
-    """A holder with delegated votes, signed in and opted in to review."""
-    wallet = new_wallet(web3)
-    mint_tokens(web3, deployment, wallet.address, REVIEWER_TOKENS)
-    send_as(web3, wallet, call_of(deployment.bind(web3, "token"), "delegate", wallet.address))
-    client = PolyphonyClient(api_url, wallet, timeout_s=60)
-    client.sign_in()
-    assert _as(client, "POST", "/reviews/reviewer").status_code == 200
-    return wallet, client
-
-
-def _as(client: PolyphonyClient, method: str, path: str, **request: Any) -> httpx.Response:
-    """One request as the signed-in `client`, answered whatever its status."""
-    return client.http.request(method, path, headers={"Authorization": f"Bearer {client.token}"}, **request)
-
-
-def _signed(wallet: LocalAccount, form: dict[str, Any], *, accept: bool, reason: str) -> dict[str, Any]:
-    typed = {**form, "message": {**form["message"], "accept": accept, "reason": reason}}
-    signature = sign(typed, account=wallet)
-    message = typed["message"]
-    return {"sample_id": int(message["sampleId"]), "accept": accept, "reason": reason,
-            "deadline": int(message["deadline"]), "signature": "0x" + signature.hex()}  # fmt: skip
 
 
 def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_the_document(
@@ -89,7 +59,7 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
         assert session.get(BatchSampling, batch.id) is None
 
     web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-    reviewers = [_reviewer(api_url, web3, deployment) for _ in range(3)]
+    reviewers = [reviewer(api_url, web3, deployment) for _ in range(3)]
     get_celery().send_task("reviews.keep").get(timeout=60)
 
     with Session(engine) as session:
@@ -107,37 +77,37 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
 
     forms = {}
     for wallet, client in reviewers:
-        answer = _as(client, "GET", "/reviews/next")
+        answer = as_(client, "GET", "/reviews/next")
         assert answer.status_code == 200, answer.text
         task = answer.json()["review"]
         assert task["sample_id"] == ours.id and task["text"], answer.json()
         forms[wallet.address] = task["typed_data"]
 
     (first, first_client), (second, second_client), (third, third_client) = reviewers
-    refused = _as(
-        first_client, "POST", "/reviews", json=_signed(first, forms[first.address], accept=False, reason="rude")
+    refused = as_(
+        first_client, "POST", "/reviews", json=signed(first, forms[first.address], accept=False, reason="rude")
     )
     assert refused.status_code == 400 and "spam" in refused.json()["error"]["message"]
-    forged = _signed(Account.create(), forms[first.address], accept=False, reason="spam")  # type: ignore[arg-type]
-    assert _as(first_client, "POST", "/reviews", json=forged).status_code == 400
+    forged = signed(Account.create(), forms[first.address], accept=False, reason="spam")  # type: ignore[arg-type]
+    assert as_(first_client, "POST", "/reviews", json=forged).status_code == 400
 
-    review = _signed(first, forms[first.address], accept=False, reason="spam")
-    assert _as(first_client, "POST", "/reviews", json=review).status_code == 201
-    assert _as(first_client, "POST", "/reviews", json=review).status_code == 409
+    review = signed(first, forms[first.address], accept=False, reason="spam")
+    assert as_(first_client, "POST", "/reviews", json=review).status_code == 201
+    assert as_(first_client, "POST", "/reviews", json=review).status_code == 409
     outsider = PolyphonyClient(api_url, new_wallet(web3), timeout_s=60)
     outsider.sign_in()
-    _as(outsider, "POST", "/reviews/reviewer")
-    assert _as(outsider, "POST", "/reviews", json=review).status_code == 403
+    as_(outsider, "POST", "/reviews/reviewer")
+    assert as_(outsider, "POST", "/reviews", json=review).status_code == 403
 
-    accepted = _as(
-        second_client, "POST", "/reviews", json=_signed(second, forms[second.address], accept=True, reason="")
+    accepted = as_(
+        second_client, "POST", "/reviews", json=signed(second, forms[second.address], accept=True, reason="")
     )
     assert accepted.json()["outcome"] == "pending"
-    rejected = _as(
+    rejected = as_(
         third_client,
         "POST",
         "/reviews",
-        json=_signed(third, forms[third.address], accept=False, reason="machine-generated"),
+        json=signed(third, forms[third.address], accept=False, reason="machine-generated"),
     )
     assert rejected.status_code == 201 and rejected.json()["outcome"] == "rejected"
 
@@ -156,9 +126,9 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
         anchoring = review["anchoring"]
         assert anchoring is not None and anchoring["kind"] == 2, review
         assert registry.functions.batchKind(bytes.fromhex(anchoring["root"][2:])).call() == 2
-        signed = {**forms[review["reviewer"]]}
-        signed["message"] = {**signed["message"], "accept": review["accept"], "reason": review["reason"]}
-        leaf = (review["reviewer"], review["sample_id"], "0x" + digest(signed).hex())
+        as_signed = {**forms[review["reviewer"]]}
+        as_signed["message"] = {**as_signed["message"], "accept": review["accept"], "reason": review["reason"]}
+        leaf = (review["reviewer"], review["sample_id"], "0x" + digest(as_signed).hex())
         assert verify(anchoring["root"], leaf_encoding=REVIEW_LEAF_ENCODING, value=leaf, proof=anchoring["proof"])
 
 
@@ -171,15 +141,15 @@ def test_a_sampled_document_waits_for_three_eligible_reviewers_and_never_goes_to
     web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     voteless = PolyphonyClient(api_url, new_wallet(web3), timeout_s=60)
     voteless.sign_in()
-    _as(voteless, "POST", "/reviews/reviewer")  # opted in, but no delegated votes: not eligible
-    _, first = _reviewer(api_url, web3, deployment)
-    _, second = _reviewer(api_url, web3, deployment)
+    as_(voteless, "POST", "/reviews/reviewer")  # opted in, but no delegated votes: not eligible
+    _, first = reviewer(api_url, web3, deployment)
+    _, second = reviewer(api_url, web3, deployment)
     get_celery().send_task("reviews.keep").get(timeout=60)
 
     with Session(engine) as session:
         samples = list(session.exec(select(ReviewSample).where(ReviewSample.batch_id == batch.id)))
     assert len(samples) == 1, "the batch was not sampled"
-    waiting = _as(first, "GET", "/reviews/next").json()
+    waiting = as_(first, "GET", "/reviews/next").json()
     assert waiting["review"] is None and waiting["queue"]["unassigned"] >= 1
     assert "three eligible reviewers" in waiting["queue"]["message"]
 
@@ -187,16 +157,16 @@ def test_a_sampled_document_waits_for_three_eligible_reviewers_and_never_goes_to
     web3.provider.make_request("anvil_setBalance", [curator.wallet.address, hex(10**18)])  # type: ignore[arg-type]
     mint_tokens(web3, deployment, curator.wallet.address, REVIEWER_TOKENS)
     send_as(web3, curator.wallet, call_of(deployment.bind(web3, "token"), "delegate", curator.wallet.address))
-    _as(curator, "POST", "/reviews/reviewer")
+    as_(curator, "POST", "/reviews/reviewer")
     get_celery().send_task("reviews.keep").get(timeout=60)
     with Session(engine) as session:
         assert not session.exec(select(ReviewAssignment).where(ReviewAssignment.sample_id == samples[0].id)).all()
 
-    _, third = _reviewer(api_url, web3, deployment)
+    _, third = reviewer(api_url, web3, deployment)
     get_celery().send_task("reviews.keep").get(timeout=60)
     with Session(engine) as session:
         assigned = set(
             session.exec(select(ReviewAssignment.reviewer).where(ReviewAssignment.sample_id == samples[0].id))
         )
     assert assigned == {first.wallet.address, second.wallet.address, third.wallet.address}
-    assert _as(curator, "GET", "/reviews/next").json()["review"] is None
+    assert as_(curator, "GET", "/reviews/next").json()["review"] is None
