@@ -27,7 +27,7 @@ from rich.rule import Rule
 from web3 import Web3
 
 from cli.client import PolyphonyClient
-from cli.demo_data import JUNK_RECORDS, DemoFile, copied_records, write_demo_files
+from cli.demo_data import JUNK_RECORDS, DemoFile, copied_reference, write_demo_files
 from cli.stack import free_port
 from cli.train import train_unigram
 from polyphony.settings import Settings
@@ -404,9 +404,10 @@ def _reviews_anchored(demo: Demo, contribution_id: int) -> bool:
 
 
 def pay_by_credibility(demo: Demo, keys: dict[str, Path]) -> None:
-    """Grace uploads more copied text; epoch 2 pays it at her halved credibility, and pays the reviewers."""
+    """Grace uploads more copied text (Python's reference for textwrap); epoch 2 pays it at her halved
+    credibility, and pays the reviewers their share."""
     demo.step("12. Epoch 2 pays by credibility: a rejection lowers every epoch from the one it lands in")
-    file = copied_records(demo.home / "demo-data")
+    file = copied_reference(demo.home / "demo-data")
     demo.run(
         "contribute", str(file.path), "--title", file.title, "--license", file.license_id, "--modality",
         file.modality, "--language", file.language, "--consent", "I consent to training community models on this.",
@@ -421,11 +422,13 @@ def pay_by_credibility(demo: Demo, keys: dict[str, Path]) -> None:
     graces = next(entry for entry in report["contributions"] if entry["contribution_id"] == latest)
     demo.console.print_json(json.dumps({
         "grace's credibility_bps": graces["credibility_bps"],
-        "her multiplier_bps": graces["terms"]["credibility_multiplier_bps"],
+        "her multiplier_bps": graces["terms"]["credibility_multiplier_bps"], "her amount": graces["amount"],
         "reviewers": [{k: r[k] for k in ("account", "reviews", "agreed", "amount")} for r in report["reviewers"]],
     }))  # fmt: skip
-    if graces["credibility_bps"] >= 10_000 or not report["reviewers"]:
-        raise DemoFailed("epoch 2 did not pay by the reviews: grace's credibility or the reviewers' share is off")
+    if graces["credibility_bps"] >= 10_000 or graces["terms"]["credibility_multiplier_bps"] >= 10_000:
+        raise DemoFailed("epoch 2 did not pay grace by her credibility: her rejected sample did not lower it")
+    if not report["reviewers"] or not any(int(reviewer["amount"]) for reviewer in report["reviewers"]):
+        raise DemoFailed("epoch 2 paid the reviewers nothing")
 
 
 def publish(model: Path, *, settings: Settings) -> str:

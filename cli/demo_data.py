@@ -92,12 +92,9 @@ def _license_paragraphs() -> list[str]:
     return [" ".join(part.split()) for part in license_text.split("\n\n") if len(part.split()) > 40]
 
 
-def copied_records(folder: Path) -> DemoFile:
-    """More of the Python license as records, with no junk: text the gates pass, copied from elsewhere."""
-    path = folder / "python-license-more-records.jsonl"
-    records = _license_paragraphs()[16:]
-    path.write_text("".join(json.dumps({"text": record}) + "\n" for record in records), encoding="utf-8")
-    return DemoFile(path, "Python license, the rest", "PSF-2.0", "text", "en")
+def copied_reference(folder: Path) -> DemoFile:
+    """Python's own reference for a module, uploaded as one's own: text the gates pass, copied from elsewhere."""
+    return _module_text(folder, "textwrap")
 
 
 def _padded_records(folder: Path) -> DemoFile:
