@@ -2,7 +2,6 @@
 
 import json
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,20 +21,11 @@ from governance.rewards.formula import (
     terms_of,
 )
 from governance.rewards.report import EpochInputs, compute, first_difference, inputs_from_report
-
-ALICE = "0x" + "a1" * 20
-BOB = "0x" + "b2" * 20
-CAROL = "0x" + "c3" * 20
-NO_CORPUS = Corpus.of([])
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "rewards"
+from tests.unit.rewards.inputs import ALICE, BOB, CAROL, FIXTURES, NO_CORPUS, reward_input
 
 
 def item(cid: int, who: str = ALICE, **overrides: Any) -> RewardInput:
-    fields: dict[str, object] = {
-        "contribution_id": cid, "contributor": who, "verdict": "pass", "score": 5_000, "size": 1_000,
-        "duplicate_of": None, "language": "en", "modality": "text", "policy_hash": "0x" + "00" * 32,
-    }  # fmt: skip
-    return RewardInput(**(fields | overrides))  # type: ignore[arg-type]
+    return reward_input(cid, who, defaults={"size": 1_000}, overrides=overrides)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ the budget never exceeded, and /2 still recomputing as it did."""
 import json
 import random
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from governance.reviews.credibility import (
@@ -32,21 +31,13 @@ from governance.rewards.formula import (
     terms_of,
 )
 from governance.rewards.report import EpochInputs, compute, inputs_from_report
-
-ALICE = "0x" + "a1" * 20
-BOB = "0x" + "b2" * 20
-CAROL = "0x" + "c3" * 20
-NO_CORPUS = Corpus.of([])
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "rewards"
+from tests.unit.rewards.inputs import ALICE, BOB, CAROL, FIXTURES, NO_CORPUS, reward_input
 
 
 def item(cid: int, who: str = ALICE, **overrides: Any) -> RewardInput:
-    fields: dict[str, object] = {
-        "contribution_id": cid, "contributor": who, "verdict": "pass", "score": 5_000, "size": 6_000,
-        "duplicate_of": None, "language": "en", "modality": "text", "policy_hash": "0x" + "00" * 32,
-        "records": 10, "kept_records": 10, "kept_words": 1_000,
-    }  # fmt: skip
-    return RewardInput(**(fields | overrides))  # type: ignore[arg-type]
+    return reward_input(
+        cid, who, defaults={"size": 6_000, "records": 10, "kept_records": 10, "kept_words": 1_000}, overrides=overrides
+    )
 
 
 def test_an_epoch_closed_under_formula_2_still_recomputes_byte_for_byte() -> None:
