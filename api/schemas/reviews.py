@@ -47,7 +47,9 @@ class ReviewTaskPublic(BaseModel):
     modality: str
     language: str | None
     license: str
-    text: str | None = Field(description="The document as the scorer read it; null for an image (see /ipfs/{cid})")
+    text: str | None = Field(
+        description="The document as the scorer read it, a table's row as its cells; null for an image (/ipfs/{cid})"
+    )
     typed_data: dict[str, Any]
 
 

@@ -44,6 +44,7 @@ from governance.reviews.sampling import (
 from polyphony.clock import utcnow
 from polyphony.contributions import service as contributions
 from polyphony.db import session_scope
+from polyphony.formats.declared import Modality
 from polyphony.models.contribution import AnchorBatch, BatchKind, BatchStatus, Contribution, ContributionStatus
 from polyphony.models.epoch import Epoch
 from polyphony.models.review import BatchSampling, Review, ReviewAssignment, Reviewer, ReviewSample, SampleOutcome
@@ -52,8 +53,8 @@ from polyphony.scores.documents import document_fates
 from polyphony.scores.service import latest_of
 from polyphony.scoring.document import words_of
 from polyphony.scoring.parse import parse
-from polyphony.scoring.parsed import Parsed
 from polyphony.scoring.policy import current_policy
+from polyphony.scoring.tables import rows_of
 from polyphony.storage.base import Storage
 
 SEED_BLOCK_DISTANCE = 1  # the seed is the hash of the first block mined after the anchoring block
@@ -388,20 +389,25 @@ class DocumentTexts:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self._parsed: dict[str, Parsed] = {}
+        self._documents: dict[str, tuple[str | None, ...]] = {}
 
     def of(self, contribution: Contribution, record: int) -> str | None:
-        """Document `record` of `contribution`; None for one without text (an image)."""
+        """Document `record` of `contribution`: a text's document, a table's row (its cells, " | " between
+        them); None for one without text (an image)."""
         cid = contribution.cid or ""
-        if cid not in self._parsed:
-            content = b"".join(self.storage.cat(cid))
-            policy, _ = current_policy()
-            self._parsed[cid] = parse(content, content_format=contribution.content_format, policy=policy,
-                                      text_field=contribution.text_field)  # fmt: skip
-        parsed = self._parsed[cid]
-        if not parsed.documents:
-            return parsed.text or None
-        return parsed.documents[record] if record < len(parsed.documents) else None
+        if cid not in self._documents:
+            self._documents[cid] = self._read(contribution)
+        documents = self._documents[cid]
+        return documents[record] if record < len(documents) else None
+
+    def _read(self, contribution: Contribution) -> tuple[str | None, ...]:
+        content = b"".join(self.storage.cat(contribution.cid or ""))
+        if contribution.modality == Modality.TABULAR:
+            return tuple(" | ".join(row.cells) for row in rows_of(content, content_format=contribution.content_format))
+        policy, _ = current_policy()
+        parsed = parse(content, content_format=contribution.content_format, policy=policy,
+                       text_field=contribution.text_field)  # fmt: skip
+        return parsed.documents or (parsed.text or None,)
 
 
 def document_text(storage: Storage, contribution: Contribution, record: int) -> str | None:
