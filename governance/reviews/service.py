@@ -200,8 +200,8 @@ def sample_waiting_batches(web3: Web3, *, storage: Storage) -> list[BatchSamplin
 
 
 def assign_waiting(session: Session, eligible: Sequence[str]) -> int:
-    """Give each pending sample that has no reviewers yet its three, seeded as its draw; with fewer than three
-    eligible reviewers they wait. How many samples got reviewers."""
+    """Give each pending sample that has no reviewers yet its three, seeded as its draw; one with fewer than three
+    eligible reviewers besides its contributor waits. How many samples got reviewers."""
     assigned = select(ReviewAssignment.sample_id)
     waiting = session.exec(
         select(ReviewSample).where(
@@ -212,8 +212,8 @@ def assign_waiting(session: Session, eligible: Sequence[str]) -> int:
     for sample in waiting:
         candidate = Candidate(sample.contribution_id, sample.record, sample.contributor)
         chosen = assigned_reviewers(bytes.fromhex(sample.seed.removeprefix("0x")), candidate, eligible)
-        if chosen is None:
-            break
+        if chosen is None:  # too few besides its contributor: it waits, and the others go on
+            continue
         for reviewer in chosen:
             session.add(ReviewAssignment(sample_id=sample.id or 0, reviewer=reviewer))
         count += 1
