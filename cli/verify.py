@@ -13,6 +13,7 @@ import typer
 from chain.client import connect, rpc_errors
 from chain.provenance import Provenance
 from chain.verify.provenance import verify_provenance
+from chain.verify.reviews import chain_review_leaves
 from chain.verify.score import ScoreSources, verify_score
 from cli.client import ClientError, PolyphonyClient
 from cli.command import ApiOption, api_url, console, one_line_errors, report_checks
@@ -70,11 +71,14 @@ def epoch(number: int, api: ApiOption = None, skip_scores: SkipScoresOption = Fa
         gateway = GatewayBlobs(client.http)
         report = b"".join(gateway.cat(shown["report_cid"]))
         with rpc_errors(rpc_url):
-            proposed = proposed_root(connect(rpc_url), distributor=shown["distributor"], epoch=number)
-        checks = check_epoch(
-            report=report, report_cid=shown["report_cid"], previous=_previous_report(report, gateway),
-            proposed=proposed, scores=None if skip_scores else _scores_from(client),
-        )  # fmt: skip
+            web3 = connect(rpc_url)
+            proposed = proposed_root(web3, distributor=shown["distributor"], epoch=number)
+            registry = provenance_registry_address(web3, client.http)
+            checks = check_epoch(
+                report=report, report_cid=shown["report_cid"], previous=_previous_report(report, gateway),
+                proposed=proposed, scores=None if skip_scores else _scores_from(client),
+                anchored_reviews=lambda: chain_review_leaves(web3, registry=registry, blobs=gateway),
+            )  # fmt: skip
     report_checks(checks, title=f"epoch {number} ({shown['status']})")
 
 

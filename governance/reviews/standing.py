@@ -10,12 +10,14 @@ part of this epoch's reviewers' share.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from governance.reviews.credibility import CREDIBILITY_START_BPS, REVIEW_PARAMS, ReviewerTally, ReviewParams
 from governance.reviews.credibility import credibility_bps as moved_credibility
+from governance.reviews.evidence import PENDING, ReviewEvidence, ReviewInputsEvidence, SampleEvidence
+from polyphony.models.contribution import AnchorBatch, BatchStatus
 from polyphony.models.review import Review, ReviewSample, SampleOutcome
 
 DECIDED = (SampleOutcome.ACCEPTED, SampleOutcome.REJECTED)
@@ -92,3 +94,64 @@ def reviewer_tallies(session: Session, *, since: datetime | None, until: datetim
         ReviewerTally(reviewer, reviews, agreed.get(reviewer, 0), decided.get(reviewer, 0))
         for reviewer, reviews in sorted(counts.items(), key=lambda item: item[0].lower())
     ]
+
+
+def review_evidence(
+    session: Session, contributors: Iterable[str], *, since: datetime | None, until: datetime
+) -> ReviewInputsEvidence:
+    """What `credibility_of` and `reviewer_tallies` read for an epoch, listed so anyone recomputes them: every
+    sample decided by `until` whose contributor is one of `contributors` or which one of the epoch's reviewers
+    reviewed, in decided order; then the samples pending at `until` reviewed in the window; and every review of
+    them made by `until`, with its kind-2 leaf once anchored and whether it landed in (`since`, `until`]."""
+    wanted = {address.lower() for address in contributors}
+    reviews = list(session.exec(select(Review).where(Review.created_at <= until).order_by(col(Review.id))))
+
+    def in_window(review: Review) -> bool:
+        return since is None or _utc(review.created_at) > _utc(since)
+
+    reviewers = {review.reviewer for review in reviews if in_window(review)}
+    reviewed = {review.sample_id for review in reviews if review.reviewer in reviewers}
+    windowed = {review.sample_id for review in reviews if in_window(review)}
+    candidates = session.exec(
+        select(ReviewSample).where(
+            col(ReviewSample.id).in_(sorted(reviewed | windowed))
+            | (col(ReviewSample.outcome).in_(DECIDED) & func.lower(ReviewSample.contributor).in_(sorted(wanted)))
+        )
+    )
+    decided: list[ReviewSample] = []
+    pending: list[ReviewSample] = []
+    for sample in candidates:
+        by_cutoff = sample.outcome in DECIDED and sample.decided_at is not None and _utc(sample.decided_at) <= until
+        if by_cutoff and (sample.contributor.lower() in wanted or sample.id in reviewed):
+            decided.append(sample)
+        elif not by_cutoff and sample.id in windowed:
+            pending.append(sample)
+    decided.sort(key=lambda sample: (_utc(sample.decided_at or until), sample.id or 0))
+    pending.sort(key=lambda sample: sample.id or 0)
+    listed = [
+        SampleEvidence(int(sample.id or 0), sample.contribution_id, sample.record, sample.contributor,
+                       str(sample.outcome), _utc(sample.decided_at or until).isoformat())
+        for sample in decided
+    ] + [
+        SampleEvidence(int(sample.id or 0), sample.contribution_id, sample.record, sample.contributor, PENDING, None)
+        for sample in pending
+    ]  # fmt: skip
+    ids = {sample.sample_id for sample in listed}
+    anchored = set(session.exec(select(AnchorBatch.id).where(AnchorBatch.status == BatchStatus.ANCHORED)))
+    of_samples = sorted((review for review in reviews if review.sample_id in ids),
+                        key=lambda review: (review.sample_id, review.reviewer.lower()))  # fmt: skip
+    return ReviewInputsEvidence(
+        listed,
+        [
+            ReviewEvidence(
+                review.sample_id, review.reviewer, review.accept, review.reason,
+                review.leaf if review.batch_id in anchored else None, in_window(review),
+            )
+            for review in of_samples
+        ],
+    )  # fmt: skip
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -31,7 +31,7 @@ from chain.errors import TxReverted
 from chain.indexer import DEPLOYMENT_CURSOR, events
 from chain.tx import TxSender
 from governance.reviews.credibility import REVIEW_PARAMS, voted_params
-from governance.reviews.standing import credibility_of, rejected_of, reviewer_tallies
+from governance.reviews.standing import credibility_of, rejected_of, review_evidence, reviewer_tallies
 from governance.rewards.documents import document_fields, paid_documents
 from governance.rewards.errors import EpochNotFound, EpochStillPending
 from governance.rewards.formula import BPS, FORMULA_VERSION, Corpus, RewardInput, normal_language
@@ -152,6 +152,7 @@ def gather(
         excluded=excluded + rejected_whole, formula_version=FORMULA_VERSION,
         reviewers=reviewer_tallies(session, since=since, until=cutoff), review=review,
         demand=None if demand is None else demand.to_json(),
+        review_evidence=review_evidence(session, {item.contributor for item in items}, since=since, until=cutoff),
     )  # fmt: skip
 
 

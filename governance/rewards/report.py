@@ -14,6 +14,7 @@ from typing import Any
 
 from chain.merkle import StandardMerkleTree
 from governance.reviews.credibility import REVIEW_PARAMS, ReviewerTally, ReviewParams
+from governance.reviews.evidence import ReviewInputsEvidence
 from governance.rewards.formula import (
     FORMULA_CONSTANTS,
     FORMULA_V3,
@@ -49,10 +50,12 @@ class EpochInputs:
     excluded: list[dict[str, Any]] = field(default_factory=list)  # {"contribution_id", "reason"}
     formula_version: str = FORMULA_VERSION  # a closed epoch's report keeps the version it was closed with
     # /3: the reviewers whose reviews landed in the epoch, each with their agreement record; the review
-    # parameters in force (governance's, on the DemandRegistry); the demand read at the cutoff (None: none).
+    # parameters in force (governance's, on the DemandRegistry); the demand read at the cutoff (None: none);
+    # the samples and reviews the credibility and the tallies follow from (None: a report closed without them).
     reviewers: list[ReviewerTally] = field(default_factory=list)
     review: ReviewParams = REVIEW_PARAMS
     demand: dict[str, Any] | None = None
+    review_evidence: ReviewInputsEvidence | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,8 @@ def _document(inputs: EpochInputs, outcome: EpochOutcome) -> dict[str, Any]:
              "amount": str(outcome.reviewers.get(tally.address, 0))}
             for tally in sorted(inputs.reviewers, key=lambda tally: tally.address.lower())
         ]  # fmt: skip
+        if inputs.review_evidence is not None:
+            document["review_evidence"] = inputs.review_evidence.to_json()
     return document
 
 
@@ -174,6 +179,8 @@ def inputs_from_report(report: Mapping[str, Any], *, base: dict[str, int]) -> Ep
         formula_version=version, reviewers=[_tally(entry) for entry in report.get("reviewers", [])],
         review=_review_params(report["formula"]["constants"]) if version == FORMULA_V3 else REVIEW_PARAMS,
         demand=report.get("demand"),
+        review_evidence=ReviewInputsEvidence.from_json(report["review_evidence"]) if "review_evidence" in report
+        else None,
     )  # fmt: skip
 
 

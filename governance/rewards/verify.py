@@ -11,8 +11,12 @@ from web3 import Web3
 
 from chain.bindings import load_artifact
 from chain.verify.checks import Check
+from chain.verify.reviews import ReviewsTampered
+from governance.reviews.credibility import CREDIBILITY_START_BPS
+from governance.reviews.evidence import evidence_differences
 from governance.rewards.documents import PaidDocuments, document_fields
-from governance.rewards.report import compute, cumulative_of, first_difference, inputs_from_report
+from governance.rewards.formula import FORMULA_V3
+from governance.rewards.report import EpochInputs, compute, cumulative_of, first_difference, inputs_from_report
 from polyphony.storage.unixfs import cid_of
 from polyphony.tokens import format_tokens
 
@@ -32,6 +36,8 @@ class ScoredAs:
 
 # contribution id -> what its score says now
 ScoreLookup = Callable[[int], ScoredAs]
+# kind-2 leaf hash -> the root of the batch on-chain whose manifest holds it (every review batch anchored)
+AnchoredReviews = Callable[[], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -44,15 +50,28 @@ class ProposedRoot:
 
 
 def check_epoch(
-    *, report: bytes, report_cid: str, previous: bytes | None, proposed: ProposedRoot | None, scores: ScoreLookup | None
+    *,
+    report: bytes,
+    report_cid: str,
+    previous: bytes | None,
+    proposed: ProposedRoot | None,
+    scores: ScoreLookup | None,
+    anchored_reviews: AnchoredReviews | None = None,
 ) -> list[Check]:
-    """Every check of one epoch, in order; byte-identical or the first difference."""
+    """Every check of one epoch, in order; byte-identical or the first difference. Under /3 the review inputs are
+    recomputed from the samples and reviews the report lists and, with `anchored_reviews`, each listed review's
+    leaf is looked for in the review batches anchored on-chain."""  # fmt: skip
     document = json.loads(report)
     checks = [Check("report CID", cid_of(report) == report_cid, f"{len(report):,} bytes hash to {cid_of(report)}")]
     base = cumulative_of(json.loads(previous)) if previous is not None else {}
-    recomputed = compute(inputs_from_report(document, base=base))
+    inputs = inputs_from_report(document, base=base)
+    recomputed = compute(inputs)
     difference = None if recomputed.report == report else first_difference(document, json.loads(recomputed.report))
     checks.append(Check("recomputed report", difference is None, difference or "byte-identical"))
+    if inputs.formula_version == FORMULA_V3:
+        checks.append(_review_inputs_check(inputs))
+        if anchored_reviews is not None:
+            checks.append(_anchored_reviews_check(inputs, anchored_reviews))
     if scores is not None:
         checks.append(_scores_check(document["contributions"], scores))
     checks.append(_chain_check(recomputed.root, total=recomputed.cumulative_total, cid=report_cid, proposed=proposed))
@@ -71,6 +90,50 @@ def _scores_check(contributions: list[Mapping[str, Any]], scores: ScoreLookup) -
                 + ", ".join(f"{name} is {entry[name]} in the report, {now[name]} in the scores" for name in differing),
             )  # fmt: skip
     return Check("inputs match the scores", True, f"{len(contributions):,} contributions")
+
+
+def _review_inputs_check(inputs: EpochInputs) -> Check:
+    evidence = inputs.review_evidence
+    if evidence is None:
+        return Check("review inputs", False, "the report lists no review evidence: its review inputs cannot be checked")
+    credibility: dict[str, int] = {}
+    for item in inputs.items:
+        listed = CREDIBILITY_START_BPS if item.credibility_bps is None else item.credibility_bps
+        if credibility.setdefault(item.contributor, listed) != listed:
+            return Check("review inputs", False, f"contributor {item.contributor}: two credibilities in one epoch")
+    differences = evidence_differences(
+        evidence, cutoff=inputs.cutoff, credibility=credibility, tallies=inputs.reviewers, params=inputs.review
+    )
+    if differences:
+        more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
+        return Check("review inputs", False, differences[0] + more)
+    return Check(
+        "review inputs", True,
+        f"{len(credibility):,} credibilities and {len(inputs.reviewers):,} reviewer tallies recomputed from "
+        f"{len(evidence.samples):,} samples and {len(evidence.reviews):,} reviews",
+    )  # fmt: skip
+
+
+def _anchored_reviews_check(inputs: EpochInputs, anchored_reviews: AnchoredReviews) -> Check:
+    reviews = inputs.review_evidence.reviews if inputs.review_evidence is not None else []
+    leaves = [review for review in reviews if review.leaf is not None]
+    try:
+        on_chain = anchored_reviews()
+    except ReviewsTampered as error:
+        return Check("reviews anchored", False, str(error))
+    for review in leaves:
+        if str(review.leaf).lower() not in on_chain:
+            return Check(
+                "reviews anchored", False,
+                f"review by {review.reviewer} of sample {review.sample_id}: leaf {review.leaf} is in no review "
+                "batch anchored on-chain",
+            )  # fmt: skip
+    roots = {on_chain[str(review.leaf).lower()] for review in leaves}
+    return Check(
+        "reviews anchored", True,
+        f"{len(leaves):,} of {len(reviews):,} listed reviews in {len(roots):,} kind-2 batches on-chain "
+        f"({len(reviews) - len(leaves):,} not anchored yet)",
+    )  # fmt: skip
 
 
 def _chain_check(root: str, *, total: int, cid: str, proposed: ProposedRoot | None) -> Check:

@@ -1,0 +1,93 @@
+"""Reviews as the chain has them: every review batch (kind 2) the provenance registry anchored, read and checked.
+
+Each `KindBatchAnchored` event of the review kind names a root and a manifest CID; the manifest's bytes must hash
+to that CID, the registry must hold the root as kind 2 (`batchKind`), and the reviews the manifest lists must
+hash to the root. What passes is the chain's set of review leaves, each with the root that anchors it: only the
+leaves of reviews signed by their reviewer (a key, or a contract wallet asked on the node), so a review whose
+signature does not check is in no batch, as far as anyone verifying is concerned.
+"""
+
+import json
+from typing import Any
+
+from web3 import Web3
+
+from chain.bindings import load_artifact
+from chain.eip712 import DocumentReview, digest, provenance_domain, typed_data
+from chain.merkle import StandardMerkleTree
+from chain.provenance import anchored_manifest_cid
+from chain.review_anchoring import REVIEW_LEAF_ENCODING
+from chain.signatures import check_signature
+from polyphony.errors import Conflict
+from polyphony.models.contribution import BatchKind
+from polyphony.storage.base import BlobReader
+from polyphony.storage.unixfs import cid_of
+
+
+class ReviewsTampered(Conflict):
+    code = "reviews_tampered"
+
+
+def chain_review_leaves(web3: Web3, *, registry: str, blobs: BlobReader, from_block: int = 0) -> dict[str, str]:
+    """Every review leaf anchored on-chain at `registry` (lower-case hex) -> its batch root, each batch checked."""
+    contract = web3.eth.contract(
+        address=Web3.to_checksum_address(registry), abi=load_artifact("ProvenanceRegistry").abi
+    )
+    events = contract.events.KindBatchAnchored().get_logs(
+        from_block=from_block, argument_filters={"kind": int(BatchKind.REVIEWS)}
+    )
+    leaves: dict[str, str] = {}
+    for event in events:
+        root = "0x" + bytes(event["args"]["root"]).hex()
+        if int(contract.functions.batchKind(bytes(event["args"]["root"])).call()) != int(BatchKind.REVIEWS):
+            raise ReviewsTampered(
+                f"review batch {root}: the registry does not hold it as kind {int(BatchKind.REVIEWS)}"
+            )
+        tree, signed = _checked_tree(_manifest(event["args"], root=root, blobs=blobs), web3, root=root)
+        for value in signed:
+            leaves[tree.leaf_hash(value).lower()] = root
+    return leaves
+
+
+def _manifest(args: Any, *, root: str, blobs: BlobReader) -> dict[str, Any]:
+    cid = anchored_manifest_cid(args)
+    if cid is None:
+        raise ReviewsTampered(f"review batch {root}: its anchor event names no valid manifest CID")
+    raw = b"".join(blobs.cat(cid))
+    if cid_of(raw) != cid:
+        raise ReviewsTampered(f"review batch {root}: the manifest's bytes do not hash to {cid}")
+    manifest: dict[str, Any] = json.loads(raw)
+    return manifest
+
+
+def _checked_tree(
+    manifest: dict[str, Any], web3: Web3, *, root: str
+) -> tuple[StandardMerkleTree, list[tuple[str, int, str]]]:
+    """The batch's tree rebuilt from the reviews its manifest lists, and the leaf values of those signed."""
+    domain = provenance_domain(int(manifest["chainId"]), registry=str(manifest["registry"]))
+    values: list[tuple[str, int, str]] = []
+    signed: list[tuple[str, int, str]] = []
+    for entry in manifest["reviews"]:
+        review = DocumentReview(
+            reviewer=entry["reviewer"], sample_id=int(entry["sample"]), contribution_cid=str(entry["cid"] or ""),
+            record=int(entry["record"]), accept=bool(entry["accept"]), reason=str(entry["reason"]),
+            deadline=int(entry["deadline"]),
+        )  # fmt: skip
+        review_digest = digest(typed_data(domain, message=review))
+        value = (entry["reviewer"], int(entry["sample"]), "0x" + review_digest.hex())
+        values.append(value)
+        if _signed_by(web3, entry["reviewer"], review_digest, str(entry["signature"])):
+            signed.append(value)
+    tree = StandardMerkleTree.of(values, leaf_encoding=REVIEW_LEAF_ENCODING)
+    if tree.root != root:
+        raise ReviewsTampered(f"review batch {root}: the reviews its manifest lists do not hash to the anchored root")
+    return tree, signed
+
+
+def _signed_by(web3: Web3, reviewer: str, review_digest: bytes, signature: str) -> bool:
+    try:
+        return check_signature(
+            web3, signer=reviewer, digest=review_digest, signature=bytes.fromhex(signature[2:])
+        ).valid
+    except ValueError:  # not hex, or not a signature's length
+        return False

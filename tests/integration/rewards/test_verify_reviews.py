@@ -1,0 +1,141 @@
+"""`verify epoch` on a closed /3 epoch: its credibility and reviewer tallies recompute from the samples and reviews
+its report lists, and each listed review's leaf is found in a review batch anchored on-chain. Reviews are signed
+by real keys and anchored by the chain worker; a report whose evidence or figures were changed is named."""
+
+import json
+import os
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from sqlmodel import select
+from web3 import Web3
+
+from chain.bindings import Deployment
+from chain.eip712 import DocumentReview, provenance_domain, sign, typed_data
+from chain.verify.checks import Check
+from chain.verify.reviews import chain_review_leaves
+from governance.rewards.report import canonical_json, compute, inputs_from_report
+from governance.rewards.verify import check_epoch, proposed_root
+from polyphony.clock import utcnow
+from polyphony.db import session_scope
+from polyphony.models.contribution import AnchorBatch, BatchKind, BatchStatus, Contribution
+from polyphony.models.epoch import Epoch
+from polyphony.models.review import Review, ReviewSample, SampleOutcome
+from polyphony.queue import get_celery
+from polyphony.settings import Settings
+from polyphony.storage import storage_from_settings
+from polyphony.storage.unixfs import cid_of
+from tests.integration.rewards.conftest import Closer, new_address, scored
+
+
+def _signed_and_decided(
+    contribution_id: int, contributor: str, verdicts: dict[LocalAccount, bool], *, deployment: Deployment
+) -> None:
+    """Document 0 of `contribution_id` sampled, reviewed by each wallet with a real signature, and decided now."""
+    outcome = SampleOutcome.ACCEPTED if sum(verdicts.values()) * 2 > len(verdicts) else SampleOutcome.REJECTED
+    registry = deployment.contracts["provenanceRegistry"].address
+    with session_scope() as session:
+        batch = AnchorBatch(status=BatchStatus.ANCHORED, kind=BatchKind.CLAIMS, root="0x" + os.urandom(32).hex(),
+                            count=1, chain_id=deployment.chain_id, registry_address=registry)  # fmt: skip
+        session.add(batch)
+        session.flush()
+        sample = ReviewSample(
+            contribution_id=contribution_id, record=0, words=100, contributor=contributor, batch_id=batch.id or 0,
+            seed="0x" + "00" * 32, outcome=outcome, decided_at=utcnow(),
+        )  # fmt: skip
+        session.add(sample)
+        session.flush()
+        cid = session.get_one(Contribution, contribution_id).cid or ""
+        for wallet, accept in verdicts.items():
+            reason = "" if accept else "machine-generated"
+            message = DocumentReview(reviewer=wallet.address, sample_id=sample.id or 0, contribution_cid=cid,
+                                     record=0, accept=accept, reason=reason, deadline=2**40)  # fmt: skip
+            signature = sign(typed_data(provenance_domain(deployment.chain_id, registry=registry), message=message),
+                             account=wallet)  # fmt: skip
+            session.add(Review(sample_id=sample.id or 0, reviewer=wallet.address, accept=accept, reason=reason,
+                               deadline=2**40, signature="0x" + signature.hex()))  # fmt: skip
+
+
+def _pinned(settings: Settings, number: int) -> tuple[bytes, str]:
+    with session_scope() as session:
+        cid = session.exec(select(Epoch.report_cid).where(Epoch.number == number)).one()
+    return b"".join(storage_from_settings(settings).cat(cid)), cid
+
+
+def _checks(report: bytes, *, web3: Web3, deployment: Deployment, settings: Settings) -> dict[str, Check]:
+    document = json.loads(report)
+    registry = deployment.contracts["provenanceRegistry"].address
+    storage = storage_from_settings(settings)
+    checks = check_epoch(
+        report=report, report_cid=cid_of(report), previous=None, scores=None,
+        proposed=proposed_root(web3, distributor=document["distributor"], epoch=int(document["epoch"])),
+        anchored_reviews=lambda: chain_review_leaves(web3, registry=registry, blobs=storage),
+    )  # fmt: skip
+    return {check.name: check for check in checks}
+
+
+def _rewritten(report: bytes, change: Any) -> bytes:
+    """The report with `change` made to its document, its figures recomputed so only the review inputs lie."""
+    document = json.loads(report)
+    change(document)
+    return compute(inputs_from_report(document, base={})).report
+
+
+def test_verify_epoch_recomputes_the_review_inputs_and_finds_each_listed_review_anchored(
+    close: Closer, activate: Any, settings: Settings, web3: Web3, rewards_stack: Deployment
+) -> None:
+    farmer, honest = new_address(), new_address()
+    careful, also_careful, careless = Account.create(), Account.create(), Account.create()
+    filler, prose = scored(farmer, score=8_000), scored(honest, score=8_000)
+    scored(farmer, score=8_000)
+    _signed_and_decided(filler, farmer, {careful: False, also_careful: False, careless: True},
+                        deployment=rewards_stack)  # fmt: skip
+    _signed_and_decided(prose, honest, {careful: True, also_careful: True, careless: True}, deployment=rewards_stack)
+    get_celery().send_task("chain.anchor_reviews").get(timeout=120)
+
+    epoch = close()
+    assert epoch is not None
+    activate(epoch.number)
+    report, cid = _pinned(settings, epoch.number)
+    evidence = json.loads(report)["review_evidence"]
+    ours = [review for review in evidence["reviews"] if review["reviewer"] in {careful.address, careless.address}]
+    assert len(ours) == 4 and all(review["leaf"] and review["in_epoch"] for review in ours), ours
+    assert cid_of(report) == cid
+    checks = _checks(report, web3=web3, deployment=rewards_stack, settings=settings)
+    assert all(check.ok for check in checks.values()), [str(check) for check in checks.values() if not check.ok]
+    assert {"review inputs", "reviews anchored", "root on-chain"} <= set(checks)
+
+    # A report that raises the farmer's credibility (its amounts recomputed to match) passes the byte check but
+    # not the review inputs: the farmer's rejected sample is listed.
+    def kinder(document: dict[str, Any]) -> None:
+        for entry in document["contributions"]:
+            if entry["contributor"] == farmer:
+                entry["credibility_bps"] = 10_000
+
+    checks = _checks(_rewritten(report, kinder), web3=web3, deployment=rewards_stack, settings=settings)
+    assert checks["recomputed report"].ok and not checks["review inputs"].ok
+    assert (
+        f"contributor {farmer}: credibility 10000 in the report, 5000 from its samples"
+        in checks["review inputs"].detail
+    )
+
+    # The careless reviewer's accepting review turned into a rejection: their tally no longer follows.
+    def rewrite_review(document: dict[str, Any]) -> None:
+        for review in document["review_evidence"]["reviews"]:
+            if review["reviewer"] == careless.address and review["accept"]:
+                review["accept"], review["reason"] = False, "spam"
+                return
+
+    checks = _checks(_rewritten(report, rewrite_review), web3=web3, deployment=rewards_stack, settings=settings)
+    assert not checks["review inputs"].ok and "in the report" in checks["review inputs"].detail
+
+    # A listed review whose leaf no batch on-chain holds.
+    def unanchored(document: dict[str, Any]) -> None:
+        next(r for r in document["review_evidence"]["reviews"] if r["reviewer"] == careful.address)["leaf"] = (
+            "0x" + "ab" * 32
+        )
+
+    checks = _checks(_rewritten(report, unanchored), web3=web3, deployment=rewards_stack, settings=settings)
+    assert not checks["reviews anchored"].ok and "0x" + "ab" * 32 in checks["reviews anchored"].detail
+    assert canonical_json(json.loads(report)) == report
