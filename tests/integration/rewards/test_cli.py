@@ -67,6 +67,7 @@ def test_close_verify_and_claim_from_the_command_line(
     verified = polyphony("verify", "epoch", str(number), "--api", api_url)
     assert verified.returncode == 0, verified.stdout
     assert "byte-identical" in verified.stdout
+    assert "review inputs" in verified.stdout and "reviews anchored" in verified.stdout, verified.stdout
 
     token = rewards_stack.bind(web3, "token")
     claimed = polyphony("claim", "--api", api_url, key=relayed)
