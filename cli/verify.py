@@ -64,7 +64,8 @@ def score(contribution_id: int, api: ApiOption = None, from_storage: FromStorage
 
 @verify_app.command("epoch")
 def epoch(number: int, api: ApiOption = None, skip_scores: SkipScoresOption = False) -> None:
-    """Recompute epoch <n> from its pinned report and the scores, rebuild the tree, compare with the chain."""
+    """Recompute epoch <n> from its pinned report and the scores (under /3 its review inputs from the samples and
+    reviews it lists, each anchored review found on-chain), rebuild the tree, compare with the chain."""
     rpc_url = get_settings().effective_chain_rpc_url
     with one_line_errors(), PolyphonyClient(api_url(api)) as client:
         shown = client.call("GET", f"/epochs/{number}")
@@ -73,11 +74,12 @@ def epoch(number: int, api: ApiOption = None, skip_scores: SkipScoresOption = Fa
         with rpc_errors(rpc_url):
             web3 = connect(rpc_url)
             proposed = proposed_root(web3, distributor=shown["distributor"], epoch=number)
-            registry = provenance_registry_address(web3, client.http)
             checks = check_epoch(
                 report=report, report_cid=shown["report_cid"], previous=_previous_report(report, gateway),
                 proposed=proposed, scores=None if skip_scores else _scores_from(client),
-                anchored_reviews=lambda: chain_review_leaves(web3, registry=registry, blobs=gateway),
+                anchored_reviews=lambda: chain_review_leaves(
+                    web3, registry=provenance_registry_address(web3, client.http), blobs=gateway
+                ),  # asked only of a /3 report: where the review batches are anchored
             )  # fmt: skip
     report_checks(checks, title=f"epoch {number} ({shown['status']})")
 
