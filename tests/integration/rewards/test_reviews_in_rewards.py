@@ -95,3 +95,4 @@ def test_rejected_filler_costs_credibility_and_pay_and_an_always_accepting_revie
     assert abs(paid[farmer] * 4 - paid[honest]) <= 4  # a quarter of the same upload's pay, to the unit
     assert report["reviewers"] == []  # nobody reviewed in this epoch: the reviewers' share stays unallocated
     assert int(report["unallocated"]) == share
+    activate(second.number)  # settled, so the next test's epoch can close

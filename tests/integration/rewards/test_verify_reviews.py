@@ -15,7 +15,7 @@ from chain.bindings import Deployment
 from chain.eip712 import DocumentReview, provenance_domain, sign, typed_data
 from chain.verify.checks import Check
 from chain.verify.reviews import chain_review_leaves
-from governance.rewards.report import canonical_json, compute, inputs_from_report
+from governance.rewards.report import canonical_json, compute, cumulative_of, inputs_from_report
 from governance.rewards.verify import check_epoch, proposed_root
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
@@ -63,23 +63,31 @@ def _pinned(settings: Settings, number: int) -> tuple[bytes, str]:
     return b"".join(storage_from_settings(settings).cat(cid)), cid
 
 
+def _previous(settings: Settings, document: dict[str, Any]) -> bytes | None:
+    """The report of the active epoch `document` builds on (an earlier test's), as `verify epoch` reads it."""
+    previous = document.get("previous")
+    return None if previous is None else b"".join(storage_from_settings(settings).cat(previous["report_cid"]))
+
+
 def _checks(report: bytes, *, web3: Web3, deployment: Deployment, settings: Settings) -> dict[str, Check]:
     document = json.loads(report)
     registry = deployment.contracts["provenanceRegistry"].address
     storage = storage_from_settings(settings)
     checks = check_epoch(
-        report=report, report_cid=cid_of(report), previous=None, scores=None,
+        report=report, report_cid=cid_of(report), previous=_previous(settings, document), scores=None,
         proposed=proposed_root(web3, distributor=document["distributor"], epoch=int(document["epoch"])),
         anchored_reviews=lambda: chain_review_leaves(web3, registry=registry, blobs=storage),
     )  # fmt: skip
     return {check.name: check for check in checks}
 
 
-def _rewritten(report: bytes, change: Any) -> bytes:
+def _rewritten(report: bytes, change: Any, *, settings: Settings) -> bytes:
     """The report with `change` made to its document, its figures recomputed so only the review inputs lie."""
     document = json.loads(report)
     change(document)
-    return compute(inputs_from_report(document, base={})).report
+    previous = _previous(settings, document)
+    base = {} if previous is None else cumulative_of(json.loads(previous))
+    return compute(inputs_from_report(document, base=base)).report
 
 
 def test_verify_epoch_recomputes_the_review_inputs_and_finds_each_listed_review_anchored(
@@ -113,7 +121,9 @@ def test_verify_epoch_recomputes_the_review_inputs_and_finds_each_listed_review_
             if entry["contributor"] == farmer:
                 entry["credibility_bps"] = 10_000
 
-    checks = _checks(_rewritten(report, kinder), web3=web3, deployment=rewards_stack, settings=settings)
+    checks = _checks(
+        _rewritten(report, kinder, settings=settings), web3=web3, deployment=rewards_stack, settings=settings
+    )
     assert checks["recomputed report"].ok and not checks["review inputs"].ok
     assert (
         f"contributor {farmer}: credibility 10000 in the report, 5000 from its samples"
@@ -127,7 +137,9 @@ def test_verify_epoch_recomputes_the_review_inputs_and_finds_each_listed_review_
                 review["accept"], review["reason"] = False, "spam"
                 return
 
-    checks = _checks(_rewritten(report, rewrite_review), web3=web3, deployment=rewards_stack, settings=settings)
+    checks = _checks(
+        _rewritten(report, rewrite_review, settings=settings), web3=web3, deployment=rewards_stack, settings=settings
+    )
     assert not checks["review inputs"].ok and "in the report" in checks["review inputs"].detail
 
     # A listed review whose leaf no batch on-chain holds.
@@ -136,6 +148,8 @@ def test_verify_epoch_recomputes_the_review_inputs_and_finds_each_listed_review_
             "0x" + "ab" * 32
         )
 
-    checks = _checks(_rewritten(report, unanchored), web3=web3, deployment=rewards_stack, settings=settings)
+    checks = _checks(
+        _rewritten(report, unanchored, settings=settings), web3=web3, deployment=rewards_stack, settings=settings
+    )
     assert not checks["reviews anchored"].ok and "0x" + "ab" * 32 in checks["reviews anchored"].detail
     assert canonical_json(json.loads(report)) == report
