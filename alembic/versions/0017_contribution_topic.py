@@ -23,5 +23,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("contribution") as batch:
-        batch.drop_column("topic")
+    # In place, as 0011 drops `text_field`: SQLite refuses a batch copy of `contribution` while rows point at it.
+    op.execute("ALTER TABLE contribution DROP COLUMN topic")

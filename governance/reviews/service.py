@@ -7,6 +7,7 @@ two things: every member of the batch scored (the sample is drawn from kept docu
 batch's anchoring block mined (its hash seeds the draw, so nobody knew the sample when uploading).
 """
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ from polyphony.scoring.parse import parse
 from polyphony.scoring.policy import current_policy
 from polyphony.scoring.tables import rows_of
 from polyphony.storage.base import Storage
+from polyphony.storage.errors import BlobNotFound
+
+log = logging.getLogger(__name__)
 
 SEED_BLOCK_DISTANCE = 1  # the seed is the hash of the first block mined after the anchoring block
 REVIEW_WINDOW_S = 3600  # how long a served review form may be signed and sent
@@ -171,7 +175,8 @@ def sample_batch(
 
 def sample_waiting_batches(web3: Web3, *, storage: Storage) -> list[BatchSampling]:
     """Workflow: sample every batch that waits and whose seed block is mined, each in its own transaction (a
-    concurrent run that sampled it first wins; this one changes nothing)."""
+    concurrent run that sampled it first wins; this one changes nothing). A batch with a member whose bytes
+    cannot be read now is left for the next run, and the batches after it go on."""
     with session_scope() as session:
         waiting = [(batch.id, batch.block_number) for batch in batches_waiting(session)]
     head = web3.eth.block_number
@@ -191,6 +196,9 @@ def sample_waiting_batches(web3: Web3, *, storage: Storage) -> list[BatchSamplin
                 session.flush()
                 session.expunge(sampling)
         except IntegrityError:
+            continue
+        except BlobNotFound as missing:
+            log.warning("batch %s is not sampled yet: %s", batch_id, missing.message)
             continue
         done.append(sampling)
     return done

@@ -19,7 +19,7 @@ from polyphony.queue import get_celery
 from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet, send_as
 
 REVIEWER_TOKENS = (REVIEW_PARAMS.min_voting_power_tokens + 1) * 10**18  # just above the reviewers' minimum
-SAMPLED_WITHIN_S = 120.0
+SAMPLED_WITHIN_S = 240.0  # the batch may hold other tests' claims, which the scoring worker must score first
 
 
 def step_down_every_reviewer(engine: Engine) -> None:
@@ -65,11 +65,14 @@ def signed(wallet: LocalAccount, form: dict[str, Any], *, accept: bool, reason: 
 
 
 def sampled(api_url: str, web3: Web3, contribution_id: int) -> list[dict[str, Any]]:
-    """The sampled documents of `contribution_id`, once its batch is sampled: as a live chain does, a block is
-    mined after the anchoring, and the beat task that samples and assigns is run until the sample is there."""
+    """The sampled documents of `contribution_id`, once its batch is sampled: as a live chain and beat do, a
+    block is mined after the anchoring, due scoring is sent (a batch is sampled once every member is scored, and
+    it may hold claims other tests left waiting), and the task that samples and assigns is run, until the
+    sample is there."""
     deadline = time.monotonic() + SAMPLED_WITHIN_S
     while True:
         web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        get_celery().send_task("scoring.enqueue_due").get(timeout=60)
         get_celery().send_task("reviews.keep").get(timeout=60)
         items: list[dict[str, Any]] = httpx.get(f"{api_url}/contributions/{contribution_id}/reviews").json()["items"]
         if items:
