@@ -66,6 +66,19 @@ def _until_every_member_is_scored(engine: Engine, batch_id: int) -> None:
         time.sleep(1)
 
 
+def _until_sampled(engine: Engine, web3: Web3, batch_id: int) -> None:
+    """Run the task that samples (and assigns), as beat does, until batch `batch_id` is sampled."""
+    deadline = time.monotonic() + SAMPLED_WITHIN_S
+    while True:
+        with Session(engine) as session:
+            if session.get(BatchSampling, batch_id) is not None:
+                return
+        assert time.monotonic() < deadline, f"batch {batch_id} was not sampled in time"
+        web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        get_celery().send_task("reviews.keep").get(timeout=60)
+        time.sleep(1)
+
+
 def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_the_document(
     contribute: Callable[..., Contributed], api_url: str, engine: Engine, web3: Web3, deployment: Deployment,
     settings: Settings, celery_worker: None, no_reviewers: None,
@@ -83,7 +96,7 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
 
     web3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     reviewers = [reviewer(api_url, web3, deployment) for _ in range(3)]
-    sampled(api_url, web3, contributed.ids[0])
+    _until_sampled(engine, web3, batch.id or 0)
 
     with Session(engine) as session:
         sampling = session.get(BatchSampling, batch.id)
