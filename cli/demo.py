@@ -370,8 +370,9 @@ def review_samples(demo: Demo, keys: dict[str, Path], ids: dict[str, int]) -> No
     for name in REVIEWERS:
         demo.run("review", "opt-in", key=keys[name])
     clients = {name: _signed_in(demo, keys[name]) for name in REVIEWERS}
+    # Each document is assigned once three reviewers other than its contributor are eligible: wait for all of them.
     demo.wait_for("the beat to assign three reviewers to each sampled document",
-                  lambda: any(_next_review(client) for client in clients.values()))  # fmt: skip
+                  lambda: _every_sample_assigned(clients[REVIEWERS[0]]))  # fmt: skip
     demo.run("review", "next", key=keys[REVIEWERS[0]])
     for name, client in clients.items():
         while (task := _next_review(client)) is not None:
@@ -391,6 +392,11 @@ def _signed_in(demo: Demo, key: Path) -> PolyphonyClient:
     client = PolyphonyClient(demo.api, Account.from_key(key.read_text().strip()), timeout_s=60)
     client.sign_in()
     return client
+
+
+def _every_sample_assigned(client: PolyphonyClient) -> bool:
+    answer: dict[str, Any] = client.call("GET", "/reviews/next")
+    return answer["review"] is not None and answer["queue"]["unassigned"] == 0
 
 
 def _next_review(client: PolyphonyClient) -> dict[str, Any] | None:
