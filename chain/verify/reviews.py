@@ -4,10 +4,13 @@ Each `KindBatchAnchored` event of the review kind names a root and a manifest CI
 to that CID, the registry must hold the root as kind 2 (`batchKind`), and the reviews the manifest lists must
 hash to the root. What passes is the chain's set of review leaves, each with the root that anchors it: only the
 leaves of reviews signed by their reviewer (a key, or a contract wallet asked on the node), so a review whose
-signature does not check is in no batch, as far as anyone verifying is concerned.
+signature does not check is in no batch, as far as anyone verifying is concerned. A batch that does not check,
+or whose manifest cannot be read, gives no leaf either (each is logged): its reviews cannot be proven, and
+one such batch does not stop the others from being read.
 """
 
 import json
+import logging
 from typing import Any
 
 from web3 import Web3
@@ -18,10 +21,13 @@ from chain.merkle import StandardMerkleTree
 from chain.provenance import anchored_manifest_cid
 from chain.review_anchoring import REVIEW_LEAF_ENCODING
 from chain.signatures import check_signature
-from polyphony.errors import Conflict
+from polyphony.errors import Conflict, Unavailable
 from polyphony.models.contribution import BatchKind
 from polyphony.storage.base import BlobReader
+from polyphony.storage.errors import BlobNotFound
 from polyphony.storage.unixfs import cid_of
+
+log = logging.getLogger(__name__)
 
 
 class ReviewsTampered(Conflict):
@@ -39,11 +45,15 @@ def chain_review_leaves(web3: Web3, *, registry: str, blobs: BlobReader, from_bl
     leaves: dict[str, str] = {}
     for event in events:
         root = "0x" + bytes(event["args"]["root"]).hex()
-        if int(contract.functions.batchKind(bytes(event["args"]["root"])).call()) != int(BatchKind.REVIEWS):
-            raise ReviewsTampered(
-                f"review batch {root}: the registry does not hold it as kind {int(BatchKind.REVIEWS)}"
-            )
-        tree, signed = _checked_tree(_manifest(event["args"], root=root, blobs=blobs), web3, root=root)
+        try:
+            if int(contract.functions.batchKind(bytes(event["args"]["root"])).call()) != int(BatchKind.REVIEWS):
+                raise ReviewsTampered(
+                    f"review batch {root}: the registry does not hold it as kind {int(BatchKind.REVIEWS)}"
+                )
+            tree, signed = _checked_tree(_manifest(event["args"], root=root, blobs=blobs), web3, root=root)
+        except (ReviewsTampered, BlobNotFound, Unavailable) as unproven:
+            log.warning("review batch %s proves no review: %s", root, unproven.message)
+            continue
         for value in signed:
             leaves[tree.leaf_hash(value).lower()] = root
     return leaves
