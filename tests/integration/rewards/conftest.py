@@ -19,8 +19,16 @@ from chain.bindings import Deployment, call_of
 from governance.rewards.epochs import EpochPolicy, close_epoch
 from polyphony.clock import utcnow
 from polyphony.db import session_scope
-from polyphony.models.contribution import Contribution, ContributionStatus, Tombstone
+from polyphony.models.contribution import (
+    AnchorBatch,
+    BatchKind,
+    BatchStatus,
+    Contribution,
+    ContributionStatus,
+    Tombstone,
+)
 from polyphony.models.epoch import Epoch, EpochStatus
+from polyphony.models.review import ReviewSample, SampleOutcome
 from polyphony.models.score import ContributionScore, Verdict
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
@@ -90,6 +98,39 @@ def tombstone(contribution_id: int) -> None:
         session.add(contribution)
         session.add(Tombstone(contribution_id=contribution_id, contributor=contribution.contributor,
                               signature="0x" + "00" * 65, deadline=0))  # fmt: skip
+
+
+def decided_sample(
+    session: Session,
+    contribution_id: int,
+    contributor: str,
+    *,
+    accepts: int,
+    reviews: int,
+    chain_id: int = 31337,
+    registry: str = "0x" + "11" * 20,
+) -> ReviewSample:
+    """Document 0 of `contribution_id`, sampled from a batch of its own and decided now by `accepts` of `reviews`
+    reviewers (a majority accepts it); the caller adds the reviews themselves, signed or not."""
+    batch = AnchorBatch(status=BatchStatus.ANCHORED, kind=BatchKind.CLAIMS, root="0x" + os.urandom(32).hex(),
+                        count=1, chain_id=chain_id, registry_address=registry)  # fmt: skip
+    session.add(batch)
+    session.flush()
+    sample = ReviewSample(
+        contribution_id=contribution_id, record=0, words=100, contributor=contributor, batch_id=batch.id or 0,
+        seed="0x" + "00" * 32, decided_at=utcnow(),
+        outcome=SampleOutcome.ACCEPTED if accepts * 2 > reviews else SampleOutcome.REJECTED,
+    )  # fmt: skip
+    session.add(sample)
+    session.flush()
+    return sample
+
+
+def pinned_report(settings: Settings, number: int) -> bytes:
+    """The bytes of epoch `number`'s pinned report."""
+    with session_scope() as session:
+        cid = session.exec(select(Epoch.report_cid).where(Epoch.number == number)).one()
+    return b"".join(storage_from_settings(settings).cat(cid))
 
 
 def run_task(name: str, **kwargs: Any) -> Any:

@@ -4,48 +4,36 @@ everything earns less of the reviewers' share than the careful ones. Scores and 
 (the signed path through the API is tests/integration/reviews)."""
 
 import json
-import os
 from typing import Any
-
-from sqlmodel import select
 
 from governance.reviews.credibility import REVIEW_PARAMS
 from governance.rewards.formula import FORMULA_V3
-from governance.rewards.report import compute, inputs_from_report
-from polyphony.clock import utcnow
+from governance.rewards.report import compute, cumulative_of, inputs_from_report
 from polyphony.db import session_scope
-from polyphony.models.contribution import AnchorBatch, BatchKind, BatchStatus
-from polyphony.models.epoch import Epoch
-from polyphony.models.review import Review, ReviewSample, SampleOutcome
+from polyphony.models.review import Review
 from polyphony.settings import Settings
-from polyphony.storage import storage_from_settings
-from tests.integration.rewards.conftest import BUDGET, new_address, scored
+from tests.integration.rewards.conftest import BUDGET, decided_sample, new_address, pinned_report, scored
 
 
 def _decided(contribution_id: int, contributor: str, verdicts: dict[str, bool]) -> None:
     """Contribution `contribution_id`'s document 0 sampled, reviewed (reviewer -> accepts) and decided now."""
-    accepts = sum(verdicts.values())
-    outcome = SampleOutcome.ACCEPTED if accepts * 2 > len(verdicts) else SampleOutcome.REJECTED
     with session_scope() as session:
-        batch = AnchorBatch(status=BatchStatus.ANCHORED, kind=BatchKind.CLAIMS, root="0x" + os.urandom(32).hex(),
-                            count=1, chain_id=31337, registry_address="0x" + "11" * 20)  # fmt: skip
-        session.add(batch)
-        session.flush()
-        sample = ReviewSample(
-            contribution_id=contribution_id, record=0, words=100, contributor=contributor, batch_id=batch.id or 0,
-            seed="0x" + "00" * 32, outcome=outcome, decided_at=utcnow(),
-        )  # fmt: skip
-        session.add(sample)
-        session.flush()
+        sample = decided_sample(session, contribution_id, contributor, accepts=sum(verdicts.values()),
+                                reviews=len(verdicts))  # fmt: skip
         for reviewer, accept in verdicts.items():
             session.add(Review(sample_id=sample.id or 0, reviewer=reviewer, accept=accept,
                                reason="" if accept else "machine-generated", deadline=0, signature="0x00"))  # fmt: skip
 
 
 def _report(settings: Settings, number: int) -> dict[str, Any]:
-    with session_scope() as session:
-        cid = session.exec(select(Epoch.report_cid).where(Epoch.number == number)).one()
-    return json.loads(b"".join(storage_from_settings(settings).cat(cid)))  # type: ignore[no-any-return]
+    return json.loads(pinned_report(settings, number))  # type: ignore[no-any-return]
+
+
+def _recomputed(settings: Settings, report: dict[str, Any]) -> bytes:
+    """The report's bytes as the formula gives them from its own inputs, on the amounts paid before it."""
+    previous = report.get("previous")
+    base = cumulative_of(_report(settings, int(previous["epoch"]))) if previous else {}
+    return compute(inputs_from_report(report, base=base)).report
 
 
 def _paid(report: dict[str, Any]) -> dict[str, int]:
@@ -81,7 +69,7 @@ def test_rejected_filler_costs_credibility_and_pay_and_an_always_accepting_revie
     assert 0 < int(reviewers[careless]["amount"]) < int(reviewers[careful]["amount"])
     share = BUDGET * REVIEW_PARAMS.reviewer_share_bps // 10_000
     assert sum(int(entry["amount"]) for entry in report["reviewers"]) == share
-    assert compute(inputs_from_report(report, base={})).report  # recomputes (byte equality: the verify tests)
+    assert _recomputed(settings, report) == pinned_report(settings, report["epoch"])  # anyone can re-derive the pay
 
     # Credibility stays where the reviews left it: the next epoch pays the farmer's next upload a quarter too.
     more_filler, more_prose = scored(farmer, score=8_000), scored(honest, score=8_000)

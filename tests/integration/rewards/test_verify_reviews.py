@@ -3,12 +3,10 @@ its report lists, and each listed review's leaf is found in a review batch ancho
 by real keys and anchored by the chain worker; a report whose evidence or figures were changed is named."""
 
 import json
-import os
 from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sqlmodel import select
 from web3 import Web3
 
 from chain.bindings import Deployment
@@ -17,35 +15,24 @@ from chain.verify.checks import Check
 from chain.verify.reviews import chain_review_leaves
 from governance.rewards.report import canonical_json, compute, cumulative_of, inputs_from_report
 from governance.rewards.verify import check_epoch, proposed_root
-from polyphony.clock import utcnow
 from polyphony.db import session_scope
-from polyphony.models.contribution import AnchorBatch, BatchKind, BatchStatus, Contribution
-from polyphony.models.epoch import Epoch
-from polyphony.models.review import Review, ReviewSample, SampleOutcome
+from polyphony.models.contribution import Contribution
+from polyphony.models.review import Review
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.unixfs import cid_of
-from tests.integration.rewards.conftest import Closer, new_address, scored
+from tests.integration.rewards.conftest import Closer, decided_sample, new_address, pinned_report, scored
 
 
 def _signed_and_decided(
     contribution_id: int, contributor: str, verdicts: dict[LocalAccount, bool], *, deployment: Deployment
 ) -> None:
     """Document 0 of `contribution_id` sampled, reviewed by each wallet with a real signature, and decided now."""
-    outcome = SampleOutcome.ACCEPTED if sum(verdicts.values()) * 2 > len(verdicts) else SampleOutcome.REJECTED
     registry = deployment.contracts["provenanceRegistry"].address
     with session_scope() as session:
-        batch = AnchorBatch(status=BatchStatus.ANCHORED, kind=BatchKind.CLAIMS, root="0x" + os.urandom(32).hex(),
-                            count=1, chain_id=deployment.chain_id, registry_address=registry)  # fmt: skip
-        session.add(batch)
-        session.flush()
-        sample = ReviewSample(
-            contribution_id=contribution_id, record=0, words=100, contributor=contributor, batch_id=batch.id or 0,
-            seed="0x" + "00" * 32, outcome=outcome, decided_at=utcnow(),
-        )  # fmt: skip
-        session.add(sample)
-        session.flush()
+        sample = decided_sample(session, contribution_id, contributor, accepts=sum(verdicts.values()),
+                                reviews=len(verdicts), chain_id=deployment.chain_id, registry=registry)  # fmt: skip
         cid = session.get_one(Contribution, contribution_id).cid or ""
         for wallet, accept in verdicts.items():
             reason = "" if accept else "machine-generated"
@@ -58,9 +45,8 @@ def _signed_and_decided(
 
 
 def _pinned(settings: Settings, number: int) -> tuple[bytes, str]:
-    with session_scope() as session:
-        cid = session.exec(select(Epoch.report_cid).where(Epoch.number == number)).one()
-    return b"".join(storage_from_settings(settings).cat(cid)), cid
+    report = pinned_report(settings, number)
+    return report, cid_of(report)
 
 
 def _previous(settings: Settings, document: dict[str, Any]) -> bytes | None:
