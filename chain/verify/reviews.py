@@ -9,7 +9,6 @@ or whose manifest cannot be read, gives no leaf either (each is logged): its rev
 one such batch does not stop the others from being read.
 """
 
-import json
 import logging
 from typing import Any
 
@@ -18,14 +17,13 @@ from web3 import Web3
 from chain.bindings import load_artifact
 from chain.eip712 import DocumentReview, digest, provenance_domain, typed_data
 from chain.merkle import StandardMerkleTree
-from chain.provenance import anchored_manifest_cid
 from chain.review_anchoring import REVIEW_LEAF_ENCODING
 from chain.signatures import check_signature
+from chain.verify.manifests import anchored_manifest
 from polyphony.errors import Conflict, Unavailable
 from polyphony.models.contribution import BatchKind
 from polyphony.storage.base import BlobReader
 from polyphony.storage.errors import BlobNotFound
-from polyphony.storage.unixfs import cid_of
 
 log = logging.getLogger(__name__)
 
@@ -50,24 +48,16 @@ def chain_review_leaves(web3: Web3, *, registry: str, blobs: BlobReader, from_bl
                 raise ReviewsTampered(
                     f"review batch {root}: the registry does not hold it as kind {int(BatchKind.REVIEWS)}"
                 )
-            tree, signed = _checked_tree(_manifest(event["args"], root=root, blobs=blobs), web3, root=root)
+            manifest = anchored_manifest(
+                event["args"], batch=f"review batch {root}", blobs=blobs, tampered=ReviewsTampered
+            )
+            tree, signed = _checked_tree(manifest, web3, root=root)
         except (ReviewsTampered, BlobNotFound, Unavailable) as unproven:
             log.warning("review batch %s proves no review: %s", root, unproven.message)
             continue
         for value in signed:
             leaves[tree.leaf_hash(value).lower()] = root
     return leaves
-
-
-def _manifest(args: Any, *, root: str, blobs: BlobReader) -> dict[str, Any]:
-    cid = anchored_manifest_cid(args)
-    if cid is None:
-        raise ReviewsTampered(f"review batch {root}: its anchor event names no valid manifest CID")
-    raw = b"".join(blobs.cat(cid))
-    if cid_of(raw) != cid:
-        raise ReviewsTampered(f"review batch {root}: the manifest's bytes do not hash to {cid}")
-    manifest: dict[str, Any] = json.loads(raw)
-    return manifest
 
 
 def _checked_tree(

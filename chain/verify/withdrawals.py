@@ -6,7 +6,6 @@ revocation in it must be signed by the contributor (a key, or a contract wallet 
 its leaf. What passes is the chain's list of withdrawn contributions.
 """
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +14,12 @@ from web3 import Web3
 from chain.bindings import load_artifact
 from chain.eip712 import Revocation, digest, provenance_domain, typed_data
 from chain.merkle import StandardMerkleTree
-from chain.provenance import anchored_manifest_cid
 from chain.revocation_anchoring import REVOCATION_LEAF_ENCODING
 from chain.signatures import check_signature
+from chain.verify.manifests import anchored_manifest
 from polyphony.errors import Conflict
 from polyphony.models.contribution import BatchKind
 from polyphony.storage.base import BlobReader
-from polyphony.storage.unixfs import cid_of
 
 
 class WithdrawalsTampered(Conflict):
@@ -62,15 +60,10 @@ def chain_withdrawals(
 
 
 def _checked_manifest(args: Any, *, root: str, blobs: BlobReader) -> dict[str, Any]:
-    cid = anchored_manifest_cid(args)
-    if cid is None:
-        raise WithdrawalsTampered(f"revocation batch {root}: its anchor event names no valid manifest CID")
-    raw = b"".join(blobs.cat(cid))
-    if cid_of(raw) != cid:
-        raise WithdrawalsTampered(f"revocation batch {root}: the manifest's bytes do not hash to {cid}")
-    manifest: dict[str, Any] = json.loads(raw)
+    batch = f"revocation batch {root}"
+    manifest = anchored_manifest(args, batch=batch, blobs=blobs, tampered=WithdrawalsTampered)
     if StandardMerkleTree.load(manifest["tree"]).root != root:
-        raise WithdrawalsTampered(f"revocation batch {root}: the manifest's tree does not rebuild the anchored root")
+        raise WithdrawalsTampered(f"{batch}: the manifest's tree does not rebuild the anchored root")
     return manifest
 
 
