@@ -47,8 +47,10 @@ class Multiplier:
 
 
 @dataclass(frozen=True)
-class ReviewParams:
-    """What sampled peer review runs by: who may review, their share of the budget, credibility's bounds."""
+class VotedReviewParams:
+    """The part of review's parameters governance votes on, as the DemandRegistry holds them: who may review,
+    their share of the budget, the credibility multiplier's bounds (the formula's full set, with these in place:
+    governance.reviews.credibility.voted_params)."""
 
     reviewer_min_votes: int  # token base units of voting power a reviewer needs
     reviewer_share_bps: int  # of an epoch's budget
@@ -71,7 +73,7 @@ class Demand:
     at: int  # Unix time the multipliers' windows are read at (an epoch's end)
     multipliers: tuple[Multiplier, ...]  # in force at `at`, by dimension then value
     topics: tuple[str, ...]  # sorted
-    review: ReviewParams
+    review: VotedReviewParams
     min_multiplier_bps: int
     max_multiplier_bps: int
     max_product_bps: int
@@ -94,7 +96,7 @@ class Demand:
             multipliers=tuple(Multiplier(str(m["dimension"]), str(m["value"]), int(m["bps"]), int(m["not_before"]),
                                          int(m["not_after"])) for m in entry["multipliers"]),
             topics=tuple(str(topic) for topic in entry["topics"]),
-            review=ReviewParams(int(review["reviewer_min_votes"]), int(review["reviewer_share_bps"]),
+            review=VotedReviewParams(int(review["reviewer_min_votes"]), int(review["reviewer_share_bps"]),
                                 int(review["credibility_floor_bps"]), int(review["credibility_ceiling_bps"])),
             min_multiplier_bps=int(entry["min_multiplier_bps"]), max_multiplier_bps=int(entry["max_multiplier_bps"]),
             max_product_bps=int(entry["max_product_bps"]),
@@ -147,7 +149,7 @@ def demand_at_block(web3: Web3, deployment: Deployment, *, block_number: int, at
         registry=registry.address, block_number=block, at=at,
         multipliers=tuple(sorted((m for m in multipliers if m.in_force(at)), key=_order)),
         topics=tuple(sorted(str(topic) for topic in views.topics().call(block_identifier=block))),
-        review=ReviewParams(*(int(part) for part in views.reviewParams().call(block_identifier=block))),
+        review=VotedReviewParams(*(int(part) for part in views.reviewParams().call(block_identifier=block))),
         **_bounds(registry),
     )  # fmt: skip
 

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.fields import MAX_SAFE_INTEGER
-from chain.demand import DemandNow, Multiplier, ReviewParams
+from chain.demand import DemandNow, Multiplier, VotedReviewParams
 from governance.proposals.demand import MAX_CHANGES, MAX_VALUE_BYTES, DemandChanges
 
 Dimension = Literal["language", "modality", "license", "topic"]
@@ -37,13 +37,13 @@ class ReviewParamsPublic(BaseModel):
     credibility_ceiling_bps: int = Field(ge=10_000, le=65_535)
 
     @classmethod
-    def of(cls, review: ReviewParams) -> "ReviewParamsPublic":
+    def of(cls, review: VotedReviewParams) -> "ReviewParamsPublic":
         """The public view of the review parameters."""
         return cls(**review.to_json())
 
-    def params(self) -> ReviewParams:
+    def params(self) -> VotedReviewParams:
         """The parameters as the registry takes them."""
-        return ReviewParams(int(self.reviewer_min_votes), self.reviewer_share_bps, self.credibility_floor_bps,
+        return VotedReviewParams(int(self.reviewer_min_votes), self.reviewer_share_bps, self.credibility_floor_bps,
                             self.credibility_ceiling_bps)  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from web3 import Web3
 
 from chain.bindings import Deployment, call_of
 from chain.client import rpc_errors
-from chain.demand import BPS, DIMENSIONS, Multiplier, ReviewParams, registry_of, scheduled_multipliers
+from chain.demand import BPS, DIMENSIONS, Multiplier, VotedReviewParams, registry_of, scheduled_multipliers
 from governance.proposals.actions import Action, DecodedAction, decode
 from governance.proposals.errors import AlreadyProposed, InvalidDemand
 from governance.proposals.service import check_relayer_may_propose
@@ -46,7 +46,7 @@ class DemandChanges:
     clear: tuple[tuple[str, str], ...] = ()  # (dimension, value)
     add_topics: tuple[str, ...] = ()
     remove_topics: tuple[str, ...] = ()
-    review: ReviewParams | None = None
+    review: VotedReviewParams | None = None
 
     @property
     def count(self) -> int:
@@ -167,7 +167,7 @@ def _check_multiplier(multiplier: Multiplier, registry: _Registry) -> None:
         raise InvalidDemand("a multiplier's window ends (not_after) after it begins (not_before)")
 
 
-def _check_review(review: ReviewParams, bounds: dict[str, int]) -> None:
+def _check_review(review: VotedReviewParams, bounds: dict[str, int]) -> None:
     share, ceiling = bounds["MAX_REVIEWER_SHARE_BPS"], bounds["MAX_CREDIBILITY_BPS"]
     if not 0 <= review.reviewer_min_votes < 2**256:
         raise InvalidDemand("the reviewers' minimum votes is a uint256: 0 to 2**256 - 1 base units")
@@ -246,7 +246,7 @@ def describe(decoded: DecodedAction) -> str | None:
             return f"Add the topic {args['topic']!r}"
         case "removeTopic":
             return f"Remove the topic {args['topic']!r}"
-    review = ReviewParams(int(args["reviewerMinVotes"]), int(args["reviewerShareBps"]),
+    review = VotedReviewParams(int(args["reviewerMinVotes"]), int(args["reviewerShareBps"]),
                           int(args["credibilityFloorBps"]), int(args["credibilityCeilingBps"]))  # fmt: skip
     return _review_words(review)
 
@@ -260,7 +260,7 @@ def _multiplier_words(m: Multiplier) -> str:
     return f"Set the {m.dimension} multiplier for {m.value!r} to {_times(m.bps)} ({m.bps} bps){window}"
 
 
-def _review_words(r: ReviewParams) -> str:
+def _review_words(r: VotedReviewParams) -> str:
     return (
         f"Set review: reviewers need {r.reviewer_min_votes} base units of votes, get {r.reviewer_share_bps} bps of "
         f"the budget; credibility from {_times(r.credibility_floor_bps)} to {_times(r.credibility_ceiling_bps)}"

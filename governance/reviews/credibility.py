@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from chain.demand import VotedReviewParams
 from governance.reviews.sampling import ACCEPTED, BPS, REJECTED
 from governance.rewards.split import largest_remainder
 
@@ -37,7 +38,8 @@ TOKEN_UNIT = 10**18
 
 @dataclass(frozen=True)
 class ReviewParams:
-    """The published parameters of review: governance sets them (the DemandRegistry will hold them on-chain)."""
+    """The published parameters of review, as the formula uses them; those governance votes on come from the
+    DemandRegistry at the epoch's cutoff (`voted_params`), the others are constants of the formula's version."""
 
     alpha_reject_bps: int = 5_000
     alpha_accept_bps: int = 2_000
@@ -78,14 +80,13 @@ class ReviewParams:
 REVIEW_PARAMS = ReviewParams()
 
 
-def voted_params(
-    *, reviewer_min_votes: int, reviewer_share_bps: int, credibility_floor_bps: int, credibility_ceiling_bps: int
-) -> ReviewParams:
+def voted_params(voted: VotedReviewParams) -> ReviewParams:
     """The published parameters with what governance holds on the DemandRegistry in their place: the votes a
     reviewer needs (base units, kept in whole tokens), the reviewers' share and the multiplier's bounds."""
     return replace(
-        REVIEW_PARAMS, min_voting_power_tokens=reviewer_min_votes // TOKEN_UNIT, reviewer_share_bps=reviewer_share_bps,
-        multiplier_floor_bps=credibility_floor_bps, multiplier_ceiling_bps=credibility_ceiling_bps,
+        REVIEW_PARAMS, min_voting_power_tokens=voted.reviewer_min_votes // TOKEN_UNIT,
+        reviewer_share_bps=voted.reviewer_share_bps, multiplier_floor_bps=voted.credibility_floor_bps,
+        multiplier_ceiling_bps=voted.credibility_ceiling_bps,
     )  # fmt: skip
 
 

@@ -140,7 +140,7 @@ def gather(
     since = _aware(last.cutoff) if last is not None else None
     items, rejected_whole = _reviewed(session, items, cutoff=cutoff)
     items = [_demanded(item, demand) for item in items]
-    review = REVIEW_PARAMS if demand is None else voted_params(**vars(demand.review))
+    review = REVIEW_PARAMS if demand is None else voted_params(demand.review)
     return EpochInputs(
         number=(last.number if last else 0) + 1, cutoff=_aware(cutoff).isoformat(), budget=policy.budget,
         contributor_cap=policy.contributor_cap, chain_id=deployment.chain_id,

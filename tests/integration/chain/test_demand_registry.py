@@ -8,7 +8,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from chain.bindings import Deployment, call_of
-from chain.demand import Multiplier, ReviewParams, block_at_or_before, demand_at, demand_at_block
+from chain.demand import Multiplier, VotedReviewParams, block_at_or_before, demand_at, demand_at_block
 from chain.tx import Call
 from governance.reviews.credibility import REVIEW_PARAMS, voted_params
 from governance.rewards.formula import DEMAND_DIVERSITY_CAP_BPS
@@ -85,7 +85,7 @@ def test_demand_is_read_as_it_stood_at_a_block_and_a_time(dao: Dao, registry: Co
     assert mine["eu"] == Multiplier("language", "eu", 15_000, 0, start + 1_000)
     assert mine["tabular"] == Multiplier("modality", "tabular", 12_000, start + 500, 0)
     assert "law-of-the-sea" in then.topics
-    assert then.review == ReviewParams(1_000 * 10**18, 200, 0, 10_000)  # as constructed: the formula's defaults
+    assert then.review == VotedReviewParams(1_000 * 10**18, 200, 0, 10_000)  # as constructed: the formula's defaults
     assert (then.min_multiplier_bps, then.max_multiplier_bps, then.max_product_bps) == (5_000, 30_000, 40_000)
 
     outside = demand_at_block(web3, deployment, block_number=before, at=start + 1_000)
@@ -97,7 +97,7 @@ def test_demand_is_read_as_it_stood_at_a_block_and_a_time(dao: Dao, registry: Co
     now = demand_at(web3, deployment, at=chain_now(web3))
     assert now.block_number == after
     assert "eu" not in {m.value for m in now.multipliers}
-    assert now.review == ReviewParams(5 * 10**18, 1_000, 6_000, 14_000)
+    assert now.review == VotedReviewParams(5 * 10**18, 1_000, 6_000, 14_000)
 
 
 def test_the_block_of_a_time_is_the_newest_one_not_after_it(web3: Web3, deployment: Deployment) -> None:
@@ -117,4 +117,4 @@ def test_the_registry_starts_with_the_review_parameters_and_product_bound_the_fo
     registry = deployment.bind(web3, "demandRegistry")
     assert int(registry.functions.MAX_PRODUCT_BPS().call()) == DEMAND_DIVERSITY_CAP_BPS
     constructed = demand_at_block(web3, deployment, block_number=deployment.contracts["demandRegistry"].block, at=0)
-    assert voted_params(**vars(constructed.review)) == REVIEW_PARAMS
+    assert voted_params(constructed.review) == REVIEW_PARAMS

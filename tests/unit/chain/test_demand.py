@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from chain.demand import Demand, Multiplier, ReviewParams, capped_product_bps, demand_bps
+from chain.demand import Demand, Multiplier, VotedReviewParams, capped_product_bps, demand_bps
 
-REVIEW = ReviewParams(10**18, 500, 5_000, 15_000)
+REVIEW = VotedReviewParams(10**18, 500, 5_000, 15_000)
 
 
 def _demand(*multipliers: Multiplier) -> Demand:
