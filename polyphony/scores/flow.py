@@ -13,7 +13,8 @@ then leaf order), which is fixed once a batch is on-chain and is the same for ev
 3. adds its own entry to the shared Redis index (`polyphony.scores.index`), tagged with its anchoring position,
 4. waits until every contribution earlier in anchoring order is in the index too (each task indexes itself
    before it waits, so no task ever waits for a decision, only for an analysis: there is no chain of waits),
-   retrying later if they are still missing after a short wait,
+   retrying later if they are still missing after a short wait (and asking for the index to be filled again if
+   some were scored under another policy after it was filled: those are never sent for scoring),
 5. decides exact and near duplicates (of the upload, and of each kept document under v2) against index entries
    with a LOWER position only, so what it finds does not depend on which worker ran first or what later
    contributions were already indexed (near copies of images alike, by perceptual hash, against
@@ -64,6 +65,7 @@ RECHECK_EARLIER_S = 5  # countdown of that retry
 QUEUED_TTL_S = 900  # a contribution sent for scoring is not sent again for this long, until a task takes it up
 RUNNING_LEASE_S = 30.0  # a task working on a contribution holds it this long, renewed every third of it
 DUE_PER_RUN = 500
+REFILL_EVERY_S = 60  # a waiting task asks for the index to be filled again at most this often
 
 
 class WaitingForEarlier(Exception):
@@ -274,8 +276,21 @@ def _wait_for_earlier(index: ScoringIndex, *, position: int, policy_hash: str) -
         if not missing:
             return
         if time.monotonic() > deadline:
+            _fill_with_scored_elsewhere(index, missing, policy_hash=policy_hash)
             raise WaitingForEarlier(f"earlier contributions {missing[:5]} are not indexed yet")
         time.sleep(0.2)
+
+
+def _fill_with_scored_elsewhere(index: ScoringIndex, missing: Sequence[int], *, policy_hash: str) -> None:
+    """Ask for the index to be filled again if some of `missing` got a score under another policy after it was
+    filled (a worker of the old policy still running through an upgrade): they are never sent for scoring, so
+    without this every later contribution would wait for them for ever. Once a minute at most: the fill is
+    idempotent, but it reads and analyses every contribution it adds."""
+    with session_scope() as session:
+        elsewhere = service.scored_under_other_policies(session, policy_hash=policy_hash, among=missing)
+        if elsewhere and index.claim_refill(seconds=REFILL_EVERY_S):
+            log.warning("contributions %s were scored under another policy: filling the index", elsewhere)
+            jobs.enqueue(session, "scoring.fill_index")
 
 
 def _outcome(

@@ -143,6 +143,10 @@ class ScoringIndex:
         """Record that this index holds every contribution scored under an earlier policy."""
         self.redis.set(self._key("filled"), 1)
 
+    def claim_refill(self, *, seconds: int) -> bool:
+        """Whether the caller is the first in `seconds` to ask for this index to be filled again (see `filled`)."""
+        return bool(self.redis.set(self._key("refill-asked"), 1, nx=True, ex=seconds))
+
     def add_placeholder(self, contribution_id: int, *, position: int) -> None:
         """Count a contribution whose bytes cannot be read as indexed, with nothing to compare: later ones go on."""
         self.redis.zadd(self._key("indexed"), {str(contribution_id): float(position)})

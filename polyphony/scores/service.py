@@ -112,13 +112,16 @@ def due(session: Session, *, limit: int) -> list[int]:
     return [int(i) for i in session.exec(_anchored_unscored(None).limit(limit))]
 
 
-def scored_under_other_policies(session: Session, *, policy_hash: str) -> list[int]:
-    """Anchored contributions with a final score under another policy and none under `policy_hash`, in anchoring
-    order: what a new policy's duplicate index must hold before the policy scores anything."""
+def scored_under_other_policies(session: Session, *, policy_hash: str, among: Sequence[int] | None = None) -> list[int]:
+    """Anchored contributions (of `among`, else all) with a final score under another policy and none under
+    `policy_hash`, in anchoring order: what a new policy's duplicate index must hold before it scores anything."""
     other = select(ContributionScore.contribution_id).where(
         ContributionScore.policy_hash != policy_hash, col(ContributionScore.verdict).in_(FINAL)
     )
-    return [int(i) for i in session.exec(_anchored_unscored(policy_hash).where(col(Contribution.id).in_(other)))]
+    query = _anchored_unscored(policy_hash).where(col(Contribution.id).in_(other))
+    if among is not None:
+        query = query.where(col(Contribution.id).in_(among))
+    return [int(i) for i in session.exec(query)]
 
 
 def unscored_before(session: Session, *, position: int, policy_hash: str) -> list[int]:

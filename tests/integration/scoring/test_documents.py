@@ -107,6 +107,23 @@ def test_a_contribution_scored_under_an_earlier_policy_is_indexed_not_scored_aga
     assert (shown["verdict"], shown["duplicate_of"]) == ("fail", earlier)
 
 
+def test_a_contribution_scored_under_an_earlier_policy_after_the_fill_is_indexed_and_later_ones_do_not_wait_for_it(
+    contributor: PolyphonyClient, stranger: PolyphonyClient, redis_url: str
+) -> None:
+    content = ("\n\n".join(paragraphs("GPL-1")[:20]) + "\n").encode()
+    earlier = contribute(contributor, content, "gpl1-scored-by-an-old-worker.txt")
+    redis = Redis.from_url(redis_url)
+    index = ScoringIndex(redis, policy_hash=current_policy()[1])
+    index.mark_filled()  # the new policy's fill ran, then a worker of the old one scored `earlier`
+    _score_under_an_earlier_policy(earlier)
+
+    copy = contribute(stranger, content, "my-gpl1-notes.txt")
+    shown = wait_for_verdict(stranger, copy)
+
+    assert (shown["verdict"], shown["duplicate_of"]) == ("fail", earlier)
+    assert index.missing([earlier]) == []
+
+
 def test_documents_copied_from_an_earlier_contribution_are_dropped_and_the_new_ones_paid(
     contributor: PolyphonyClient, stranger: PolyphonyClient, api_url: str
 ) -> None:
