@@ -1,6 +1,7 @@
 """`polyphony review`: sampled peer review from the terminal. Opt in or out, see the next document assigned to
 you, and accept or reject it with a signed review (the wallet signs the API's `DocumentReview` typed data once
-the command has checked it is a review of that very document by this wallet).
+the command has checked it is a review of that very document by this wallet). With `--safe`, the wallet's key
+acts as the owner of a 1-of-1 Safe: the Safe is the reviewer, and its reviews carry ERC-1271 signatures.
 
 Documents are reviewed in the order they were assigned: `accept` and `reject` take the sample id `next` shows.
 Exit codes: 0 done; 2 anything else (arguments, key, a reason not on the list, an unreachable or refusing API).
@@ -13,7 +14,16 @@ from typing import Annotated, Any
 import typer
 
 from cli.client import ClientError, PolyphonyClient
-from cli.command import ApiOption, CommandFailed, api_url, check_offer, console, one_line_errors
+from cli.command import (
+    ApiOption,
+    CommandFailed,
+    SafeOption,
+    api_url,
+    check_offer,
+    console,
+    one_line_errors,
+    safe_address,
+)
 from cli.keys import KeyOption, KeystoreOption, PasswordFileOption, load_wallet
 from governance.reviews.sampling import REJECT_REASONS
 
@@ -30,10 +40,10 @@ ReasonOption = Annotated[
 @review_app.command("opt-in")
 def opt_in(
     key_file: KeyOption = None, keystore: KeystoreOption = None, password_file: PasswordFileOption = None,
-    api: ApiOption = None,
+    api: ApiOption = None, safe: SafeOption = None,
 ) -> None:  # fmt: skip
     """Review from now on: documents are assigned to you while your delegated votes reach the minimum."""
-    with one_line_errors(), _signed_in(api, key_file, keystore, password_file) as client:
+    with one_line_errors(), _signed_in(api, key_file, keystore, password_file, safe) as client:
         reviewer: dict[str, Any] = client.call("POST", "/reviews/reviewer")
     console.print(
         f"{reviewer['address']} reviews from now on: documents are assigned to you while your delegated votes "
@@ -44,10 +54,10 @@ def opt_in(
 @review_app.command("opt-out")
 def opt_out(
     key_file: KeyOption = None, keystore: KeystoreOption = None, password_file: PasswordFileOption = None,
-    api: ApiOption = None,
+    api: ApiOption = None, safe: SafeOption = None,
 ) -> None:  # fmt: skip
     """Stop reviewing: no new documents; those assigned to you already stay yours to review."""
-    with one_line_errors(), _signed_in(api, key_file, keystore, password_file) as client:
+    with one_line_errors(), _signed_in(api, key_file, keystore, password_file, safe) as client:
         reviewer: dict[str, Any] = client.call("DELETE", "/reviews/reviewer")
     console.print(f"{reviewer['address']} gets no new documents; those assigned already stay yours to review")
 
@@ -55,10 +65,10 @@ def opt_out(
 @review_app.command("next")
 def next_document(
     key_file: KeyOption = None, keystore: KeystoreOption = None, password_file: PasswordFileOption = None,
-    api: ApiOption = None,
+    api: ApiOption = None, safe: SafeOption = None,
 ) -> None:  # fmt: skip
     """Show the next document assigned to you, and its sample id; or what the queue waits for."""
-    with one_line_errors(), _signed_in(api, key_file, keystore, password_file) as client:
+    with one_line_errors(), _signed_in(api, key_file, keystore, password_file, safe) as client:
         answer = _next(client)
         task = answer["review"]
         if task is None:
@@ -83,12 +93,12 @@ def next_document(
 @review_app.command("accept")
 def accept(
     sample: SampleArgument, key_file: KeyOption = None, keystore: KeystoreOption = None,
-    password_file: PasswordFileOption = None, api: ApiOption = None,
+    password_file: PasswordFileOption = None, api: ApiOption = None, safe: SafeOption = None,
 ) -> None:  # fmt: skip
     """Accept the document `sample`: sign the review, and send it."""
     with one_line_errors():
         sample_id = _sample_id(sample)
-        with _signed_in(api, key_file, keystore, password_file) as client:
+        with _signed_in(api, key_file, keystore, password_file, safe) as client:
             _review(client, sample_id, accept=True, reason="")
 
 
@@ -96,20 +106,27 @@ def accept(
 def reject(
     sample: SampleArgument, reason: ReasonOption = None, key_file: KeyOption = None,
     keystore: KeystoreOption = None, password_file: PasswordFileOption = None, api: ApiOption = None,
+    safe: SafeOption = None,
 ) -> None:  # fmt: skip
     """Reject the document `sample` for a reason (--reason): sign the review, and send it."""
     with one_line_errors():
         sample_id, why = _sample_id(sample), _reason(reason)
-        with _signed_in(api, key_file, keystore, password_file) as client:
+        with _signed_in(api, key_file, keystore, password_file, safe) as client:
             _review(client, sample_id, accept=False, reason=why)
 
 
 @contextmanager
 def _signed_in(
-    api: str | None, key_file: KeyOption, keystore: KeystoreOption, password_file: PasswordFileOption
+    api: str | None,
+    key_file: KeyOption,
+    keystore: KeystoreOption,
+    password_file: PasswordFileOption,
+    safe: str | None,
 ) -> Iterator[PolyphonyClient]:
-    """A client of the API signed in with the wallet the options name, closed after use."""
-    with PolyphonyClient(api_url(api), load_wallet(key_file, keystore, password_file)) as client:
+    """A client of the API signed in with the wallet the options name (as the Safe it owns, with --safe), closed
+    after use."""
+    wallet = load_wallet(key_file, keystore, password_file)
+    with PolyphonyClient(api_url(api), wallet, safe=safe_address(safe)) as client:
         client.sign_in()
         yield client
 

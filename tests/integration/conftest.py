@@ -5,6 +5,7 @@ database at head, and the contract set deployed by `polyphony deploy`'s own code
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
 from eth_account import Account
@@ -25,6 +26,9 @@ from polyphony.migrations import upgrade_to_head
 from polyphony.models import PendingJob
 from polyphony.settings import Settings, get_settings
 from tests.support.ipfs_node import ipfs_node
+
+if TYPE_CHECKING:
+    from tests.integration.chain.safe_fixtures import SafeContracts
 
 
 @pytest.fixture(scope="session")
@@ -175,3 +179,15 @@ def deployment(
         web3, operator_keys, parameters=TEST_GOVERNANCE, deployments_dir=settings.deployments_dir
     )
     return deployed
+
+
+@pytest.fixture(scope="session")
+def safe_contracts(web3: Web3) -> "SafeContracts":
+    """Safe's singleton, proxy factory and compatibility fallback handler, deployed once from the npm artifacts."""
+    # Imported here: the Safe fixtures import the chain fixtures, which import this module's constants.
+    from tests.integration.chain.safe_fixtures import deploy_safe_contracts, package_version
+
+    assert package_version() == "1.4.1"
+    deployer: LocalAccount = Account.create()
+    web3.provider.make_request("anvil_setBalance", [deployer.address, hex(TEN_ETHER)])  # type: ignore[arg-type]
+    return deploy_safe_contracts(web3, deployer)

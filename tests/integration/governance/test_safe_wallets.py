@@ -16,7 +16,6 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
-from web3 import Web3
 
 from api.main import create_app
 from chain.bindings import call_of
@@ -33,19 +32,10 @@ from tests.integration.chain.safe_fixtures import (
     SafeContracts,
     SafeWallet,
     approve_on_chain,
-    deploy_safe_contracts,
     new_safe,
-    package_version,
 )
 from tests.integration.cli.test_contribute import contribute, contribution_id, polyphony
 from tests.integration.governance.conftest import Governance, new_round
-
-
-@pytest.fixture(scope="session")
-def safe_contracts(web3: Web3) -> SafeContracts:
-    """Safe's singleton, proxy factory and compatibility fallback handler, deployed once from the npm artifacts."""
-    assert package_version() == "1.4.1"
-    return deploy_safe_contracts(web3, new_wallet(web3))
 
 
 def _safe(governance: Governance, contracts: SafeContracts, owners: list[LocalAccount], threshold: int) -> SafeWallet:

@@ -1,5 +1,6 @@
 """`polyphony review` as a reviewer runs it: the real executable against the real API process, with the worker
-sampling and assigning, beside two reviewers who use the API; each refusal is one line and exit 2."""
+sampling and assigning, beside two reviewers who use the API; each refusal is one line and exit 2. A 1-of-1 Safe
+reviews the same way, with its owner's key and `--safe`."""
 
 import re
 import subprocess
@@ -12,10 +13,13 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy.engine import Engine
 from web3 import Web3
 
-from chain.bindings import Deployment
+from chain.bindings import Deployment, call_of
+from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet
+from tests.integration.chain.safe_fixtures import SafeContracts, new_safe
 from tests.integration.cli.test_contribute import polyphony
 from tests.integration.datasets.conftest import Contributed
 from tests.integration.reviews.reviewers import (
+    REVIEWER_TOKENS,
     as_,
     holder,
     review_others_until,
@@ -105,3 +109,45 @@ def test_a_reviewer_opts_in_sees_the_next_document_and_rejects_it_from_the_termi
     opted_out = polyphony("review", "opt-out", *key)
     assert opted_out.returncode == 0 and "gets no new documents" in opted_out.stdout, opted_out.stdout
     _one_line_refusal(polyphony("review", "next", *key), "has not opted in to review")
+
+
+def test_a_1_of_1_safe_opts_in_and_reviews_from_the_terminal_with_its_owners_key(
+    contribute: Callable[..., Contributed], api_url: str, web3: Web3, deployment: Deployment,
+    celery_worker: None, no_reviewers: None, safe_contracts: SafeContracts, tmp_path: Path,
+) -> None:  # fmt: skip
+    owner = new_wallet(web3)
+    safe = new_safe(web3, safe_contracts, [owner], 1, sender=new_wallet(web3))
+    mint_tokens(web3, deployment, safe.address, REVIEWER_TOKENS)
+    safe.execute(call_of(deployment.bind(web3, "token"), "delegate", safe.address), sender=new_wallet(web3))
+    as_safe = ("--safe", safe.address, "--key-file", _key_file(tmp_path, owner), "--api", api_url)
+
+    opted_in = polyphony("review", "opt-in", *as_safe)
+    assert opted_in.returncode == 0 and f"{safe.address} reviews from now on" in opted_in.stdout, opted_in.stdout
+    ours = contribute([jsonl(prose(4, start=44))], by_the_pipeline=True).ids[0]
+    for _ in range(2):
+        reviewer(api_url, web3, deployment)
+    sample_id = _next_of_ours_from_the_terminal(
+        as_safe, {sample["sample_id"] for sample in sampled(api_url, web3, ours)}
+    )
+    rejected = polyphony("review", "reject", str(sample_id), "--reason", "spam", *as_safe)
+
+    assert rejected.returncode == 0 and f"rejected (spam) sample {sample_id}" in rejected.stdout, rejected.stdout
+    item = next(s for s in httpx.get(f"{api_url}/contributions/{ours}/reviews").json()["items"]
+                if s["sample_id"] == sample_id)  # fmt: skip
+    mine = [(review["accept"], review["reason"]) for review in item["reviews"] if review["reviewer"] == safe.address]
+    assert mine == [(False, "spam")]  # the Safe is the reviewer, and its ERC-1271 signature was accepted
+    _one_line_refusal(polyphony("review", "next", "--safe", "0x1234", *as_safe[2:]), "is not an address")
+
+
+def _next_of_ours_from_the_terminal(as_safe: tuple[str, ...], ours: set[int]) -> int:
+    """The sample id `review next` shows once it is one of `ours`: documents of other tests' batches assigned to
+    this reviewer first are accepted from the terminal too (reviews go in assignment order)."""
+    for _ in range(50):
+        shown = polyphony("review", "next", *as_safe)
+        found = re.search(r"^sample (\d+):", shown.stdout, re.MULTILINE)
+        assert shown.returncode == 0 and found, shown.stdout + shown.stderr
+        if int(found.group(1)) in ours:
+            return int(found.group(1))
+        accepted = polyphony("review", "accept", found.group(1), *as_safe)
+        assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    raise AssertionError(f"none of the samples {sorted(ours)} came up for the Safe")

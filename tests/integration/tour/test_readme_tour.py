@@ -37,7 +37,7 @@ STEP_S = 240.0  # the longest a step the README says takes time may take on two 
 NOT_RUN = {
     "xdg-open": "opens a desktop browser",
     "make bench": "benchmarks are not tests (and take minutes)",
-    "--safe 0xSAFE": "needs a deployed Safe; tests/integration/governance/test_safe_wallets.py plays it",
+    "--safe 0xSAFE": "needs a deployed Safe; governance/test_safe_wallets.py and reviews/test_cli.py play them",
     "claim --key-file my.key --self": "the alternative to the relayed claim just made (nothing is left to claim)",
     "polyphony review accept": "needs a document assigned: three eligible reviewers besides its contributor "
     "(tests/integration/reviews/test_cli.py plays it)",
