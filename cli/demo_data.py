@@ -64,18 +64,23 @@ def _near_copy(folder: Path, original: DemoFile) -> DemoFile:
     return DemoFile(path, "My JSON notes", "PSF-2.0", "text", "en")
 
 
-def _unicode_table(folder: Path) -> DemoFile:
-    """Letters of the Latin Extended-A block: code point, name, category, lower and upper case."""
+def _unicode_table(folder: Path, block: str = "Latin Extended-A", codes: range = range(0x0100, 0x0180)) -> DemoFile:
+    """The letters of a Unicode block: code point, name, category, lower and upper case."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["code_point", "character", "name", "category", "lower", "upper"])
-    for code in range(0x0100, 0x0180):
+    for code in codes:
         char = chr(code)
         writer.writerow([f"U+{code:04X}", char, unicodedata.name(char, ""), unicodedata.category(char),
                          char.lower(), char.upper()])  # fmt: skip
-    path = folder / "latin-extended-a.csv"
+    path = folder / f"{block.lower().replace(' ', '-')}.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    return DemoFile(path, "Latin Extended-A letters", "Unicode-3.0", "tabular", "")
+    return DemoFile(path, f"{block} letters", "Unicode-3.0", "tabular", "")
+
+
+def second_table(folder: Path) -> DemoFile:
+    """More of the same kind of data: the next Unicode block's letters, for when tables are in demand."""
+    return _unicode_table(folder, "Latin Extended-B", range(0x0180, 0x0250))
 
 
 # Junk of three kinds, which the gates drop whatever surrounds it.
