@@ -16,6 +16,7 @@ from cli.client import PolyphonyClient
 from cli.command import ApiOption, CommandFailed, api_url, console, one_line_errors
 from cli.governance import RpcOption, SelfOption, send_proposal_from_wallet
 from cli.keys import KeyOption, KeystoreOption, PasswordFileOption, load_wallet
+from polyphony.tokens import format_tokens
 
 demand_app = typer.Typer(help="What data is in demand, and proposals to change it.", no_args_is_help=True)
 
@@ -39,7 +40,7 @@ def show(api: ApiOption = None) -> None:
     console.print(f"topics: {escape(', '.join(demand['topics'])) or 'none'}")
     review = demand["review"]
     console.print(
-        f"review: reviewers need {review['reviewer_min_votes']} base units of votes and share "
+        f"review: reviewers need {format_tokens(int(review['reviewer_min_votes']))} of delegated votes and share "
         f"{review['reviewer_share_bps']} bps of the budget; credibility {review['credibility_floor_bps']} to "
         f"{review['credibility_ceiling_bps']} bps"
     )

@@ -29,6 +29,7 @@ from polyphony.contributions.licenses import check_license
 from polyphony.formats.declared import Modality
 from polyphony.jobs import enqueue
 from polyphony.models.proposal import Proposal, ProposalKind
+from polyphony.tokens import format_tokens
 
 MAX_VALUE_BYTES = 64  # the registry's MAX_VALUE_LENGTH
 MAX_CHANGES = 20
@@ -262,7 +263,7 @@ def _multiplier_words(m: Multiplier) -> str:
 
 def _review_words(r: VotedReviewParams) -> str:
     return (
-        f"Set review: reviewers need {r.reviewer_min_votes} base units of votes, get {r.reviewer_share_bps} bps of "
+        f"Set review: reviewers need {format_tokens(r.reviewer_min_votes)} of votes, get {r.reviewer_share_bps} bps of "
         f"the budget; credibility from {_times(r.credibility_floor_bps)} to {_times(r.credibility_ceiling_bps)}"
     )
 

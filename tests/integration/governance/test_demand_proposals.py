@@ -167,8 +167,7 @@ def test_a_review_parameters_proposal_is_one_setter_call_said_in_words(governanc
     assert action["args"] == {"reviewerMinVotes": str(25 * 10**18), "reviewerShareBps": "1500",
                               "credibilityFloorBps": "2500", "credibilityCeilingBps": "12500"}  # fmt: skip
     assert action["says"] == (
-        f"Set review: reviewers need {25 * 10**18} base units of votes, get 1500 bps of the budget; "
-        "credibility from 0.25x to 1.25x"
+        "Set review: reviewers need 25 PLY of votes, get 1500 bps of the budget; credibility from 0.25x to 1.25x"
     )
     assert created["description"].startswith("# Change demand (1 change)\n")
     assert f"Proposed by {proposer.wallet.address} at " in created["description"]
