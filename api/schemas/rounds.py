@@ -54,9 +54,12 @@ class WithdrawalPublic(BaseModel):
     contribution_id: int
     record: int | None = Field(description="The record's number in the file; null: the whole contribution.")
     reason: Literal["revoked", "review_rejected"] = Field(
-        description="revoked: its contributor withdrew consent (review_rejected is planned)."
+        description="revoked: its contributor withdrew consent (record null); review_rejected: a majority of its "
+        "reviewers rejected that record."
     )
-    at: datetime = Field(description="When it left (the revocation's time).")
+    at: datetime = Field(
+        description="When it left: the revocation's time, or when its reviewers' majority was reached."
+    )
     tx_hash: str | None = Field(
         description="The transaction that anchored the withdrawn contribution's claim (revocations are signed, "
         "see /tombstones, not anchored); null if it never was."

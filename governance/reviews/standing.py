@@ -10,13 +10,14 @@ part of this epoch's reviewers' share.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from governance.reviews.credibility import CREDIBILITY_START_BPS, REVIEW_PARAMS, ReviewerTally, ReviewParams
 from governance.reviews.credibility import credibility_bps as moved_credibility
 from governance.reviews.evidence import PENDING, ReviewEvidence, ReviewInputsEvidence, SampleEvidence
+from polyphony.clock import as_utc
 from polyphony.models.contribution import AnchorBatch, BatchStatus
 from polyphony.models.review import Review, ReviewSample, SampleOutcome
 
@@ -107,7 +108,7 @@ def review_evidence(
     reviews = list(session.exec(select(Review).where(Review.created_at <= until).order_by(col(Review.id))))
 
     def in_window(review: Review) -> bool:
-        return since is None or _utc(review.created_at) > _utc(since)
+        return since is None or as_utc(review.created_at) > as_utc(since)
 
     reviewers = {review.reviewer for review in reviews if in_window(review)}
     reviewed = {review.sample_id for review in reviews if review.reviewer in reviewers}
@@ -121,16 +122,16 @@ def review_evidence(
     decided: list[ReviewSample] = []
     pending: list[ReviewSample] = []
     for sample in candidates:
-        by_cutoff = sample.outcome in DECIDED and sample.decided_at is not None and _utc(sample.decided_at) <= until
+        by_cutoff = sample.outcome in DECIDED and sample.decided_at is not None and as_utc(sample.decided_at) <= until
         if by_cutoff and (sample.contributor.lower() in wanted or sample.id in reviewed):
             decided.append(sample)
         elif not by_cutoff and sample.id in windowed:
             pending.append(sample)
-    decided.sort(key=lambda sample: (_utc(sample.decided_at or until), sample.id or 0))
+    decided.sort(key=lambda sample: (as_utc(sample.decided_at or until), sample.id or 0))
     pending.sort(key=lambda sample: sample.id or 0)
     listed = [
         SampleEvidence(int(sample.id or 0), sample.contribution_id, sample.record, sample.contributor,
-                       str(sample.outcome), _utc(sample.decided_at or until).isoformat())
+                       str(sample.outcome), as_utc(sample.decided_at or until).isoformat())
         for sample in decided
     ] + [
         SampleEvidence(int(sample.id or 0), sample.contribution_id, sample.record, sample.contributor, PENDING, None)
@@ -150,8 +151,3 @@ def review_evidence(
             for review in of_samples
         ],
     )  # fmt: skip
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -37,7 +37,7 @@ from governance.rewards.errors import EpochNotFound, EpochStillPending
 from governance.rewards.formula import BPS, FORMULA_VERSION, Corpus, RewardInput, normal_language
 from governance.rewards.report import EpochInputs, EpochOutcome, compute
 from polyphony import jobs
-from polyphony.clock import utcnow
+from polyphony.clock import as_utc, utcnow
 from polyphony.contributions import service as contributions
 from polyphony.db import session_scope
 from polyphony.models.contribution import Contribution, Tombstone
@@ -80,7 +80,7 @@ def close_due_epoch(
     cutoff = scheduled_cutoff(now, length_s=policy.length_s)
     with session_scope() as session:
         last = _last(session)
-        if last is not None and (_aware(last.cutoff) >= cutoff or last.status in UNSETTLED):
+        if last is not None and (as_utc(last.cutoff) >= cutoff or last.status in UNSETTLED):
             return None
     return _close_or_none(cutoff=cutoff, policy=policy, deployment=deployment, storage=storage, web3=web3)
 
@@ -126,7 +126,7 @@ def _demand_at(web3: Web3 | None, deployment: Deployment, *, cutoff: datetime) -
     if web3 is None or "demandRegistry" not in deployment.contracts:
         return None
     with rpc_errors():
-        return demand_at(web3, deployment, at=int(_aware(cutoff).timestamp()))
+        return demand_at(web3, deployment, at=int(as_utc(cutoff).timestamp()))
 
 
 def gather(
@@ -137,12 +137,12 @@ def gather(
     base_epoch = _last(session, status=EpochStatus.ACTIVE)
     items, excluded = _scored(session, cutoff=cutoff)
     last = _last(session)
-    since = _aware(last.cutoff) if last is not None else None
+    since = as_utc(last.cutoff) if last is not None else None
     items, rejected_whole = _reviewed(session, items, cutoff=cutoff)
     items = [_demanded(item, demand) for item in items]
     review = REVIEW_PARAMS if demand is None else voted_params(demand.review)
     return EpochInputs(
-        number=(last.number if last else 0) + 1, cutoff=_aware(cutoff).isoformat(), budget=policy.budget,
+        number=(last.number if last else 0) + 1, cutoff=as_utc(cutoff).isoformat(), budget=policy.budget,
         contributor_cap=policy.contributor_cap, chain_id=deployment.chain_id,
         distributor=deployment.contracts["rewardsDistributor"].address, token=deployment.contracts["token"].address,
         corpus=approved_corpus(session), items=items, base=balances(session, base_epoch),
@@ -405,7 +405,7 @@ def epoch_summary(session: Session, number: int) -> dict[str, Any]:
         select(func.count()).select_from(EpochReward).where(EpochReward.epoch_id == epoch.id, EpochReward.amount != "0")
     ).one()
     return {
-        "number": epoch.number, "status": str(epoch.status), "cutoff": _aware(epoch.cutoff).isoformat(),
+        "number": epoch.number, "status": str(epoch.status), "cutoff": as_utc(epoch.cutoff).isoformat(),
         "formula_version": epoch.formula_version, "budget": epoch.budget, "allocated": epoch.allocated,
         "unallocated": str(int(epoch.budget) - int(epoch.allocated)), "cumulative_total": epoch.cumulative_total,
         "contributions": epoch.contribution_count, "contributions_paid": paid, "accounts": epoch.account_count,
@@ -436,8 +436,3 @@ def rewards_of(session: Session, contribution_ids: Sequence[int]) -> dict[int, d
         }
         for reward, epoch in rows
     }  # fmt: skip
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -6,11 +6,12 @@ and the next epoch pays those contributions again, so a sum over epochs skips th
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from chain.addresses import checksum_address
+from polyphony.clock import as_utc
 from polyphony.models.epoch import Epoch, EpochBalance, EpochReward, EpochStatus
 from polyphony.tokens import format_tokens
 
@@ -65,11 +66,6 @@ def _earning(session: Session, epoch: Epoch, address: str) -> EpochEarning:
     return EpochEarning(
         epoch=epoch.number, status=epoch.status, amount=sum(amounts),
         cumulative=int(balance.cumulative) if balance else 0, contributions=len(amounts),
-        contributions_paid=sum(1 for amount in amounts if amount > 0), cutoff=_aware(epoch.cutoff),
-        closed_at=_aware(epoch.created_at), activates_at=epoch.activates_at, report_cid=epoch.report_cid,
+        contributions_paid=sum(1 for amount in amounts if amount > 0), cutoff=as_utc(epoch.cutoff),
+        closed_at=as_utc(epoch.created_at), activates_at=epoch.activates_at, report_cid=epoch.report_cid,
     )  # fmt: skip
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,11 +1,13 @@
 """The deletion feed of a round: every member of its approved manifests that has left since, and why.
 
 A trainer who pulled a round earlier reads `GET /rounds/{n}/withdrawals` (or `withdrawals.json`, written by a
-re-pull) and deletes what is listed. Today an item is a whole contribution its contributor withdrew (reason
-`revoked`, `record` null); the shape leaves room for single records and for other reasons (`review_rejected`).
-A revocation is signed by the contributor (the tombstone, `GET /tombstones`) but not anchored on-chain, so each
-item's `tx_hash` is the transaction that anchored the withdrawn contribution's claim: the on-chain leaf that the
-revocation withdraws, which the round's manifest names too (`batch_tx`).
+re-pull) and deletes what is listed. An item is either a whole contribution its contributor withdrew (reason
+`revoked`, `record` null, at the revocation's time) or one document of it that a majority of its reviewers
+rejected (reason `review_rejected`, its `record`, at the time the majority was reached): a rejection drops the
+document from every dataset from then on, and from what a trainer pulled before. Each item's `tx_hash` is the
+transaction that anchored the contribution's claim: the on-chain leaf that the round's manifest names too
+(`batch_tx`); the revocation's and the reviews' own anchoring are in `GET /tombstones` and
+`GET /contributions/{id}/reviews`.
 """
 
 import json
@@ -20,13 +22,15 @@ from chain.bindings import Deployment
 from governance.datasets.service import read_manifest_rows
 from governance.rounds.approvals import approvals
 from governance.rounds.errors import ApiUnreachable, PullRefused
-from polyphony.clock import utcnow
+from polyphony.clock import as_utc, utcnow
 from polyphony.models.contribution import AnchorBatch, Contribution, Tombstone
+from polyphony.models.review import ReviewSample, SampleOutcome
 from polyphony.storage.base import Storage
 
 WITHDRAWALS_FILE = "withdrawals.json"
 FEED_PAGE = 1000
 REVOKED = "revoked"
+REVIEW_REJECTED = "review_rejected"
 
 
 @dataclass(frozen=True)
@@ -56,15 +60,33 @@ def round_withdrawals(
     as_of = utcnow()
     approved = approvals(session, deployment=deployment, round_number=round_number)
     members = _members(storage, [approval.manifest_cid for approval in approved])
+    items = _revoked(session, members) + _rejected_by_review(session, members)
+    items.sort(key=lambda item: (as_utc(item.at), item.contribution_id, -1 if item.record is None else item.record))
+    return RoundWithdrawals(round=round_number, as_of=as_of, items=items)
+
+
+def _revoked(session: Session, members: set[int]) -> list[Withdrawal]:
     found = session.exec(
         select(Tombstone, AnchorBatch.tx_hash)
         .join(Contribution, col(Contribution.id) == Tombstone.contribution_id)
         .join(AnchorBatch, col(AnchorBatch.id) == Contribution.batch_id, isouter=True)
         .where(col(Tombstone.contribution_id).in_(members))
-        .order_by(col(Tombstone.revoked_at), col(Tombstone.id))
     )
-    items = [Withdrawal(t.contribution_id, None, REVOKED, t.revoked_at, tx_hash) for t, tx_hash in found]
-    return RoundWithdrawals(round=round_number, as_of=as_of, items=items)
+    return [Withdrawal(t.contribution_id, None, REVOKED, t.revoked_at, tx_hash) for t, tx_hash in found]
+
+
+def _rejected_by_review(session: Session, members: set[int]) -> list[Withdrawal]:
+    found = session.exec(
+        select(ReviewSample, AnchorBatch.tx_hash)
+        .join(Contribution, col(Contribution.id) == ReviewSample.contribution_id)
+        .join(AnchorBatch, col(AnchorBatch.id) == Contribution.batch_id, isouter=True)
+        .where(col(ReviewSample.contribution_id).in_(members), ReviewSample.outcome == SampleOutcome.REJECTED)
+    )
+    return [
+        Withdrawal(sample.contribution_id, sample.record, REVIEW_REJECTED, sample.decided_at or sample.sampled_at,
+                   tx_hash)
+        for sample, tx_hash in found
+    ]  # fmt: skip
 
 
 def _members(storage: Storage, manifest_cids: list[str]) -> set[int]:

@@ -1,6 +1,7 @@
 """Sampled peer review through the real API process, worker and chain: a batch is sampled only once the block
 after its anchoring exists, anyone reproduces the sample from the chain, three assigned reviewers sign their
-reviews, and a majority's rejection drops the document from datasets."""
+reviews, and a majority's rejection drops the document from datasets, and lists it in the deletion feed of a round
+approved before."""
 
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from polyphony.queue import get_celery
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet, send_as
-from tests.integration.datasets.conftest import Contributed
+from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers, new_round
 from tests.integration.reviews.reviewers import (
     REVIEWER_TOKENS,
     SAMPLED_WITHIN_S,
@@ -79,9 +80,18 @@ def _until_sampled(engine: Engine, web3: Web3, batch_id: int) -> None:
         time.sleep(1)
 
 
+def _approved_round(curator: PolyphonyClient, web3: Web3, deployment: Deployment, ids: list[int]) -> int:
+    """A new round approving a dataset of `ids`, as the timelock would, and indexed."""
+    dataset = curator.call("POST", "/datasets", json={"name": "reviewed later", "contribution_ids": ids})
+    round_number = new_round()
+    approve(web3, deployment, round_number=round_number, root=dataset["root"], manifest_cid=dataset["manifest_cid"])
+    index_through_the_workers()
+    return round_number
+
+
 def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_the_document(
-    contribute: Callable[..., Contributed], api_url: str, engine: Engine, web3: Web3, deployment: Deployment,
-    settings: Settings, celery_worker: None, no_reviewers: None,
+    contribute: Callable[..., Contributed], curator: PolyphonyClient, api_url: str, engine: Engine, web3: Web3,
+    deployment: Deployment, settings: Settings, celery_worker: None, no_reviewers: None,
 ) -> None:  # fmt: skip
     contributed = contribute([jsonl(prose(6)), jsonl(prose(6, start=6))], by_the_pipeline=True)
     batch = _batch_of(engine, contributed.ids[0])
@@ -110,6 +120,8 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
     assert len(candidates) == 12 and len(samples) == 1  # ceil(2 % of 12); its one contributor is covered by it
     ours = samples[0]
     assert ours.words > 0
+    round_number = _approved_round(curator, web3, deployment, contributed.ids)  # pulled before the reviews
+    assert httpx.get(f"{api_url}/rounds/{round_number}/withdrawals").json()["items"] == []
 
     forms = {}
     for wallet, client in reviewers:
@@ -153,6 +165,10 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
     assert any(step["step"] == "review_rejected" for step in timeline)
     preview = httpx.get(f"{api_url}/datasets/preview", params={"contribution_ids": contributed.ids}).json()
     assert preview["documents"] == 11  # the twelve kept documents, less the one the reviewers rejected
+    feed = httpx.get(f"{api_url}/rounds/{round_number}/withdrawals").json()["items"]  # what its trainers delete
+    assert [(item["contribution_id"], item["record"], item["reason"]) for item in feed] == [
+        (ours.contribution_id, ours.record, "review_rejected")
+    ]
 
     # The three signed reviews are anchored in a batch of kind 2; each proves against the registry's root.
     get_celery().send_task("chain.anchor_reviews").get(timeout=120)
