@@ -193,6 +193,10 @@ def _show_pulled(report: PullReport, out: Path) -> None:
     console.print(f"  {report.withdrawals.summary()}")
     if report.dropped:
         console.print(f"  dropped {len(report.dropped)} withdrawn contributions: {report.dropped[:20]}")
+    if report.rejected_documents:
+        console.print(
+            f"  left out the documents their reviewers rejected since the approval: {report.rejected_documents}"
+        )
     for config in report.configs:
         shards = f"{len(config.shards)} shard" + ("s" if len(config.shards) != 1 else "")
         console.print(f"  {config.config}: {config.rows:,} rows in {shards} under {out / 'data' / config.config}")

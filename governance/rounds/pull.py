@@ -6,6 +6,8 @@
 2. Each manifest is read by CID, its bytes must rebuild that CID, and its rows must rebuild the approved root.
 3. Contributions withdrawn since are dropped: the revocations anchored on the provenance registry, checked
    against the API's `/tombstones` both ways (`withdrawn`), plus tombstones whose batch is not anchored yet.
+   Documents a majority of their reviewers rejected since are left out of the rows, as the round's deletion feed
+   lists them (`withdrawals`).
 4. Every file streams to disk with its CID checked on the way (`pull_files`), in parallel, resumably.
 5. The verified files become typed Parquet, one table per config (`text`, `tabular`, `image`: `rows`), sharded
    as Hugging Face lays it out (`shards`), with a dataset card and a Croissant file (`card`) and a lineage file
@@ -43,7 +45,7 @@ from governance.rounds.rows import (
     typed_row,
 )
 from governance.rounds.shards import ROW_GROUP_BYTES, SHARD_BYTES, ShardWriter, WrittenConfig
-from governance.rounds.withdrawals import WITHDRAWALS_FILE, fetch_withdrawals
+from governance.rounds.withdrawals import WITHDRAWALS_FILE, fetch_withdrawals, rejected_by_review
 from governance.rounds.withdrawn import CheckedWithdrawals, checked_withdrawals
 from polyphony.errors import Unavailable
 from polyphony.storage.base import BlobReader
@@ -69,6 +71,7 @@ class PullReport:
     card: Path
     lineage: Path
     withdrawals: CheckedWithdrawals
+    rejected_documents: int = 0  # documents of kept files left out: a majority of their reviewers rejected them
 
     @property
     def parquet(self) -> list[Path]:
@@ -142,7 +145,11 @@ def pull_round(
     wanted = [WantedFile(number, row["cid"], int(row["size"])) for number, row in sorted(rows.items())]
     on_total(sum(item.size for item in {item.cid: item for item in wanted}.values()))
     fetch_verified(wanted, blobs=blobs, folder=out, workers=workers, on_bytes=on_bytes)
-    sources = [_source(api, out, rows[number]) for number in sorted(rows)]
+    # What left the round since its approval: written for a trainer who pulled it earlier to delete too, and the
+    # documents its reviewers rejected are left out of the rows here (on the API's word: it can only take away).
+    feed = fetch_withdrawals(api, round_number=round_number)
+    rejected = rejected_by_review(feed)
+    sources = [_source(api, out, rows[number], rejected=rejected.get(number, frozenset())) for number in sorted(rows)]
     written = write_configs(out, sources)
     facts = _facts(
         round_number, web3.eth.chain_id, registry, approved, written, sources, sorted(dropped & set(every_row))
@@ -154,18 +161,20 @@ def pull_round(
     ranges = {config.config: [found.as_json() for found in config.ranges] for config in written}
     document = lineage_document(round_number, manifests, dropped=dropped, chain_id=web3.eth.chain_id, rows=ranges)
     write_bytes_atomically(lineage, document)
-    # What left the round since its approval, for a trainer who pulled it earlier to delete too.
-    feed = fetch_withdrawals(api, round_number=round_number)
     write_bytes_atomically(out / WITHDRAWALS_FILE, (json.dumps(feed, indent=2) + "\n").encode())
-    return PullReport(round_number, manifests, len(wanted), list(facts.dropped), written, card, lineage, withdrawals)
+    left_out = sum(len(source.rejected) for source in sources)
+    return PullReport(
+        round_number, manifests, len(wanted), list(facts.dropped), written, card, lineage, withdrawals, left_out
+    )
 
 
-def _source(api: httpx.Client, out: Path, row: dict[str, Any]) -> Source:
-    """A verified file to read, with its records' text field as the API shows it (for text records only)."""
+def _source(api: httpx.Client, out: Path, row: dict[str, Any], *, rejected: frozenset[int]) -> Source:
+    """A verified file to read, with its records' text field as the API shows it (for text records only), less
+    the documents of it that its reviewers `rejected`."""
     text_field = DEFAULT_TEXT_FIELD
     if row["modality"] == "text" and row["format"] in RECORD_FORMATS:
         text_field = _json(api, f"/contributions/{int(row['contribution_id'])}").get("text_field") or text_field
-    return Source(row=row, path=out / "files" / row["cid"], text_field=text_field)
+    return Source(row=row, path=out / "files" / row["cid"], text_field=text_field, rejected=rejected)
 
 
 def write_configs(

@@ -20,7 +20,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from PIL import Image
 from pydantic_core import from_json
 
-from governance.datasets.kept import KeptRanges, kept_in_row
+from governance.datasets.kept import kept_in_row
 
 CONFIGS = ("text", "tabular", "image")
 RECORD_FORMATS = {"jsonl", "csv", "parquet"}
@@ -64,6 +64,9 @@ class Source:
     row: Mapping[str, Any]
     path: Path
     text_field: str = DEFAULT_TEXT_FIELD
+    # Its documents a majority of their reviewers rejected since the approval (the round's deletion feed): the
+    # manifest still keeps them, as it was approved byte for byte, but no row is written for them.
+    rejected: frozenset[int] = frozenset()
 
     @property
     def config(self) -> str | None:
@@ -87,22 +90,27 @@ class Source:
 
 
 def documents(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each kept document of `source` with its index: its content columns (not yet typed, lineage apart)."""
+    """Each kept document of `source` (and not rejected since) with its index: its content columns (not yet typed,
+    lineage apart)."""
     kept = kept_in_row(source.row)
+
+    def wanted(number: int) -> bool:
+        return (kept is None or number in kept) and number not in source.rejected
+
     if source.config == "image":
-        yield from _whole(kept, lambda: _image(source.path))
+        yield from _whole(wanted, lambda: _image(source.path))
     elif source.row["format"] == "text":
-        yield from _whole(kept, lambda: {"text": source.path.read_text(encoding="utf-8")})
+        yield from _whole(wanted, lambda: {"text": source.path.read_text(encoding="utf-8")})
     else:
         records = enumerate(_records(source.path, source.row["format"]))
         for number, record in records:
-            if kept is None or number in kept:
+            if wanted(number):
                 yield number, _text_first(record, source.text_field) if source.config == "text" else record
 
 
-def _whole(kept: KeptRanges | None, read: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-    """A file that is one document (a plain-text file, an image): document 0, if kept."""
-    if kept is None or 0 in kept:
+def _whole(wanted: Callable[[int], bool], read: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A file that is one document (a plain-text file, an image): document 0, if wanted."""
+    if wanted(0):
         yield 0, read()
 
 

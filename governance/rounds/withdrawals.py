@@ -114,6 +114,15 @@ def fetch_withdrawals(api: httpx.Client, *, round_number: int) -> dict[str, Any]
     return {"round": round_number, "as_of": feed["as_of"], "items": items}
 
 
+def rejected_by_review(feed: dict[str, Any]) -> dict[int, frozenset[int]]:
+    """contribution id -> its documents the feed (as `fetch_withdrawals` gives it) lists as rejected by review."""
+    found: dict[int, set[int]] = {}
+    for item in feed["items"]:
+        if item.get("reason") == REVIEW_REJECTED and item.get("record") is not None:
+            found.setdefault(int(item["contribution_id"]), set()).add(int(item["record"]))
+    return {contribution_id: frozenset(records) for contribution_id, records in found.items()}
+
+
 def _feed_page(api: httpx.Client, path: str, *, round_number: int, offset: int) -> dict[str, Any]:
     try:
         answer = api.get(path, params={"offset": offset, "limit": FEED_PAGE})

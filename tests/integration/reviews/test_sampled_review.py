@@ -1,16 +1,19 @@
 """Sampled peer review through the real API process, worker and chain: a batch is sampled only once the block
 after its anchoring exists, anyone reproduces the sample from the chain, three assigned reviewers sign their
-reviews, and a majority's rejection drops the document from datasets, and lists it in the deletion feed of a round
-approved before."""
+reviews, and a majority's rejection drops the document from datasets: a round approved before lists it in its
+deletion feed, and a pull of that round leaves it out."""
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 from eth_account import Account
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 from web3 import Web3
 
 from chain.bindings import Deployment, call_of
@@ -18,6 +21,7 @@ from chain.eip712 import digest
 from chain.merkle import verify
 from chain.review_anchoring import REVIEW_LEAF_ENCODING
 from cli.client import PolyphonyClient
+from cli.main import app as cli
 from governance.reviews.sampling import sample_seed, sampled_documents
 from governance.reviews.service import batches_waiting, candidates_of, sample_waiting_batches
 from polyphony.models.contribution import AnchorBatch, Contribution
@@ -91,7 +95,7 @@ def _approved_round(curator: PolyphonyClient, web3: Web3, deployment: Deployment
 
 def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_the_document(
     contribute: Callable[..., Contributed], curator: PolyphonyClient, api_url: str, engine: Engine, web3: Web3,
-    deployment: Deployment, settings: Settings, celery_worker: None, no_reviewers: None,
+    deployment: Deployment, settings: Settings, celery_worker: None, no_reviewers: None, tmp_path: Path,
 ) -> None:  # fmt: skip
     contributed = contribute([jsonl(prose(6)), jsonl(prose(6, start=6))], by_the_pipeline=True)
     batch = _batch_of(engine, contributed.ids[0])
@@ -169,6 +173,11 @@ def test_a_batch_is_sampled_from_a_later_block_and_a_majority_rejection_drops_th
     assert [(item["contribution_id"], item["record"], item["reason"]) for item in feed] == [
         (ours.contribution_id, ours.record, "review_rejected")
     ]
+    pulled = CliRunner().invoke(cli, ["pull", "--round", str(round_number), "--out", str(tmp_path), "--api", api_url])
+    assert pulled.exit_code == 0, pulled.output
+    assert "rejected since the approval: 1" in " ".join(pulled.output.split())
+    rows = pq.read_table(tmp_path / "data" / "text").select(["contribution_id", "record"]).to_pylist()
+    assert len(rows) == 11 and {"contribution_id": ours.contribution_id, "record": ours.record} not in rows
 
     # The three signed reviews are anchored in a batch of kind 2; each proves against the registry's root.
     get_celery().send_task("chain.anchor_reviews").get(timeout=120)
