@@ -13,7 +13,7 @@ import typer
 from chain.client import connect, rpc_errors
 from chain.provenance import Provenance
 from chain.verify.provenance import verify_provenance
-from chain.verify.reviews import chain_review_leaves
+from chain.verify.reviews import chain_reviews
 from chain.verify.score import ScoreSources, verify_score
 from cli.client import ClientError, PolyphonyClient
 from cli.command import ApiOption, api_url, console, one_line_errors, report_checks
@@ -77,7 +77,7 @@ def epoch(number: int, api: ApiOption = None, skip_scores: SkipScoresOption = Fa
             checks = check_epoch(
                 report=report, report_cid=shown["report_cid"], previous=_previous_report(report, gateway),
                 proposed=proposed, scores=None if skip_scores else _scores_from(client),
-                anchored_reviews=lambda: chain_review_leaves(
+                anchored_reviews=lambda: chain_reviews(
                     web3, registry=provenance_registry_address(web3, client.http), blobs=gateway
                 ),  # asked only of a /3 report: where the review batches are anchored
             )  # fmt: skip

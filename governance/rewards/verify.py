@@ -3,15 +3,16 @@ version it names), check those inputs against the scores (verdict and score; und
 kept and the kept words), rebuild the tree, and compare with the root proposed on-chain."""
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from web3 import Web3
 
 from chain.bindings import load_artifact
 from chain.verify.checks import Check
-from chain.verify.reviews import ReviewsTampered
+from chain.verify.reviews import AnchoredReview, ReviewsTampered
 from governance.reviews.credibility import CREDIBILITY_START_BPS
 from governance.reviews.evidence import evidence_differences
 from governance.rewards.documents import PaidDocuments, document_fields
@@ -36,8 +37,8 @@ class ScoredAs:
 
 # contribution id -> what its score says now
 ScoreLookup = Callable[[int], ScoredAs]
-# kind-2 leaf hash -> the root of the batch on-chain whose manifest holds it (every review batch anchored)
-AnchoredReviews = Callable[[], Mapping[str, str]]
+# kind-2 leaf hash -> the review as the batch on-chain whose manifest holds it has it (every review batch anchored)
+AnchoredReviews = Callable[[], Mapping[str, AnchoredReview]]
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ def _review_inputs_check(inputs: EpochInputs) -> Check:
 
 
 def _anchored_reviews_check(inputs: EpochInputs, anchored_reviews: AnchoredReviews) -> Check:
+    """Each listed review's leaf is in a batch anchored on-chain, and no review of a listed sample that the chain
+    anchored by the cutoff is left out or listed the other way (a review is made before it is anchored)."""
     reviews = inputs.review_evidence.reviews if inputs.review_evidence is not None else []
     leaves = [review for review in reviews if review.leaf is not None]
     try:
@@ -128,12 +131,41 @@ def _anchored_reviews_check(inputs: EpochInputs, anchored_reviews: AnchoredRevie
                 f"review by {review.reviewer} of sample {review.sample_id}: leaf {review.leaf} is in no review "
                 "batch anchored on-chain",
             )  # fmt: skip
-    roots = {on_chain[str(review.leaf).lower()] for review in leaves}
+    left_out = _left_out(inputs, on_chain.values())
+    if left_out:
+        return Check("reviews anchored", False, left_out)
+    roots = {on_chain[str(review.leaf).lower()].root for review in leaves}
     return Check(
         "reviews anchored", True,
         f"{len(leaves):,} of {len(reviews):,} listed reviews in {len(roots):,} kind-2 batches on-chain "
-        f"({len(reviews) - len(leaves):,} not anchored yet)",
+        f"({len(reviews) - len(leaves):,} not anchored yet), and none of their samples' anchored reviews left out",
     )  # fmt: skip
+
+
+def _left_out(inputs: EpochInputs, on_chain: Iterable[AnchoredReview]) -> str | None:
+    """The first review of a listed sample anchored by the cutoff that the report leaves out or lists the other
+    way, in words; None when there is none. (A sample left out whole is not seen here.)"""
+    evidence = inputs.review_evidence
+    if evidence is None:
+        return None
+    samples = {sample.sample_id for sample in evidence.samples}
+    listed = {(review.reviewer.lower(), review.sample_id): review.accept for review in evidence.reviews}
+    cutoff = datetime.fromisoformat(inputs.cutoff).timestamp()
+    for anchored in on_chain:
+        if anchored.sample_id not in samples or anchored.anchored_at > cutoff:
+            continue
+        said = "accepts" if anchored.accept else "rejects"
+        accept = listed.get((anchored.reviewer.lower(), anchored.sample_id))
+        if accept is None:
+            return (
+                f"review by {anchored.reviewer} of sample {anchored.sample_id} ({said}), anchored on-chain in batch "
+                f"{anchored.root} before the cutoff, is left out of the report"
+            )
+        if accept != anchored.accept:
+            return (
+                f"review by {anchored.reviewer} of sample {anchored.sample_id}: it {said} on-chain, not in the report"
+            )
+    return None
 
 
 def _chain_check(root: str, *, total: int, cid: str, proposed: ProposedRoot | None) -> Check:

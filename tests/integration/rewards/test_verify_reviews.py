@@ -1,8 +1,11 @@
 """`verify epoch` on a closed /3 epoch: its credibility and reviewer tallies recompute from the samples and reviews
-its report lists, and each listed review's leaf is found in a review batch anchored on-chain. Reviews are signed
-by real keys and anchored by the chain worker; a report whose evidence or figures were changed is named."""
+its report lists, each listed review's leaf is found in a review batch anchored on-chain, and no anchored review
+of a listed sample is left out. Reviews are signed by real keys and anchored by the chain worker; a report whose
+evidence or figures were changed is named."""
 
 import json
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from eth_account import Account
@@ -12,7 +15,7 @@ from web3 import Web3
 from chain.bindings import Deployment
 from chain.eip712 import DocumentReview, provenance_domain, sign, typed_data
 from chain.verify.checks import Check
-from chain.verify.reviews import chain_review_leaves
+from chain.verify.reviews import chain_reviews
 from governance.rewards.report import canonical_json, compute, cumulative_of, inputs_from_report
 from governance.rewards.verify import check_epoch, proposed_root
 from polyphony.db import session_scope
@@ -62,7 +65,7 @@ def _checks(report: bytes, *, web3: Web3, deployment: Deployment, settings: Sett
     checks = check_epoch(
         report=report, report_cid=cid_of(report), previous=_previous(settings, document), scores=None,
         proposed=proposed_root(web3, distributor=document["distributor"], epoch=int(document["epoch"])),
-        anchored_reviews=lambda: chain_review_leaves(web3, registry=registry, blobs=storage),
+        anchored_reviews=lambda: chain_reviews(web3, registry=registry, blobs=storage),
     )  # fmt: skip
     return {check.name: check for check in checks}
 
@@ -138,4 +141,23 @@ def test_verify_epoch_recomputes_the_review_inputs_and_finds_each_listed_review_
         _rewritten(report, unanchored, settings=settings), web3=web3, deployment=rewards_stack, settings=settings
     )
     assert not checks["reviews anchored"].ok and "0x" + "ab" * 32 in checks["reviews anchored"].detail
+
+    # The careless reviewer's anchored review of the filler left out (its tally left as it was): the chain has it,
+    # anchored before the cutoff. (The suite's chain runs ahead of the wall clock, as earlier tests moved its time:
+    # the cutoff is set on the chain's clock, after the anchoring block, as a live chain would have it.)
+    def hidden(document: dict[str, Any]) -> None:
+        reviews = document["review_evidence"]["reviews"]
+        reviews.remove(next(r for r in reviews if r["reviewer"] == careless.address and r["sample_id"] == sample_of))
+        chain_now = int(web3.eth.get_block("latest")["timestamp"])
+        document["cutoff"] = datetime.fromtimestamp(max(chain_now, time.time()) + 1, UTC).isoformat()
+
+    sample_of = next(s["sample_id"] for s in evidence["samples"] if s["contributor"] == farmer)
+    checks = _checks(
+        _rewritten(report, hidden, settings=settings), web3=web3, deployment=rewards_stack, settings=settings
+    )
+    assert not checks["reviews anchored"].ok
+    assert (
+        f"review by {careless.address} of sample {sample_of} (accepts), anchored on-chain in batch"
+        in checks["reviews anchored"].detail
+    ) and "is left out of the report" in checks["reviews anchored"].detail
     assert canonical_json(json.loads(report)) == report
