@@ -7,7 +7,10 @@ theirs: one claimed, anchored and scored contribution, a dataset of it and a rel
 For `/app/`, `/app/contributions/{id}` and `/app/proposals/{id}`, each in Debian's Chromium:
 - Lighthouse 12 (the pinned npm devDependency): performance, accessibility and best-practices scores, and the
   time to interactive on loopback;
-- axe-core (pinned) injected through Playwright: its serious and critical violations.
+- axe-core (pinned) injected through Playwright: its serious and critical violations;
+- what the performance score is made of (each metric's value and score), and every layout shift of the load
+  with the elements that moved, as Chromium records them; each page's whole Lighthouse report is kept in
+  bench/out/lighthouse/.
 The headline figures are the lowest score over the pages, the largest page's time to interactive, the sum of the
 violations, and the JavaScript `/app/` loads, gzip-compressed (web/build.mjs's figure). There is no earlier run to
 compare with: the anchor is the issue's goals (each score >= 0.95, first load <= 150 KB gzip, no serious
@@ -46,6 +49,7 @@ from polyphony.db import get_engine  # noqa: E402
 from polyphony.settings import get_settings  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out" / "web.json"
+REPORTS = OUT.parent / "lighthouse"  # each page's whole Lighthouse report: which elements shifted, and more
 CHROMIUM = "/usr/bin/chromium"
 # As root in CI: no sandbox, and nothing that reaches out to the network on its own.
 CHROMIUM_FLAGS = [
@@ -55,6 +59,10 @@ CHROMIUM_FLAGS = [
 LIGHTHOUSE = PROJECT / "node_modules" / ".bin" / "lighthouse"
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 CATEGORIES = {"performance": "performance", "accessibility": "accessibility", "best_practices": "best-practices"}
+PERFORMANCE_AUDITS = (
+    "first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift",
+    "speed-index",
+)  # fmt: skip
 GOALS = {"lighthouse": 0.95, "first_load_js_kb_gzip": 150.0, "axe_serious_violations": 0}
 
 
@@ -83,7 +91,7 @@ def seed(url: str) -> dict[str, str]:
     }
 
 
-def lighthouse(url: str, report: Path) -> dict[str, float]:
+def lighthouse(url: str, report: Path) -> dict[str, Any]:
     """One Lighthouse run of `url` (desktop preset, no throttling: the figures are loopback's)."""
     subprocess.run(
         [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}", "--preset=desktop",
@@ -92,9 +100,17 @@ def lighthouse(url: str, report: Path) -> dict[str, float]:
         check=True, env={**os.environ, "CHROME_PATH": CHROMIUM},
     )  # fmt: skip
     result = json.loads(report.read_text())
-    figures = {f"lighthouse_{key}": float(result["categories"][name]["score"]) for key, name in CATEGORIES.items()}
+    figures: dict[str, Any] = {
+        f"lighthouse_{key}": float(result["categories"][name]["score"]) for key, name in CATEGORIES.items()
+    }
     figures["time_to_interactive_ms"] = round(float(result["audits"]["interactive"]["numericValue"]))
     figures["transfer_kb"] = round(float(result["audits"]["total-byte-weight"]["numericValue"]) / 1024, 1)
+    # What the performance score is made of, so a low one says which metric pulls it down.
+    figures["performance_metrics"] = {
+        audit: {"value": round(float(result["audits"][audit]["numericValue"]), 3),
+                "score": float(result["audits"][audit]["score"] or 0)}
+        for audit in PERFORMANCE_AUDITS
+    }  # fmt: skip
     return figures
 
 
@@ -113,6 +129,41 @@ def axe_serious(url: str) -> list[str]:
     return [rule for rule, impact in violations if impact in ("serious", "critical")]
 
 
+# Every layout shift of the page's load, as the browser records it, with the elements that moved: what a
+# low cumulative-layout-shift comes from.
+_LAYOUT_SHIFTS = """() => new Promise((done) => {
+  const shifts = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.hadRecentInput) continue;
+      const moved = (entry.sources || []).map((source) => {
+        const node = source.node;
+        const tag = node && node.nodeType === 1 ? node.tagName.toLowerCase() : "#text";
+        const name = !node ? "?" : tag + (node.id ? "#" + node.id : "") + (node.className ? "." + node.className : "");
+        const box = (rect) => [rect.x, rect.y, rect.width, rect.height].map(Math.round).join(" ");
+        return `${name} (${box(source.previousRect)}) -> (${box(source.currentRect)})`;
+      });
+      shifts.push({ value: Math.round(entry.value * 1000) / 1000, moved });
+    }
+  }).observe({ type: "layout-shift", buffered: true });
+  setTimeout(() => done(shifts), 6000);
+})"""
+
+
+def layout_shifts(url: str) -> list[dict[str, Any]]:
+    """The layout shifts of loading `url` in Chromium at Lighthouse's desktop size, each with what moved."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1350, "height": 940})
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        shifts: list[dict[str, Any]] = page.evaluate(_LAYOUT_SHIFTS)
+        browser.close()
+    return shifts
+
+
 def first_load_kb() -> float:
     """What web/build.mjs reports `/app/` loads: the entry and the home page with their imports, gzip."""
     built = subprocess.run(["node", "web/build.mjs"], cwd=PROJECT, check=True, capture_output=True, text=True)
@@ -129,6 +180,7 @@ def main() -> int:
         print("bench/web.py: Lighthouse or axe-core is missing from node_modules (run `npm ci`)", file=sys.stderr)
         return 1
     first_load = first_load_kb()
+    REPORTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="polyphony-bench-web-") as home:
         use_private_state(Path(home))
         os.environ["POLYPHONY_API_PORT"] = str(free_port())
@@ -143,10 +195,11 @@ def main() -> int:
             base = f"http://127.0.0.1:{settings.polyphony_api_port}"
             pages: dict[str, dict[str, Any]] = {}
             for name, path in seed(base).items():
-                figures: dict[str, Any] = {"path": path, **lighthouse(base + path, Path(home) / f"{name}.json")}
+                figures: dict[str, Any] = {"path": path, **lighthouse(base + path, REPORTS / f"{name}.json")}
                 serious = axe_serious(base + path)
                 figures["axe_serious_violations"] = len(serious)
                 figures["axe_serious_rules"] = serious
+                figures["layout_shifts"] = layout_shifts(base + path)
                 pages[name] = figures
                 print(f"  {name:<12} {figures}")
         finally:
