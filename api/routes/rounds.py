@@ -2,18 +2,19 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentContributor, DeploymentDep, SessionDep, StorageDep
 from api.schemas.errors import ErrorPublic
 from api.schemas.fields import Offset, RoundNumber
 from api.schemas.rounds import LineagePinnedPublic, RoundDatasetPublic, RoundPublic, RoundWithdrawalsPublic
 from governance.rounds import approvals as rounds
-from governance.rounds import lineage, withdrawals
+from governance.rounds import card, lineage, withdrawals
 
 router = APIRouter(prefix="/rounds", tags=["governance"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (401, 404, 503)}
+CARD_MEDIA_TYPE = "text/markdown; charset=utf-8"
 
 
 @router.get("/{round_number}", response_model=RoundPublic, responses=_ERRORS)
@@ -25,6 +26,19 @@ def get_round(round_number: RoundNumber, session: SessionDep, deployment: Deploy
         registry=deployment.contracts["datasetRegistry"].address,
         datasets=[RoundDatasetPublic.of(approval) for approval in approved],
     )  # fmt: skip
+
+
+@router.get(
+    "/{round_number}/card", response_class=Response,
+    responses={200: {"content": {CARD_MEDIA_TYPE: {}}, "description": "The dataset card, Markdown"}, **_ERRORS},
+)  # fmt: skip
+def get_card(
+    round_number: RoundNumber, session: SessionDep, storage: StorageDep, deployment: DeploymentDep
+) -> Response:
+    """The round's Hugging Face dataset card (Markdown with a YAML header), counted from its approved manifests less
+    what left since; `polyphony pull` writes the full card, with columns and bytes, beside the data. 404 if none."""
+    text = card.round_card(session, storage=storage, deployment=deployment, round_number=round_number)
+    return Response(text, media_type=CARD_MEDIA_TYPE)
 
 
 @router.get("/{round_number}/withdrawals", response_model=RoundWithdrawalsPublic, responses=_ERRORS)

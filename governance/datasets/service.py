@@ -324,6 +324,11 @@ def read_manifest_rows(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{key.removeprefix(prefix): value for key, value in row.items()} for row in record_sets[0]["data"]]
 
 
+def stored_manifest_rows(storage: Storage, manifest_cid: str) -> list[dict[str, Any]]:
+    """The member rows of the manifest `manifest_cid`, read from this server's storage (where it was pinned)."""
+    return read_manifest_rows(json.loads(b"".join(storage.cat(manifest_cid))))
+
+
 def root_of_rows(rows: Sequence[Mapping[str, Any]]) -> str:
     """The Merkle root over manifest rows, recomputed from their id, sha256 and CID."""
     leaves = [member_leaf(int(row["contribution_id"]), sha256=row["sha256"], cid=row["cid"]) for row in rows]

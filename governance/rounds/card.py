@@ -6,6 +6,11 @@ says what the round is, how it was approved on-chain, the licenses and contribut
 check it all. `croissant.json` describes the same Parquet files (a `cr:FileSet` and a `cr:RecordSet` of typed
 `cr:Field`s per config, each extracting its column) and names the approved manifests it was pulled from, which
 stay byte for byte under `croissant/`. Both are plain text built from the pull's facts: nothing here reads files.
+
+The API serves the round's card too (`GET /rounds/{n}/card`, `served_card`), before anyone pulls: the same header
+(configs, data files, licenses) and sections, counted from the approved manifests less what left the round since,
+in contributions and kept documents; only a pull, which reads every file, can add each config's columns, shards
+and bytes (`dataset_info`).
 """
 
 import json
@@ -15,10 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+from sqlmodel import Session
 
-from governance.datasets.service import CONTEXT, CROISSANT
-from governance.rounds.rows import CSV_INFERENCE, IMAGE_COLUMNS
+from chain.bindings import Deployment
+from governance.datasets.kept import kept_in_row
+from governance.datasets.service import CONTEXT, CROISSANT, stored_manifest_rows
+from governance.rounds.approvals import approvals
+from governance.rounds.rows import CSV_INFERENCE, IMAGE_COLUMNS, config_of
 from governance.rounds.shards import SPLIT, WrittenConfig
+from governance.rounds.withdrawals import REVIEW_REJECTED, REVOKED, round_withdrawals
+from polyphony.storage.base import Storage
 
 PARQUET_MEDIA_TYPE = "application/x-parquet"
 _CROISSANT_TYPES = {
@@ -53,29 +64,65 @@ class RoundFacts:
     dropped: Sequence[int]
 
 
-def default_config(written: Sequence[WrittenConfig]) -> str:
-    """`text` when the round has text, else the first config written."""
-    names = [config.config for config in written]
+@dataclass(frozen=True)
+class ConfigCount:
+    """One config of a round as its approved manifests count it, before any file is read."""
+
+    config: str
+    contributions: int
+    documents: int | None  # its kept documents; None when a file of it was judged whole (a pull counts its rows)
+
+
+def default_config(names: Sequence[str]) -> str:
+    """`text` when the round has text, else the first config."""
     return "text" if "text" in names else names[0]
 
 
 def dataset_card(facts: RoundFacts, written: Sequence[WrittenConfig]) -> str:
     """The README.md of a pulled round."""
-    default = default_config(written) if written else None
-    header = {
+    header = _header(facts, [config.config for config in written])
+    header["dataset_info"] = [_dataset_info(config) for config in written]
+    configs = "\n".join(
+        f"| `{config.config}` | {config.rows:,} | {len(config.shards)} | "
+        + ", ".join(f"`{field.name}`" for field in config.schema) + " |"
+        for config in written
+    )  # fmt: skip
+    opening = f"pulled and verified by `polyphony pull`: {_members(facts)}."
+    sections = _CONFIGS_PULLED.format(configs=configs) + _rows_and_licenses(facts, unit="rows")
+    return _card(header, facts, opening, sections)
+
+
+def served_card(facts: RoundFacts, counts: Sequence[ConfigCount]) -> str:
+    """The round's card as the API serves it: what the approved manifests say, before anything is pulled."""
+    configs = "\n".join(
+        f"| `{count.config}` | {count.contributions:,} | "
+        + (f"{count.documents:,}" if count.documents is not None else "counted when pulled") + " |"
+        for count in counts
+    )  # fmt: skip
+    opening = (
+        f"{_members(facts)}. This card is the API's, counted from the approved manifests: "
+        f"`polyphony pull --round {facts.round} --out FOLDER` verifies every file and writes the full card beside "
+        "the data as `README.md`, with each config's rows, columns, shards and bytes."
+    )
+    sections = _CONFIGS_SERVED.format(configs=configs) + _rows_and_licenses(facts, unit="contributions")
+    return _card(_header(facts, [count.config for count in counts]), facts, opening, sections)
+
+
+def _header(facts: RoundFacts, configs: Sequence[str]) -> dict[str, Any]:
+    """The YAML that `datasets.load_dataset(folder)` reads: the licenses and each config's data files."""
+    default = default_config(configs) if configs else None
+    return {
         "license": sorted({_hf_license(name) for name in facts.licenses}) or ["other"],
         "pretty_name": f"Polyphony round {facts.round}",
-        "configs": [_config_entry(config, default=config.config == default) for config in written],
-        "dataset_info": [_dataset_info(config) for config in written],
-    }  # fmt: skip
-    return "---\n" + "\n".join(_yaml(header)) + "\n---\n\n" + _body(facts, written)
+        "configs": [_config_entry(name, default=name == default) for name in configs],
+    }
 
 
-def _config_entry(config: WrittenConfig, *, default: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = {"config_name": config.config}
+def _config_entry(name: str, *, default: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {"config_name": name}
     if default:
         entry["default"] = True
-    return entry | {"data_files": [{"split": SPLIT, "path": f"data/{config.config}/{SPLIT}-*.parquet"}]}
+    return entry | {"data_files": [{"split": SPLIT, "path": f"data/{name}/{SPLIT}-*.parquet"}]}
 
 
 def _dataset_info(config: WrittenConfig) -> dict[str, Any]:
@@ -94,23 +141,62 @@ def _hf_license(spdx_id: str) -> str:
     return spdx_id.lower()
 
 
-def _body(facts: RoundFacts, written: Sequence[WrittenConfig]) -> str:
+def _members(facts: RoundFacts) -> str:
+    return f"{facts.contributions:,} contributions from {facts.contributors:,} contributors{_dropped(facts.dropped)}"
+
+
+def _dropped(dropped: Sequence[int]) -> str:
+    return f" ({len(dropped)} withdrawn since approval, dropped)" if dropped else ""
+
+
+_CONFIGS_PULLED = """## Configs
+
+| config | rows | shards | columns |
+|---|---|---|---|
+{configs}
+
+"""
+_CONFIGS_SERVED = """## Configs
+
+| config | contributions | kept documents |
+|---|---|---|
+{configs}
+
+"""
+
+
+def _rows_and_licenses(facts: RoundFacts, *, unit: str) -> str:
+    licenses = "\n".join(f"| {name} | {count:,} |" for name, count in sorted(facts.licenses.items()))
+    return f"""\
+Every row carries `contribution_id`, `record` (the document's index in its file, as the scorer numbered it),
+`contributor`, `license`, `cid` (the file's CID) and `score` (0-10000): filter by license or score, and trace any
+row to its file. `lineage.json` maps every row range of every shard back to the file it came from. Only the
+documents each file's score kept are here. CSV cells are typed by a fixed rule: {CSV_INFERENCE}
+
+## Licenses
+
+| license (SPDX) | {unit} |
+|---|---|
+{licenses}
+
+"""
+
+
+def _card(header: dict[str, Any], facts: RoundFacts, opening: str, sections: str) -> str:
+    """A card: the YAML header, what the round is and how it was approved, the `sections`, scoring, checking."""
     approvals = "\n".join(
         f"| `{approval.root}` | `{approval.manifest_cid}` | `{approval.tx_hash}` (block {approval.block}) |"
         for approval in facts.approvals
     )
-    configs = "\n".join(
-        f"| `{config.config}` | {config.rows:,} | {len(config.shards)} | "
-        + ", ".join(f"`{field.name}`" for field in config.schema) + " |"
-        for config in written
-    )  # fmt: skip
-    licenses = "\n".join(f"| {name} | {count:,} |" for name, count in sorted(facts.licenses.items()))
     policies = ", ".join(f"`{policy}`" for policy in facts.policies) or "none"
-    return f"""# Polyphony round {facts.round}
+    return (
+        "---\n"
+        + "\n".join(_yaml(header))
+        + "\n---\n\n"
+        + f"""# Polyphony round {facts.round}
 
 The training data of round {facts.round}, exactly as the DAO approved it on-chain (chain {facts.chain_id},
-dataset registry `{facts.registry}`), pulled and verified by `polyphony pull`: {facts.contributions:,}
-contributions from {facts.contributors:,} contributors{_dropped(facts.dropped)}.
+dataset registry `{facts.registry}`), {opening}
 
 ```python
 from datasets import load_dataset
@@ -126,24 +212,7 @@ rows = load_dataset("path/to/this/folder", split="train")  # the default config;
 The approved manifests (Croissant JSON-LD) are kept byte for byte in `croissant/<manifest CID>.json`;
 `croissant.json` describes the Parquet files here.
 
-## Configs
-
-| config | rows | shards | columns |
-|---|---|---|---|
-{configs}
-
-Every row carries `contribution_id`, `record` (the document's index in its file, as the scorer numbered it),
-`contributor`, `license`, `cid` (the file's CID) and `score` (0-10000): filter by license or score, and trace any
-row to its file. `lineage.json` maps every row range of every shard back to the file it came from. Only the
-documents each file's score kept are here. CSV cells are typed by a fixed rule: {CSV_INFERENCE}
-
-## Licenses
-
-| license (SPDX) | rows |
-|---|---|
-{licenses}
-
-## Scoring
+{sections}## Scoring
 
 Scored under policy {policies} (the policy hash registered on-chain).
 
@@ -154,10 +223,58 @@ Run `polyphony pull --round {facts.round} --out FOLDER` again: it checks that th
 the CID the manifest names, and drops contributions withdrawn since; then it writes these files again. The
 verified files are in `files/<cid>`.
 """
+    )
 
 
-def _dropped(dropped: Sequence[int]) -> str:
-    return f" ({len(dropped)} withdrawn since approval, dropped)" if dropped else ""
+def round_card(session: Session, *, storage: Storage, deployment: Deployment, round_number: int) -> str:
+    """The served card of round `round_number` as of now: its approved manifests less the contributions withdrawn
+    and the documents rejected by review since; `RoundNotApproved` while it has no dataset."""
+    approved = approvals(session, deployment=deployment, round_number=round_number)
+    feed = round_withdrawals(session, storage=storage, deployment=deployment, round_number=round_number).items
+    withdrawn = {item.contribution_id for item in feed if item.reason == REVOKED}
+    rejected: dict[int, set[int]] = {}
+    for item in feed:
+        if item.reason == REVIEW_REJECTED and item.record is not None:
+            rejected.setdefault(item.contribution_id, set()).add(item.record)
+    every_row = {
+        int(row["contribution_id"]): row
+        for approval in approved for row in stored_manifest_rows(storage, approval.manifest_cid)
+    }  # fmt: skip
+    rows = [row for number, row in sorted(every_row.items()) if number not in withdrawn]
+    facts = RoundFacts(
+        round=round_number, chain_id=deployment.chain_id, registry=deployment.contracts["datasetRegistry"].address,
+        approvals=[
+            Approval(approval.root, approval.manifest_cid, approval.tx_hash, approval.block_number)
+            for approval in sorted(approved, key=lambda approval: approval.root)
+        ],
+        licenses=Counter(str(row["license"]) for row in rows),
+        contributors=len({row["contributor"] for row in rows}), contributions=len(rows),
+        policies=sorted({str(row["policy_hash"]) for row in rows}), dropped=sorted(withdrawn & set(every_row)),
+    )  # fmt: skip
+    return served_card(facts, config_counts(rows, rejected))
+
+
+def config_counts(rows: Sequence[dict[str, Any]], rejected: dict[int, set[int]]) -> list[ConfigCount]:
+    """Each config's contributions and kept documents among manifest `rows`, less the `rejected` records of each."""
+    counts = []
+    for config in ("text", "tabular", "image"):
+        members = [row for row in rows if config_of(row) == config]
+        if members:
+            documents = [_kept_count(row, rejected.get(int(row["contribution_id"]), set())) for row in members]
+            known = None if None in documents else sum(count for count in documents if count is not None)
+            counts.append(ConfigCount(config, len(members), known))
+    return counts
+
+
+def _kept_count(row: dict[str, Any], rejected: set[int]) -> int | None:
+    """The documents of a manifest row a pull writes: its kept ranges less those rejected by review since; one
+    for a whole image or plain-text file; None for a whole record file (only reading it counts its rows)."""
+    kept = kept_in_row(row)
+    if kept is None:
+        whole_single = row["modality"] == "image" or row["format"] == "text"
+        return (0 if rejected else 1) if whole_single else None
+    total = sum(end - start + 1 for start, end in zip(kept.starts, kept.ends, strict=True))
+    return total - sum(1 for record in rejected if record in kept)
 
 
 def _yaml(value: Any, indent: int = 0) -> Iterator[str]:

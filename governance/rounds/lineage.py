@@ -21,7 +21,7 @@ from web3.exceptions import TransactionNotFound
 from chain.bindings import Deployment
 from chain.client import rpc_errors
 from chain.indexer import DEPLOYMENT_CURSOR, events
-from governance.datasets.service import read_manifest_rows
+from governance.datasets.service import stored_manifest_rows
 from governance.rounds.approvals import approvals
 from governance.rounds.errors import ModelNotFound, RegistrationNotFound
 from polyphony.db import page_of
@@ -80,16 +80,12 @@ def _lineage_entry(row: Mapping[str, Any]) -> dict[str, Any]:
 def round_lineage(session: Session, *, storage: Storage, deployment: Deployment, round_number: int) -> bytes:
     """The lineage document of round `round_number` as of now (approved manifests minus tombstones)."""
     manifests = [
-        ApprovedManifest(approval.root, approval.manifest_cid, _stored_rows(storage, approval.manifest_cid))
+        ApprovedManifest(approval.root, approval.manifest_cid, stored_manifest_rows(storage, approval.manifest_cid))
         for approval in approvals(session, deployment=deployment, round_number=round_number)
     ]
     ids = {int(row["contribution_id"]) for manifest in manifests for row in manifest.rows}
     dropped = set(session.exec(select(Tombstone.contribution_id).where(col(Tombstone.contribution_id).in_(ids))))
     return lineage_document(round_number, manifests, dropped=dropped, chain_id=deployment.chain_id)
-
-
-def _stored_rows(storage: Storage, manifest_cid: str) -> list[dict[str, Any]]:
-    return read_manifest_rows(json.loads(b"".join(storage.cat(manifest_cid))))
 
 
 def pin_round_lineage(session: Session, *, storage: Storage, deployment: Deployment, round_number: int) -> str:

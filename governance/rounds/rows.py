@@ -57,6 +57,18 @@ _INT64 = range(-(2**63), 2**63)
 _TAKEN = frozenset({column for column, _ in LINEAGE_COLUMNS} | {"text"})
 
 
+def config_of(row: Mapping[str, Any]) -> str | None:
+    """The config a manifest row's documents go to, by its modality and format; None for a file kept as bytes only."""
+    modality, content_format = row["modality"], row["format"]
+    if modality == "text" and content_format in RECORD_FORMATS | {"text"}:
+        return "text"
+    if modality == "tabular" and content_format in RECORD_FORMATS:
+        return "tabular"
+    if modality == "image" and content_format in IMAGE_FORMATS:
+        return "image"
+    return None
+
+
 @dataclass(frozen=True)
 class Source:
     """A verified file of the round, as its manifest row and the API describe it."""
@@ -71,14 +83,7 @@ class Source:
     @property
     def config(self) -> str | None:
         """The config its rows go to; None for a file the pull keeps as bytes only."""
-        modality, content_format = self.row["modality"], self.row["format"]
-        if modality == "text" and content_format in RECORD_FORMATS | {"text"}:
-            return "text"
-        if modality == "tabular" and content_format in RECORD_FORMATS:
-            return "tabular"
-        if modality == "image" and content_format in IMAGE_FORMATS:
-            return "image"
-        return None
+        return config_of(self.row)
 
     def lineage(self, record: int) -> dict[str, Any]:
         """The lineage columns of its document `record`."""

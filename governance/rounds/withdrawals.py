@@ -10,7 +10,6 @@ transaction that anchored the contribution's claim: the on-chain leaf that the r
 `GET /contributions/{id}/reviews`.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +18,7 @@ import httpx
 from sqlmodel import Session, col, select
 
 from chain.bindings import Deployment
-from governance.datasets.service import read_manifest_rows
+from governance.datasets.service import stored_manifest_rows
 from governance.rounds.approvals import approvals
 from governance.rounds.errors import ApiUnreachable, PullRefused
 from polyphony.clock import as_utc, utcnow
@@ -93,8 +92,7 @@ def _members(storage: Storage, manifest_cids: list[str]) -> set[int]:
     """The contributions the approved manifests list (read from storage: the manifests are the round)."""
     members: set[int] = set()
     for manifest_cid in sorted(set(manifest_cids)):
-        rows = read_manifest_rows(json.loads(b"".join(storage.cat(manifest_cid))))
-        members |= {int(row["contribution_id"]) for row in rows}
+        members |= {int(row["contribution_id"]) for row in stored_manifest_rows(storage, manifest_cid)}
     return members
 
 

@@ -9,6 +9,7 @@ import httpx
 import mlcroissant
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from eth_account import Account
 from typer.testing import CliRunner
 from web3 import Web3
@@ -179,8 +180,51 @@ def test_the_manifest_lists_each_file_s_kept_documents_and_the_pull_writes_only_
 
 
 def test_an_unapproved_round_is_refused(api_url: str, deployment: Deployment, tmp_path: Path) -> None:
-    code, output = _pull(api_url, new_round(), tmp_path / "nothing")
+    round_number = new_round()
+    code, output = _pull(api_url, round_number, tmp_path / "nothing")
     assert code == 1 and "no dataset approved on-chain" in output
+    card = httpx.get(f"{api_url}/rounds/{round_number}/card")
+    assert card.status_code == 404 and card.json()["error"]["code"] == "round_not_approved"
+
+
+def _withdraw(curator: PolyphonyClient, contribution_id: int) -> None:
+    typed = curator.call("GET", f"/contributions/{contribution_id}/revocation")
+    signature = "0x" + bytes(curator.wallet.sign_typed_data(full_message=typed).signature).hex()
+    body = {"signature": signature, "deadline": typed["message"]["deadline"]}
+    curator.call("POST", f"/contributions/{contribution_id}/revocation", json=body)
+
+
+def _card_parts(card: str) -> tuple[dict, dict[str, str]]:  # type: ignore[type-arg]
+    """A dataset card's YAML header and its sections by heading."""
+    _, header, body = card.split("---\n", 2)
+    sections = {part.split("\n", 1)[0]: part for part in body.split("\n## ")[1:]}
+    return yaml.safe_load(header), sections
+
+
+@pytest.mark.usefixtures("celery_worker")
+def test_the_served_card_says_what_a_pull_writes_less_what_left_the_round(
+    curator: PolyphonyClient, contribute: Callable[..., Contributed], api_url: str, web3: Web3,
+    deployment: Deployment, tmp_path: Path,
+) -> None:  # fmt: skip
+    good = prose(6, start=40)
+    mixed = contribute([jsonl([*good[:3], JUNK, *good[3:]])], by_the_pipeline=True)
+    leaving = contribute([("\n\n".join(prose(4, start=50)) + "\n").encode()], name="notes.txt", by_the_pipeline=True)
+    round_number, dataset = _approved(curator, web3, deployment, mixed.ids + leaving.ids)
+    _withdraw(curator, leaving.ids[0])
+
+    answer = httpx.get(f"{api_url}/rounds/{round_number}/card")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/markdown")
+    served_header, served = _card_parts(answer.text)
+    assert "| `text` | 1 | 6 |" in served["Configs"]  # the kept documents of the one contribution left
+    assert "1 contributions from 1 contributors (1 withdrawn since approval, dropped)" in answer.text
+
+    code, output = _pull(api_url, round_number, tmp_path / "pull")
+    assert code == 0, output
+    pulled_header, pulled = _card_parts((tmp_path / "pull" / "README.md").read_text())
+    assert served_header == {key: value for key, value in pulled_header.items() if key != "dataset_info"}
+    assert served["Approval"] == pulled["Approval"] and dataset["manifest_cid"] in served["Approval"]
+    assert served["Scoring"] == pulled["Scoring"] and served["How to verify"] == pulled["How to verify"]
+    assert pulled_header["dataset_info"][0]["splits"][0]["num_examples"] == 6  # the rows the served card counted
 
 
 @ON_THE_LOCAL_STORE
@@ -219,10 +263,7 @@ def test_a_contribution_withdrawn_after_approval_is_dropped_from_the_pull(
     made = contribute(unique_lines(3))
     round_number, _ = _approved(curator, web3, deployment, made.ids)
     withdrawn = made.ids[0]
-    typed = curator.call("GET", f"/contributions/{withdrawn}/revocation")
-    signature = "0x" + bytes(curator.wallet.sign_typed_data(full_message=typed).signature).hex()
-    body = {"signature": signature, "deadline": typed["message"]["deadline"]}
-    curator.call("POST", f"/contributions/{withdrawn}/revocation", json=body)
+    _withdraw(curator, withdrawn)
 
     code, output = _pull(api_url, round_number, tmp_path / "pull")
     assert code == 0, output

@@ -49,6 +49,7 @@ PRINTS = {
     "polyphony claim --key-file my.key ": "mined",
     "polyphony pull --round 1": "verified into round-1",
     "polyphony review next": "nothing is assigned to you",
+    "/rounds/1/card": "# Polyphony round 1",
 }
 ASSIGNMENT = re.compile(r"^([A-Z_]+)=([\w.-]+)\s*(?:#.*)?$")
 SHORT_DELAYS = re.compile(r"^((?:POLYPHONY_\w+=\d+\s+)+)make run$")

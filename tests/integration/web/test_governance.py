@@ -173,6 +173,11 @@ def test_a_holder_delegates_and_votes_for_a_curators_dataset_and_a_trainer_sees_
     assert manifest.ok, f"the Croissant link answers {manifest.status}"
     assert manifest.json()["conformsTo"] == "http://mlcommons.org/croissant/1.0"
     assert manifest.json()["name"] == f"Governed voices {round_number}"
+    # And the dataset card's: the round's card in Markdown, naming the approved manifest.
+    card = page.request.get(f"{app_url}{page.get_by_role('link', name='Dataset card').get_attribute('href')}")
+    assert card.ok and card.headers["content-type"].startswith("text/markdown"), f"the card answers {card.status}"
+    manifest_cid = str(croissant.get_attribute("href")).rsplit("/", 1)[1]
+    assert f"# Polyphony round {round_number}" in card.text() and f"`{manifest_cid}`" in card.text()
 
     # The trainer registers a model trained on the round (as `polyphony model register` does): the round's page
     # then shows its lineage, model -> round -> dataset -> contributors.

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from cli.train import MODEL_KIND, train_unigram
-from governance.rounds.card import Approval, RoundFacts, croissant, dataset_card
+from governance.rounds.card import Approval, ConfigCount, RoundFacts, config_counts, croissant, dataset_card
 from governance.rounds.errors import PullRefused
 from governance.rounds.pull import write_configs
 from governance.rounds.rows import Source, csv_cell
@@ -188,3 +188,19 @@ def test_without_text_the_first_config_present_is_the_default(tmp_path: Path) ->
     assert '- config_name: "tabular"\n    default: true' in (tmp_path / "README.md").read_text()
     loaded = datasets.load_dataset(str(tmp_path), split="train", cache_dir=str(tmp_path / "hf-cache"))
     assert loaded["city"] == ["Lisbon", "Porto"]
+
+
+def test_the_served_card_counts_kept_documents_less_rejected_ones_and_leaves_whole_record_files_to_the_pull() -> None:
+    rows = [
+        _row(1, cid="a", modality="text", content_format="jsonl", kept_documents="0-3,5"),
+        _row(2, cid="b", modality="text", content_format="text", kept_documents="0"),
+        _row(3, cid="c", modality="tabular", content_format="csv", kept_documents="0-9"),
+        _row(4, cid="d", modality="tabular", content_format="csv"),  # judged whole: only reading it counts its rows
+        _row(5, cid="e", modality="image", content_format="png"),
+        _row(6, cid="f", modality="image", content_format="png"),
+    ]
+    rejected = {1: {2, 4}, 6: {0}}  # record 4 of contribution 1 was dropped by its score already
+    assert config_counts(rows, rejected) == [
+        ConfigCount("text", contributions=2, documents=4 + 1), ConfigCount("tabular", contributions=2, documents=None),
+        ConfigCount("image", contributions=2, documents=1),
+    ]  # fmt: skip

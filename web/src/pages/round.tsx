@@ -1,5 +1,5 @@
 // /app/rounds/{n} (trainers): the datasets approved for the round and their on-chain approval, the exact
-// `polyphony pull` command, the Croissant links, and the models trained on it with their lineage.
+// `polyphony pull` command, the Croissant and dataset-card links, and the models trained on it with their lineage.
 import type { PageProps } from "../main";
 import { ApiError, get, type Page } from "../lib/api";
 import { loadConfig, type PublicConfig } from "../lib/config";
@@ -100,6 +100,10 @@ function Pull({ round, config }: { round: number; config: PublicConfig }) {
       </p>
       <pre class="command"><code data-testid="pull-command">{command}</code></pre>
       <button type="button" onClick={copy}>Copy the command</button>
+      <p>
+        <a href={`/rounds/${round}/card`} type="text/markdown">Dataset card</a> (Markdown, before you pull: the
+        pull writes it as <code>README.md</code> with each config's columns and bytes).
+      </p>
       <p>
         <a href={`/rounds/${round}/withdrawals`}>What left the round since</a> (the deletion feed, JSON): delete
         those from what you pulled.
