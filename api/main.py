@@ -1,5 +1,6 @@
 """The API application: `create_app()` wires routes, error handlers and metrics."""
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -47,9 +48,16 @@ _BAD_TOKEN = {
 }
 
 
+# How long a thread may hold the GIL while another waits for it (CPython's default is 5 ms). The event loop, which
+# reads every request, waits for it behind the threads that check and store uploads, several times per answer.
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """While the server runs, this process sweeps what dead uploads left on this machine."""
+    """While the server runs, this process sweeps what dead uploads left on this machine, and its event loop
+    waits at most a millisecond for the GIL at a time."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     settings = get_settings()
     sweeper = LeftoverSweeper(
         storage=get_storage(), spool_dir=settings.spool_dir, period_s=settings.polyphony_upload_sweep_s
@@ -76,6 +84,7 @@ def create_app() -> FastAPI:
     )
     install_docs(app)
     install_error_handlers(app)
+    app.add_middleware(health.HealthFastPath)  # innermost: inside the request metrics, before the routing
     app.add_middleware(BodyIdleTimeout, idle_s=get_settings().polyphony_body_idle_timeout_s)
     install_metrics(app)
     install_collector(get_redis(), queue=SCORING_QUEUE)

@@ -1,12 +1,17 @@
 """`GET /health` and `GET /metrics` against the real parts."""
 
+import asyncio
+import json
 import time
+from collections.abc import MutableMapping
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.deps import SettingsDep, StorageDep, get_probes
 from api.main import create_app
+from api.routes.health import HealthFastPath
 from chain.client import chain_probe
 from polyphony.health import Probe
 from polyphony.migrations import head_revision
@@ -72,3 +77,39 @@ def test_health_answers_the_latest_background_check_and_deep_probes_now(client: 
     while client.get("/health").json()["checked_at"] == first["checked_at"]:
         assert time.monotonic() < deadline, "the background check never refreshed the answer"
         time.sleep(0.5)
+
+
+def _served_by_the_fast_path(client: TestClient, headers: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
+    """What HealthFastPath sends for a GET /health with `headers`, in front of an app that refuses everything."""
+
+    async def routing(_scope: Any, _receive: Any, _send: Any) -> None:
+        raise LookupError("the request reached the routing")
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {"type": "http", "method": "GET", "path": "/health", "query_string": b"", "headers": headers,
+             "app": client.app}  # fmt: skip
+    asyncio.run(HealthFastPath(routing)(scope, receive, send))
+    return sent
+
+
+def test_a_plain_read_is_answered_before_the_routing_and_one_with_a_token_goes_through_the_route(
+    client: TestClient,
+) -> None:
+    first = client.get("/health").json()  # the first read makes the monitor, through the route
+    start, body = _served_by_the_fast_path(client, headers=[(b"host", b"testserver")])
+    assert start["status"] == 200 and (b"content-type", b"application/json") in start["headers"]
+    answer = json.loads(body["body"])
+    assert answer["checked_at"] == first["checked_at"] and answer["components"] == first["components"]
+    assert 0 <= answer["age_s"] < 10
+
+    with pytest.raises(LookupError):  # a bearer token is the route's to check, as on every route
+        _served_by_the_fast_path(client, headers=[(b"authorization", b"Bearer not-a-token")])
+    refused = client.get("/health", headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_token"
