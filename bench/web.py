@@ -30,6 +30,7 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))  # run as a script: the project's packages and the tests' helpers
 
+from eth_account import Account  # noqa: E402
 from gas import deploy, use_private_state  # noqa: E402 (the gas benchmark's private state and deployment)
 from rich.console import Console  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -47,6 +48,8 @@ from cli.stack import (  # noqa: E402
 )  # fmt: skip
 from polyphony.db import get_engine  # noqa: E402
 from polyphony.settings import get_settings  # noqa: E402
+from tests.support.contributor_flows import anchor_through_the_chain_worker, claim, upload  # noqa: E402
+from tests.support.seeding import make_score, new_round, unique_lines  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out" / "web.json"
 REPORTS = OUT.parent / "lighthouse"  # each page's whole Lighthouse report: which elements shifted, and more
@@ -68,11 +71,6 @@ GOALS = {"lighthouse": 0.95, "first_load_js_kb_gzip": 150.0, "axe_serious_violat
 
 def seed(url: str) -> dict[str, str]:
     """The pages to measure, over a contribution and a proposal made as the browser tests make theirs."""
-    from eth_account import Account
-
-    from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
-    from tests.integration.datasets.conftest import make_score, new_round, unique_lines
-
     curator = Account.create()
     with PolyphonyClient(url, curator) as client:
         client.sign_in()

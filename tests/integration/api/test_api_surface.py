@@ -15,7 +15,7 @@ from api.main import create_app
 from cli.client import PolyphonyClient
 from polyphony.auth.tokens import issue_token
 from polyphony.settings import Settings
-from tests.integration.api.contributor_flows import FORM, upload
+from tests.support.contributor_flows import FORM, upload
 
 PAGE_FIELDS = {"items", "total", "offset", "limit"}
 

@@ -8,7 +8,7 @@ from chain.bindings import Deployment
 from chain.client import connect
 from cli.client import PolyphonyClient
 from polyphony.settings import Settings
-from tests.integration.api.contributor_flows import upload
+from tests.support.contributor_flows import upload
 
 
 def test_the_config_names_the_chain_contracts_token_and_the_domains_wallets_sign_under(

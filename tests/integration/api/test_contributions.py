@@ -23,7 +23,7 @@ from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
 from polyphony.storage.local import LocalStorage
 from polyphony.storage.unixfs import cid_of
-from tests.integration.api.contributor_flows import FORM, JSONL, anchor_through_the_chain_worker, claim, upload
+from tests.support.contributor_flows import FORM, JSONL, anchor_through_the_chain_worker, claim, upload
 
 BOUNDARY = "polyphony-test-boundary"
 UNKEPT = b'{"text": "Refused for its metadata, these bytes are never kept."}\n'

@@ -24,7 +24,7 @@ from chain.bindings import Deployment
 from cli.client import ClientError, PolyphonyClient
 from cli.stack import Stack, api_part
 from polyphony.settings import Settings
-from tests.integration.api.contributor_flows import FORM, upload
+from tests.support.contributor_flows import FORM, upload
 
 log = logging.getLogger(__name__)
 IDLE_S = 2

@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from cli.client import PolyphonyClient
 from polyphony.settings import Settings
-from tests.integration.api.contributor_flows import upload
+from tests.support.contributor_flows import upload
 
 
 def test_the_license_list_is_searchable_and_an_upload_takes_what_it_lists(

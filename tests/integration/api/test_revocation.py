@@ -6,7 +6,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from cli.client import ClientError, PolyphonyClient
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
+from tests.support.contributor_flows import anchor_through_the_chain_worker, claim, upload
 
 
 def _revoke(client: PolyphonyClient, contribution_id: int, *, signer: LocalAccount | None = None) -> dict:  # type: ignore[type-arg]

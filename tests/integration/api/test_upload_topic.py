@@ -8,7 +8,7 @@ from web3 import Web3
 
 from chain.bindings import Deployment, call_of
 from cli.client import ClientError, PolyphonyClient
-from tests.integration.api.contributor_flows import upload
+from tests.support.contributor_flows import upload
 
 
 def _list_topic(web3: Web3, deployment: Deployment, topic: str) -> None:

@@ -23,7 +23,7 @@ from chain.bindings import Deployment
 from cli.client import ClientError, PolyphonyClient
 from cli.stack import Part, Stack, api_part, free_port
 from polyphony.settings import Settings
-from tests.integration.api.contributor_flows import FORM
+from tests.support.contributor_flows import FORM
 
 log = logging.getLogger(__name__)
 SWEEP_S = 1

@@ -22,7 +22,7 @@ from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from polyphony.storage.base import Storage
 from polyphony.storage.local import LocalStorage
-from tests.integration.api.contributor_flows import FORM
+from tests.support.contributor_flows import FORM
 
 CONTRIBUTOR = "0x" + "ab" * 20
 

@@ -6,14 +6,12 @@ chain never share a round.
 """
 
 import os
-import random
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -26,27 +24,15 @@ from web3 import Web3
 from chain.bindings import Deployment
 from cli.client import PolyphonyClient
 from cli.stack import free_port
-from polyphony.models.score import ContributionScore, Verdict
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
 from polyphony.storage.cid import parse_cid
 from polyphony.storage.local import LocalStorage
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
+from tests.support.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.support.scored_uploads import pipeline_score
+from tests.support.seeding import make_score
 
 START_TIMEOUT_S = 30.0
-
-
-def make_score(session: Session, contribution_id: int, **overrides: Any) -> ContributionScore:
-    """A score row as the scoring pipeline would write it (a pass of 8000 in English unless overridden)."""
-    values: dict[str, Any] = {
-        "contribution_id": contribution_id, "policy_hash": "0x" + "ab" * 32, "verdict": Verdict.PASS,
-        "score": 8000, "language": "en", "dimensions": {"validity": {"value": 1}},
-    }  # fmt: skip
-    score = ContributionScore(**{**values, **overrides})
-    session.add(score)
-    session.flush()
-    return score
 
 
 @pytest.fixture(scope="session")
@@ -119,15 +105,6 @@ def contribute(curator: PolyphonyClient, engine: Engine, chain_celery_worker: No
     return contributed
 
 
-def unique_lines(count: int, *, lines: int = 3) -> list[bytes]:
-    """`count` JSONL files no other test uploads."""
-    tag = random.getrandbits(64)
-    return [
-        b"".join(b'{"text": "file %d line %d of %d"}\n' % (number, line, tag) for line in range(lines))
-        for number in range(count)
-    ]
-
-
 def approve(web3: Web3, deployment: Deployment, *, round_number: int, root: str, manifest_cid: str) -> None:
     """Approve a dataset for a round as the timelock would, by impersonating it on anvil."""
     timelock = Web3.to_checksum_address(deployment.contracts["timelock"].address)
@@ -149,10 +126,6 @@ def index_through_the_workers() -> None:
     indexed.get(timeout=60)
     recorded: AsyncResult[int] = get_celery().send_task("rounds.record_approvals")
     recorded.get(timeout=60)
-
-
-def new_round() -> int:
-    return random.randint(10**6, 10**12)
 
 
 def tamper_block(settings: Settings, cid: str) -> None:

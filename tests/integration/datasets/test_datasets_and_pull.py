@@ -19,15 +19,9 @@ from cli.client import ClientError, PolyphonyClient
 from cli.main import app
 from governance.datasets.service import read_manifest_rows, root_of_rows
 from polyphony.settings import Settings
-from tests.integration.datasets.conftest import (
-    Contributed,
-    approve,
-    index_through_the_workers,
-    new_round,
-    tamper_block,
-    unique_lines,
-)
+from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers, tamper_block
 from tests.support.scored_uploads import JUNK, jsonl, prose
+from tests.support.seeding import new_round, unique_lines
 
 runner = CliRunner()
 MODEL_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"

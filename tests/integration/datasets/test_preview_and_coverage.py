@@ -22,8 +22,9 @@ from governance.datasets.kept import KeptRanges
 from governance.datasets.service import read_manifest_rows
 from governance.rewards.formula import LANGUAGE_BONUS_BPS
 from polyphony.sizes import format_bytes
-from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers, new_round
+from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers
 from tests.support.scored_uploads import JUNK, jsonl, prose
+from tests.support.seeding import new_round
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 

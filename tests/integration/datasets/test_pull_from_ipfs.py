@@ -14,13 +14,8 @@ from chain.bindings import Deployment
 from cli.client import PolyphonyClient
 from cli.main import app
 from polyphony.storage.kubo import KuboStorage
-from tests.integration.datasets.conftest import (
-    Contributed,
-    approve,
-    index_through_the_workers,
-    new_round,
-    unique_lines,
-)
+from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers
+from tests.support.seeding import new_round, unique_lines
 
 
 @pytest.mark.usefixtures("celery_worker")

@@ -20,15 +20,9 @@ from governance.rounds.withdrawals import fetch_withdrawals
 from polyphony.settings import Settings
 from polyphony.storage.base import CHUNK_SIZE
 from polyphony.storage.kubo import KuboStorage
-from tests.integration.datasets.conftest import (
-    Contributed,
-    approve,
-    index_through_the_workers,
-    new_round,
-    tamper_block,
-    unique_lines,
-)
+from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers, tamper_block
 from tests.support.ipld_car import read_with_ipld_car
+from tests.support.seeding import new_round, unique_lines
 
 runner = CliRunner()
 

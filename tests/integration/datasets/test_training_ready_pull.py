@@ -23,7 +23,8 @@ from web3 import Web3
 from chain.bindings import Deployment
 from cli.client import PolyphonyClient
 from cli.main import app
-from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers, new_round
+from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers
+from tests.support.seeding import new_round
 
 runner = CliRunner()
 

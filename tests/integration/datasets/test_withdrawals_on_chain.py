@@ -24,7 +24,8 @@ from governance.rounds.withdrawn import checked_withdrawals
 from polyphony.models.contribution import BatchKind, Tombstone
 from polyphony.queue import get_celery
 from polyphony.storage.gateway import GatewayBlobs
-from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers, new_round, unique_lines
+from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers
+from tests.support.seeding import new_round, unique_lines
 
 runner = CliRunner()
 

@@ -26,7 +26,6 @@ from chain.siwe import message_for, sign, signed_digest, terms_for
 from chain.verify.provenance import verify_provenance
 from cli.client import ClientError, PolyphonyClient
 from polyphony.storage import storage_from_settings
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, upload
 from tests.integration.chain.governance_fixtures import new_wallet
 from tests.integration.chain.safe_fixtures import (
     SafeContracts,
@@ -36,6 +35,7 @@ from tests.integration.chain.safe_fixtures import (
 )
 from tests.integration.cli.test_contribute import contribute, contribution_id, polyphony
 from tests.integration.governance.conftest import Governance, new_round
+from tests.support.contributor_flows import anchor_through_the_chain_worker, upload
 
 
 def _safe(governance: Governance, contracts: SafeContracts, owners: list[LocalAccount], threshold: int) -> SafeWallet:

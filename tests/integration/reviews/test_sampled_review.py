@@ -30,7 +30,7 @@ from polyphony.queue import get_celery
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
 from tests.integration.chain.governance_fixtures import mint_tokens, new_wallet, send_as
-from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers, new_round
+from tests.integration.datasets.conftest import Contributed, approve, index_through_the_workers
 from tests.integration.reviews.reviewers import (
     REVIEWER_TOKENS,
     SAMPLED_WITHIN_S,
@@ -41,6 +41,7 @@ from tests.integration.reviews.reviewers import (
     step_down_every_reviewer,
 )
 from tests.support.scored_uploads import jsonl, prose
+from tests.support.seeding import new_round
 
 
 @pytest.fixture

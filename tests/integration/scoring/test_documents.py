@@ -23,8 +23,8 @@ from polyphony.scores.service import ScoreOutcome
 from polyphony.scoring import current_policy
 from polyphony.settings import Settings
 from polyphony.storage import storage_from_settings
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.integration.scoring.conftest import SCORE_TIMEOUT_S, wait_for_verdict
+from tests.support.contributor_flows import anchor_through_the_chain_worker, claim, upload
 
 pytestmark = pytest.mark.usefixtures("chain_celery_worker", "scoring_celery_worker")
 

@@ -25,8 +25,8 @@ from polyphony.models.score import ContributionScore
 from polyphony.queue import get_celery
 from polyphony.settings import Settings
 from polyphony.storage.kubo import KuboStorage
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.integration.scoring.conftest import score_due, wait_for_verdict
+from tests.support.contributor_flows import anchor_through_the_chain_worker, claim, upload
 
 pytestmark = pytest.mark.usefixtures("chain_celery_worker", "scoring_celery_worker")
 

@@ -13,8 +13,8 @@ from cli.client import PolyphonyClient
 from cli.main import app as cli
 from polyphony.scores.image_copies import ImageCopies, decide_image_copy
 from polyphony.scoring import Analysis, Duplicates, load_policy
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.integration.scoring.conftest import wait_for_verdict
+from tests.support.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.support.pictures import encoded, picture
 
 V2 = load_policy("v2")

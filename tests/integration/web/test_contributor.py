@@ -12,10 +12,10 @@ import pytest
 from eth_account import Account
 from playwright.sync_api import Page, expect
 
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker
 from tests.integration.scoring.conftest import SCORE_TIMEOUT_S, score_due
 from tests.integration.web.conftest import PHONE, OpenedApp
 from tests.integration.web.wallet import TestWallet
+from tests.support.contributor_flows import anchor_through_the_chain_worker
 from tests.support.scored_uploads import JUNK, jsonl, prose
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded_only]  # CI runs it once (tests/conftest.py)

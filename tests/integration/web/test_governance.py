@@ -24,12 +24,13 @@ from web3 import Web3
 from chain.bindings import Deployment, call_of
 from cli.client import PolyphonyClient
 from polyphony.settings import Settings
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.integration.chain.governance_fixtures import new_wallet, send_as
-from tests.integration.datasets.conftest import index_through_the_workers, make_score, new_round, unique_lines
+from tests.integration.datasets.conftest import index_through_the_workers
 from tests.integration.governance.conftest import Governance
 from tests.integration.web.conftest import DESKTOP, PHONE, OpenedApp
 from tests.integration.web.wallet import TestWallet
+from tests.support.contributor_flows import anchor_through_the_chain_worker, claim, upload
+from tests.support.seeding import make_score, new_round, unique_lines
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded_only]  # CI runs it once (tests/conftest.py)
 

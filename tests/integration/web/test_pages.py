@@ -8,8 +8,8 @@ from eth_account import Account
 from playwright.sync_api import expect
 
 from cli.client import PolyphonyClient
-from tests.integration.api.contributor_flows import claim, upload
 from tests.integration.web.conftest import DESKTOP, PHONE, OpenedApp
+from tests.support.contributor_flows import claim, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded_only]  # CI runs it once (tests/conftest.py)
 

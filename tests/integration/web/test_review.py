@@ -17,7 +17,6 @@ from web3 import Web3
 
 from chain.bindings import Deployment
 from cli.client import PolyphonyClient
-from tests.integration.api.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.integration.reviews.reviewers import (
     as_,
     holder,
@@ -31,6 +30,7 @@ from tests.integration.reviews.reviewers import (
 from tests.integration.scoring.conftest import SCORE_TIMEOUT_S, score_due
 from tests.integration.web.conftest import DESKTOP, OpenedApp
 from tests.integration.web.wallet import TestWallet
+from tests.support.contributor_flows import anchor_through_the_chain_worker, claim, upload
 from tests.support.scored_uploads import jsonl, prose
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded_only]  # CI runs it once (tests/conftest.py)

@@ -1,4 +1,4 @@
-"""What a contributor does through the API, as plain functions the API tests share."""
+"""What a contributor does through the API, as plain functions the tests and the benchmarks share."""
 
 from celery.result import AsyncResult
 from eth_account.signers.local import LocalAccount
