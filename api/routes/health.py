@@ -43,9 +43,8 @@ def health(
     restarts of each part `polyphony up` runs."""
     app = request.app
     report = check_now(_probes(app)) if deep else _monitor(app).latest()
-    record_health(report.components)
     response.status_code = 200 if report.all_up else 503
-    return _public(report, supervised_parts(overridable(app, get_settings)().home))
+    return _answer(app, report)
 
 
 def _probes(app: FastAPI) -> dict[str, Probe]:
@@ -60,6 +59,12 @@ def _monitor(app: FastAPI) -> HealthMonitor:
         app.state.health_monitor = HealthMonitor(_probes(app))
     monitor: HealthMonitor = app.state.health_monitor
     return monitor
+
+
+def _answer(app: FastAPI, report: HealthReport) -> HealthPublic:
+    """The answer to a read of `report`, with the supervised parts as they are now; counted in the metrics."""
+    record_health(report.components)
+    return _public(report, supervised_parts(overridable(app, get_settings)().home))
 
 
 def _public(report: HealthReport, parts: dict[str, SupervisedPart] | None) -> HealthPublic:
@@ -77,6 +82,7 @@ class HealthFastPath:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._route: BaseRoute | None = None  # the /health route, for the request metrics' label
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = scope.get("app")  # the application Starlette sets on every request's scope
@@ -88,10 +94,9 @@ class HealthFastPath:
             await self.app(scope, receive, send)
             return
         report = monitor.latest()
-        record_health(report.components)
-        answer = _public(report, supervised_parts(overridable(app, get_settings)().home))
-        body = answer.model_dump_json().encode()
-        scope["route"] = _health_route(app)  # the request metrics label it /health, as the route's
+        body = _answer(app, report).model_dump_json().encode()
+        self._route = self._route or _health_route(app)
+        scope["route"] = self._route  # the request metrics label it /health, as the route's
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 200 if report.all_up else 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -54,6 +54,10 @@ class KeptRanges:
         at = bisect.bisect_right(self.starts, index) - 1
         return at >= 0 and index <= self.ends[at]
 
+    def __len__(self) -> int:
+        """How many documents the ranges keep."""
+        return sum(end - start + 1 for start, end in zip(self.starts, self.ends, strict=True))
+
 
 def kept_in_row(row: Mapping[str, Any]) -> KeptRanges | None:
     """The documents a manifest row keeps; None keeps every record (a file judged as a whole, or an older row)."""

@@ -5,7 +5,7 @@ the default when present, else the first) and `dataset_info` (each config's feat
 says what the round is, how it was approved on-chain, the licenses and contributors in it, the scoring and how to
 check it all. `croissant.json` describes the same Parquet files (a `cr:FileSet` and a `cr:RecordSet` of typed
 `cr:Field`s per config, each extracting its column) and names the approved manifests it was pulled from, which
-stay byte for byte under `croissant/`. Both are plain text built from the pull's facts: nothing here reads files.
+stay byte for byte under `croissant/`. Both are plain text built from the pull's facts, which it read from the files.
 
 The API serves the round's card too (`GET /rounds/{n}/card`, `served_card`), before anyone pulls: the same header
 (configs, data files, licenses) and sections, counted from the approved manifests less what left the round since,
@@ -15,8 +15,9 @@ and bytes (`dataset_info`).
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -26,9 +27,9 @@ from chain.bindings import Deployment
 from governance.datasets.kept import kept_in_row
 from governance.datasets.service import CONTEXT, CROISSANT, stored_manifest_rows
 from governance.rounds.approvals import approvals
-from governance.rounds.rows import CSV_INFERENCE, IMAGE_COLUMNS, config_of
+from governance.rounds.rows import CONFIGS, CSV_INFERENCE, IMAGE_COLUMNS, config_of
 from governance.rounds.shards import SPLIT, WrittenConfig
-from governance.rounds.withdrawals import REVIEW_REJECTED, REVOKED, round_withdrawals
+from governance.rounds.withdrawals import REVOKED, rejected_by_review, withdrawals_among
 from polyphony.storage.base import Storage
 
 PARQUET_MEDIA_TYPE = "application/x-parquet"
@@ -230,16 +231,13 @@ def round_card(session: Session, *, storage: Storage, deployment: Deployment, ro
     """The served card of round `round_number` as of now: its approved manifests less the contributions withdrawn
     and the documents rejected by review since; `RoundNotApproved` while it has no dataset."""
     approved = approvals(session, deployment=deployment, round_number=round_number)
-    feed = round_withdrawals(session, storage=storage, deployment=deployment, round_number=round_number).items
-    withdrawn = {item.contribution_id for item in feed if item.reason == REVOKED}
-    rejected: dict[int, set[int]] = {}
-    for item in feed:
-        if item.reason == REVIEW_REJECTED and item.record is not None:
-            rejected.setdefault(item.contribution_id, set()).add(item.record)
     every_row = {
         int(row["contribution_id"]): row
         for approval in approved for row in stored_manifest_rows(storage, approval.manifest_cid)
     }  # fmt: skip
+    feed = withdrawals_among(session, set(every_row))
+    withdrawn = {item.contribution_id for item in feed if item.reason == REVOKED}
+    rejected = rejected_by_review(asdict(item) for item in feed)
     rows = [row for number, row in sorted(every_row.items()) if number not in withdrawn]
     facts = RoundFacts(
         round=round_number, chain_id=deployment.chain_id, registry=deployment.contracts["datasetRegistry"].address,
@@ -254,27 +252,26 @@ def round_card(session: Session, *, storage: Storage, deployment: Deployment, ro
     return served_card(facts, config_counts(rows, rejected))
 
 
-def config_counts(rows: Sequence[dict[str, Any]], rejected: dict[int, set[int]]) -> list[ConfigCount]:
+def config_counts(rows: Sequence[Mapping[str, Any]], rejected: Mapping[int, AbstractSet[int]]) -> list[ConfigCount]:
     """Each config's contributions and kept documents among manifest `rows`, less the `rejected` records of each."""
     counts = []
-    for config in ("text", "tabular", "image"):
+    for config in CONFIGS:
         members = [row for row in rows if config_of(row) == config]
         if members:
-            documents = [_kept_count(row, rejected.get(int(row["contribution_id"]), set())) for row in members]
+            documents = [_kept_count(row, rejected.get(int(row["contribution_id"]), frozenset())) for row in members]
             known = None if None in documents else sum(count for count in documents if count is not None)
             counts.append(ConfigCount(config, len(members), known))
     return counts
 
 
-def _kept_count(row: dict[str, Any], rejected: set[int]) -> int | None:
+def _kept_count(row: Mapping[str, Any], rejected: AbstractSet[int]) -> int | None:
     """The documents of a manifest row a pull writes: its kept ranges less those rejected by review since; one
     for a whole image or plain-text file; None for a whole record file (only reading it counts its rows)."""
     kept = kept_in_row(row)
     if kept is None:
         whole_single = row["modality"] == "image" or row["format"] == "text"
         return (0 if rejected else 1) if whole_single else None
-    total = sum(end - start + 1 for start, end in zip(kept.starts, kept.ends, strict=True))
-    return total - sum(1 for record in rejected if record in kept)
+    return len(kept) - sum(1 for record in rejected if record in kept)
 
 
 def _yaml(value: Any, indent: int = 0) -> Iterator[str]:

@@ -148,7 +148,7 @@ def pull_round(
     # What left the round since its approval: written for a trainer who pulled it earlier to delete too, and the
     # documents its reviewers rejected are left out of the rows here (on the API's word: it can only take away).
     feed = fetch_withdrawals(api, round_number=round_number)
-    rejected = rejected_by_review(feed)
+    rejected = rejected_by_review(feed["items"])
     sources = [_source(api, out, rows[number], rejected=rejected.get(number, frozenset())) for number in sorted(rows)]
     written = write_configs(out, sources)
     facts = _facts(

@@ -10,6 +10,7 @@ transaction that anchored the contribution's claim: the on-chain leaf that the r
 `GET /contributions/{id}/reviews`.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,9 +60,14 @@ def round_withdrawals(
     as_of = utcnow()
     approved = approvals(session, deployment=deployment, round_number=round_number)
     members = _members(storage, [approval.manifest_cid for approval in approved])
+    return RoundWithdrawals(round=round_number, as_of=as_of, items=withdrawals_among(session, members))
+
+
+def withdrawals_among(session: Session, members: set[int]) -> list[Withdrawal]:
+    """What left of the contributions `members` (a round's) so far, oldest first."""
     items = _revoked(session, members) + _rejected_by_review(session, members)
     items.sort(key=lambda item: (as_utc(item.at), item.contribution_id, -1 if item.record is None else item.record))
-    return RoundWithdrawals(round=round_number, as_of=as_of, items=items)
+    return items
 
 
 def _revoked(session: Session, members: set[int]) -> list[Withdrawal]:
@@ -112,10 +118,11 @@ def fetch_withdrawals(api: httpx.Client, *, round_number: int) -> dict[str, Any]
     return {"round": round_number, "as_of": feed["as_of"], "items": items}
 
 
-def rejected_by_review(feed: dict[str, Any]) -> dict[int, frozenset[int]]:
-    """contribution id -> its documents the feed (as `fetch_withdrawals` gives it) lists as rejected by review."""
+def rejected_by_review(items: Iterable[Mapping[str, Any]]) -> dict[int, frozenset[int]]:
+    """contribution id -> its documents the feed's `items` (as `fetch_withdrawals` gives them) list as rejected by
+    review."""
     found: dict[int, set[int]] = {}
-    for item in feed["items"]:
+    for item in items:
         if item.get("reason") == REVIEW_REJECTED and item.get("record") is not None:
             found.setdefault(int(item["contribution_id"]), set()).add(int(item["record"]))
     return {contribution_id: frozenset(records) for contribution_id, records in found.items()}
